@@ -1,0 +1,129 @@
+#include "host/compare.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <iomanip>
+#include <sstream>
+
+#include "host/errors.hpp"
+
+namespace nb {
+namespace {
+
+template <class T>
+bool same_bits(T x, T y) {
+  return std::memcmp(&x, &y, sizeof(T)) == 0 || (std::isnan(double(x)) && std::isnan(double(y)));
+}
+
+template <class T>
+void accumulate(FieldDiff& d, T x, T y, std::uint64_t instance) {
+  ++d.compared;
+  if (same_bits(x, y)) return;
+  ++d.differing;
+  if (d.first_mismatch_instance < 0) d.first_mismatch_instance = static_cast<std::int64_t>(instance);
+  const double dx = double(x), dy = double(y);
+  if (std::isfinite(dx) && std::isfinite(dy)) {
+    const double abs = std::fabs(dx - dy);
+    d.max_abs = std::max(d.max_abs, abs);
+    const double scale = std::max(std::fabs(dx), std::fabs(dy));
+    if (scale > 0) d.max_rel = std::max(d.max_rel, abs / scale);
+  } else {
+    d.max_abs = d.max_rel = std::numeric_limits<double>::infinity();  // finite on one side only
+  }
+}
+
+// Per-row data (traces, spike steps): rows are instances listed in `row_instances`.
+template <class T>
+FieldDiff compare_rows(const std::string& name, const std::vector<T>& a, const std::vector<T>& b,
+                       const std::vector<std::uint64_t>& row_instances) {
+  FieldDiff d;
+  d.name = name;
+  if (a.size() != b.size()) throw InternalError("compare: " + name + " sizes differ");
+  const std::size_t width = row_instances.empty() ? 0 : a.size() / row_instances.size();
+  for (std::size_t k = 0; k < a.size(); ++k) accumulate(d, a[k], b[k], row_instances[k / width]);
+  return d;
+}
+
+}  // namespace
+
+bool CompareReport::identical() const {
+  for (const auto& f : fields) {
+    if (!f.identical()) return false;
+  }
+  return true;
+}
+
+nlohmann::ordered_json CompareReport::to_json() const {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  j["identical"] = identical();
+  nlohmann::ordered_json fs = nlohmann::ordered_json::array();
+  for (const auto& f : fields) {
+    fs.push_back({{"name", f.name},
+                  {"compared", f.compared},
+                  {"differing", f.differing},
+                  {"max_abs_diff", f.max_abs},
+                  {"max_rel_diff", f.max_rel},
+                  {"bitwise_identical", f.identical()},
+                  {"first_mismatch_instance", f.first_mismatch_instance}});
+  }
+  j["fields"] = fs;
+  return j;
+}
+
+std::string CompareReport::to_text() const {
+  std::ostringstream s;
+  s << std::left << std::setw(18) << "field" << std::right << std::setw(12) << "compared" << std::setw(12)
+    << "differing" << std::setw(14) << "max |diff|" << std::setw(14) << "max rel" << "  bitwise  first mismatch\n";
+  for (const auto& f : fields) {
+    s << std::left << std::setw(18) << f.name << std::right << std::setw(12) << f.compared << std::setw(12)
+      << f.differing << std::setw(14) << std::setprecision(4) << f.max_abs << std::setw(14) << f.max_rel
+      << (f.identical() ? "  yes      -" : "  NO       instance " + std::to_string(f.first_mismatch_instance))
+      << "\n";
+  }
+  s << (identical() ? "all fields bitwise identical\n" : "results differ\n");
+  return s.str();
+}
+
+CompareReport compare_results(const RunResult& a, const RunResult& b) {
+  if (a.instances != b.instances) throw InternalError("compare: runs cover different instances");
+  CompareReport report;
+  for (const ObservableColumn& ca : a.observables) {
+    const ObservableColumn& cb = b.column(ca.name);
+    FieldDiff d;
+    d.name = ca.name;
+    for (std::size_t i = 0; i < ca.values.size(); ++i) accumulate(d, ca.values[i], cb.values[i], a.instances[i]);
+    report.fields.push_back(d);
+  }
+  if (!a.trace_instances.empty()) {
+    report.fields.push_back(compare_rows("trace_V_mV", a.trace_V_mV, b.trace_V_mV, a.trace_instances));
+  }
+  if (!a.spike_instances.empty()) {
+    report.fields.push_back(compare_rows("spike_steps", a.spike_steps, b.spike_steps, a.spike_instances));
+  }
+  return report;
+}
+
+std::vector<std::uint64_t> parse_instance_list(const std::string& text) {
+  std::vector<std::uint64_t> out;
+  std::stringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');) {
+    try {
+      std::size_t used = 0;
+      const std::uint64_t lo = std::stoull(item, &used);
+      std::uint64_t hi = lo;
+      if (used < item.size()) {
+        if (item[used] != '-') throw std::invalid_argument(item);
+        std::size_t used_hi = 0;
+        hi = std::stoull(item.substr(used + 1), &used_hi);
+        if (used + 1 + used_hi != item.size() || hi < lo) throw std::invalid_argument(item);
+      }
+      for (std::uint64_t i = lo; i <= hi; ++i) out.push_back(i);
+    } catch (const std::logic_error&) {
+      throw UserError("--instances: cannot parse '" + item + "' (expected e.g. 0,5,10-20)");
+    }
+  }
+  if (out.empty()) throw UserError("--instances: empty list (expected e.g. 0,5,10-20)");
+  return out;
+}
+
+}  // namespace nb

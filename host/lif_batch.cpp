@@ -1,0 +1,70 @@
+#include "host/lif_batch.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace nb {
+namespace {
+
+bool contains_sorted(const std::vector<std::uint64_t>& sorted, std::uint64_t id) {
+  return std::binary_search(sorted.begin(), sorted.end(), id);
+}
+
+// Rows for recorded instances: -1 for the others. Returns the number of rows.
+std::uint32_t assign_rows(const std::vector<std::uint64_t>& ids, const std::vector<std::uint64_t>& recorded,
+                          std::vector<std::int32_t>& row) {
+  row.assign(ids.size(), -1);
+  std::int32_t next = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (contains_sorted(recorded, ids[i])) row[i] = next++;
+  }
+  return static_cast<std::uint32_t>(next);
+}
+
+}  // namespace
+
+LifChunk assemble_lif_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids) {
+  const ModelInfo& m = *spec.model;
+  const std::size_t iC = m.param_index("C_nF"), iG = m.param_index("G_L_nS"), iVL = m.param_index("V_L_mV"),
+                    iVr = m.param_index("V_reset_mV"), iVth = m.param_index("V_th_mV"),
+                    iVsp = m.param_index("V_spike_mV"), iref = m.param_index("t_ref_ms"),
+                    iI = m.param_index("I_nA"), isig = m.param_index("sigma_mV_sqrt_ms"),
+                    iV0 = m.param_index("V_init_mV");
+  const double dt_ms = spec.dt_ms;
+  const bool exact = spec.integrator == "exact";
+
+  LifChunk c;
+  c.seed = spec.seed;
+  c.instance_id = ids;
+  const std::size_t n = ids.size();
+  for (auto* v : {&c.V_inf_mV, &c.decay, &c.noise_mV, &c.V_reset_mV, &c.V_th_mV, &c.V_spike_mV, &c.V_init_mV}) {
+    v->resize(n);
+  }
+  c.refractory_steps.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* p = spec.point_params(ids[i] / spec.trials);
+    const double tau_ms = 1000.0 * p[iC] / p[iG];  // nF / nS = s
+    const double G_L_uS = 1e-3 * p[iG];            // nA / uS = mV
+    c.V_inf_mV[i] = static_cast<float>(p[iVL] + p[iI] / G_L_uS);
+    c.decay[i] = static_cast<float>(exact ? std::exp(-dt_ms / tau_ms) : 1.0 - dt_ms / tau_ms);
+    c.noise_mV[i] = static_cast<float>(p[isig] * std::sqrt(dt_ms));
+    c.V_reset_mV[i] = static_cast<float>(p[iVr]);
+    c.V_th_mV[i] = static_cast<float>(p[iVth]);
+    c.V_spike_mV[i] = static_cast<float>(p[iVsp]);
+    c.V_init_mV[i] = static_cast<float>(p[iV0]);
+    c.refractory_steps[i] = static_cast<std::uint32_t>(std::llround(p[iref] / dt_ms));
+    c.noisy = c.noisy || c.noise_mV[i] != 0.0f;
+  }
+  if (!spec.traces.vars.empty()) {
+    c.trace_every = spec.traces.every;
+    c.trace_samples = static_cast<std::uint32_t>(spec.n_steps / spec.traces.every + 1);
+    c.trace_rows = assign_rows(ids, spec.traces.instances, c.trace_row);
+  }
+  if (spec.spikes.enabled) {
+    c.spike_capacity = spec.spikes.max_per_instance;
+    c.spike_rows = assign_rows(ids, spec.spikes.instances, c.spike_row);
+  }
+  return c;
+}
+
+}  // namespace nb

@@ -1,0 +1,247 @@
+// neurobatch: the command-line interface. Exit status: 0 success, 2 user error (bad spec, flag, path, or
+// unavailable backend; nothing is written), 3 compare found differences in exact mode, 1 anything else.
+#include <omp.h>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "host/compare.hpp"
+#include "host/engines.hpp"
+#include "host/errors.hpp"
+#include "host/runner.hpp"
+#include "host/spec.hpp"
+#include "host/summary.hpp"
+
+namespace {
+
+using nb::UserError;
+
+const char* kUsage = R"(neurobatch: many instances of neuroscience models at once, on the GPU or the CPU.
+
+usage:
+  neurobatch run SPEC.json [options]       simulate every instance of SPEC, write results to a directory
+  neurobatch compare SPEC.json [options]   run SPEC on two backends and compare every observable
+  neurobatch info                          build, backends, devices and their memory
+  neurobatch COMMAND --help                help on one command
+
+exit status: 0 ok, 2 bad input (nothing written), 3 compare found differences in exact mode, 1 other failure
+)";
+
+const char* kRunHelp = R"(usage: neurobatch run SPEC.json [options]
+
+  --backend auto|cpu|cuda   where to run (default auto: CUDA when a usable GPU exists, else CPU)
+  --out DIR                 results directory; must not exist (default results/<spec name>-<timestamp>)
+  --threads N               CPU threads (default: all cores)
+  --math exact|fast         exact (default): CPU and CUDA bit-identical; fast: GPU hardware intrinsics
+  --chunk-instances N       run at most N instances at a time (default: as many as the memory budget allows)
+  --memory-budget-MB M      memory a chunk may use on the backend (default CPU: half the RAM, CUDA: 80% of free)
+  --quiet                   no progress bar and no final line
+
+Writes DIR/summary.json and one .npy per observable, trace and spike record (see README, "Outputs").
+)";
+
+const char* kCompareHelp = R"(usage: neurobatch compare SPEC.json [options]
+
+  --a BACKEND[:MATH]        reference run (default cpu:exact)
+  --b BACKEND[:MATH]        run under test (default cuda:exact)
+  --instances LIST          compare only these instances, e.g. 0,5,10-20 (default: all)
+  --threads N, --chunk-instances N, --memory-budget-MB M   as for run
+  --json                    print the report as JSON
+
+Reports, per observable, the values compared, how many differ, the largest absolute and relative difference,
+whether the results are bitwise identical, and the first mismatching instance. Exit status 3 when both runs
+use exact math and any value differs.
+)";
+
+const char* kInfoHelp = "usage: neurobatch info\n\nPrints the build, the backends and the CUDA devices as JSON.\n";
+
+// Command-line options: "--flag value" pairs and bare switches, after one positional argument.
+struct Args {
+  std::string positional;
+  std::map<std::string, std::string> values;
+  bool has(const std::string& k) const { return values.count(k) > 0; }
+  std::string get(const std::string& k, const std::string& def) const { return has(k) ? values.at(k) : def; }
+};
+
+Args parse_args(int argc, char** argv, int first, const std::vector<std::string>& value_flags,
+                const std::vector<std::string>& switches) {
+  Args a;
+  for (int i = first; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto is = [&](const std::vector<std::string>& list) {
+      return std::find(list.begin(), list.end(), arg) != list.end();
+    };
+    if (is(value_flags)) {
+      if (i + 1 >= argc) throw UserError(arg + ": missing value");
+      a.values[arg] = argv[++i];
+    } else if (is(switches)) {
+      a.values[arg] = "1";
+    } else if (arg.rfind("--", 0) == 0) {
+      throw UserError("unknown option '" + arg + "' (see --help)");
+    } else if (a.positional.empty()) {
+      a.positional = arg;
+    } else {
+      throw UserError("unexpected argument '" + arg + "' (see --help)");
+    }
+  }
+  return a;
+}
+
+std::uint64_t parse_count(const Args& a, const std::string& flag, std::uint64_t def, std::uint64_t min) {
+  if (!a.has(flag)) return def;
+  const std::string& text = a.values.at(flag);
+  try {
+    std::size_t used = 0;
+    const unsigned long long v = std::stoull(text, &used);
+    if (used == text.size() && v >= min && text[0] != '-') return v;
+  } catch (const std::logic_error&) {
+  }
+  throw UserError(flag + ": expected an integer >= " + std::to_string(min) + ", got '" + text + "'");
+}
+
+nb::MathMode parse_math(const std::string& flag, const std::string& text) {
+  if (text == "exact") return nb::MathMode::exact;
+  if (text == "fast") return nb::MathMode::fast;
+  throw UserError(flag + ": unknown math mode '" + text + "' (allowed: exact, fast)");
+}
+
+nb::RunOptions common_options(const Args& a) {
+  nb::RunOptions o;
+  o.threads = static_cast<int>(parse_count(a, "--threads", 0, 1));
+  o.chunk_instances = parse_count(a, "--chunk-instances", 0, 1);
+  o.memory_budget_bytes = parse_count(a, "--memory-budget-MB", 0, 1) << 20;
+  return o;
+}
+
+nb::Spec load(const Args& a) {
+  if (a.positional.empty()) throw UserError("missing SPEC.json (see --help)");
+  return nb::load_spec(a.positional);
+}
+
+std::string default_out_dir(const nb::Spec& spec) {
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  const std::string base = "results/" + spec.name + "-" + stamp;
+  std::string dir = base;
+  for (int k = 2; std::filesystem::exists(dir); ++k) dir = base + "-" + std::to_string(k);
+  return dir;
+}
+
+int cmd_run(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2,
+                            {"--backend", "--out", "--threads", "--math", "--chunk-instances", "--memory-budget-MB"},
+                            {"--quiet", "--help"});
+  if (a.has("--help")) return std::cout << kRunHelp, 0;
+  nb::RunOptions o = common_options(a);
+  o.backend = a.get("--backend", "auto");
+  o.math = parse_math("--math", a.get("--math", "exact"));
+  o.progress = !a.has("--quiet");
+  const nb::Spec spec = load(a);
+  nb::resolve_backend(o.backend);  // refuse an unavailable backend before creating anything
+  const std::string out = a.get("--out", default_out_dir(spec));
+  if (std::filesystem::exists(out)) {
+    throw nb::PathError("--out: '" + out + "' already exists; NeuroBatch never overwrites results");
+  }
+  const nb::RunResult r = nb::run_spec(spec, o);
+  nb::write_results(spec, r, out);
+  if (!a.has("--quiet")) {
+    std::cerr << "neurobatch: " << r.instances.size() << " instances x " << spec.n_steps << " steps on " << r.backend
+              << " (" << r.device << ") in " << r.wall_s << " s: " << r.neuron_steps / r.wall_s
+              << " neuron-steps/s -> " << out << "\n";
+  }
+  return 0;
+}
+
+std::pair<std::string, nb::MathMode> parse_side(const std::string& flag, const std::string& text) {
+  const auto colon = text.find(':');
+  const std::string backend = text.substr(0, colon);
+  const nb::MathMode math = colon == std::string::npos ? nb::MathMode::exact : parse_math(flag, text.substr(colon + 1));
+  if (backend != "cpu" && backend != "cuda") {
+    throw UserError(flag + ": unknown backend '" + backend + "' (allowed: cpu, cuda, optionally :exact or :fast)");
+  }
+  return {backend, math};
+}
+
+int cmd_compare(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"--a", "--b", "--instances", "--threads", "--chunk-instances", "--memory-budget-MB"},
+                            {"--json", "--help"});
+  if (a.has("--help")) return std::cout << kCompareHelp, 0;
+  nb::RunOptions oa = common_options(a);
+  if (a.has("--instances")) oa.instances = nb::parse_instance_list(a.values.at("--instances"));
+  nb::RunOptions ob = oa;
+  std::tie(oa.backend, oa.math) = parse_side("--a", a.get("--a", "cpu:exact"));
+  std::tie(ob.backend, ob.math) = parse_side("--b", a.get("--b", "cuda:exact"));
+  const nb::Spec spec = load(a);
+  nb::resolve_backend(oa.backend);
+  nb::resolve_backend(ob.backend);
+  const nb::RunResult ra = nb::run_spec(spec, oa);
+  const nb::RunResult rb = nb::run_spec(spec, ob);
+  const nb::CompareReport report = nb::compare_results(ra, rb);
+  if (a.has("--json")) {
+    nlohmann::ordered_json j = report.to_json();
+    j["a"] = {{"backend", ra.backend}, {"device", ra.device}, {"math", oa.math == nb::MathMode::exact ? "exact" : "fast"}};
+    j["b"] = {{"backend", rb.backend}, {"device", rb.device}, {"math", ob.math == nb::MathMode::exact ? "exact" : "fast"}};
+    j["instances"] = ra.instances.size();
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << "a: " << ra.backend << " (" << ra.device << "), b: " << rb.backend << " (" << rb.device << "), "
+              << ra.instances.size() << " instances\n"
+              << report.to_text();
+  }
+  const bool both_exact = oa.math == nb::MathMode::exact && ob.math == nb::MathMode::exact;
+  return both_exact && !report.identical() ? 3 : 0;
+}
+
+int cmd_info(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {}, {"--help"});
+  if (a.has("--help")) return std::cout << kInfoHelp, 0;
+  nlohmann::ordered_json j;
+  j["build"] = nb::build_info();
+  j["backends"]["cpu"] = {{"available", true}, {"threads", omp_get_max_threads()}};
+  const std::string reason = nb::cuda_unavailable_reason();
+  j["backends"]["cuda"] = {{"available", reason.empty()}, {"reason", reason}};
+  nlohmann::ordered_json devices = nlohmann::ordered_json::array();
+  for (const auto& d : nb::cuda_devices()) {
+    devices.push_back({{"index", d.index}, {"name", d.name}, {"compute_capability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
+                       {"multiprocessors", d.multiprocessors}, {"total_MiB", d.total_bytes >> 20}, {"free_MiB", d.free_bytes >> 20}});
+  }
+  j["devices"] = devices;
+  nlohmann::ordered_json models = nlohmann::ordered_json::array();
+  for (const auto& m : nb::all_models()) {
+    nlohmann::ordered_json params = nlohmann::ordered_json::array();
+    for (const auto& p : m.params) {
+      params.push_back({{"name", p.name}, {"default", p.default_value}, {"unit", p.unit}, {"range", p.range_text()}, {"description", p.description}});
+    }
+    models.push_back({{"name", m.name}, {"description", m.description}, {"params", params}, {"observables", m.observables},
+                      {"trace_vars", m.trace_vars}, {"integrators", m.integrators}});
+  }
+  j["models"] = models;
+  std::cout << j.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string cmd = argc > 1 ? argv[1] : "";
+  try {
+    if (cmd == "run") return cmd_run(argc, argv);
+    if (cmd == "compare") return cmd_compare(argc, argv);
+    if (cmd == "info") return cmd_info(argc, argv);
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") return std::cout << kUsage, 0;
+    std::cerr << "neurobatch: " << (cmd.empty() ? "missing command" : "unknown command '" + cmd + "'") << "\n\n" << kUsage;
+    return 2;
+  } catch (const nb::UserError& e) {
+    std::cerr << "neurobatch: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "neurobatch: internal failure: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,56 @@
+// Results on disk: .npy arrays and JSON, written into a hidden temporary directory that is renamed to its final
+// name only when everything is written (commit). A run that fails or is killed leaves nothing under the final
+// name; an existing directory is never overwritten.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace nb {
+
+// Writes one NumPy .npy file (format version 1.0, little endian, C order). Supported element types:
+// float, double, std::uint8_t, std::int32_t, std::uint32_t, std::int64_t, std::uint64_t.
+template <class T>
+void write_npy(const std::string& path, const T* data, const std::vector<std::size_t>& shape);
+
+// A .npy file read back (for tests and tools): descr such as "<f8", shape, raw little-endian bytes.
+struct NpyArray {
+  std::string descr;
+  bool fortran_order = false;
+  std::vector<std::size_t> shape;
+  std::vector<char> bytes;
+  std::size_t count() const;
+  template <class T>
+  std::vector<T> as() const;  // InternalError if descr does not match T
+};
+NpyArray read_npy(const std::string& path);  // PathError / InternalError on malformed files
+
+class OutputDir {
+ public:
+  // PathError if `final_dir` already exists or its parent directory cannot be created or written.
+  explicit OutputDir(std::string final_dir);
+  ~OutputDir();  // removes the temporary directory unless committed
+  OutputDir(const OutputDir&) = delete;
+  OutputDir& operator=(const OutputDir&) = delete;
+
+  const std::string& final_dir() const { return final_dir_; }
+  std::string file(const std::string& name) const;  // path of `name` inside the temporary directory
+
+  template <class T>
+  void npy(const std::string& name, const std::vector<T>& data, const std::vector<std::size_t>& shape) {
+    write_npy(file(name), data.data(), shape);
+  }
+  void json(const std::string& name, const nlohmann::ordered_json& doc);  // pretty-printed, 2 spaces
+
+  void commit();  // fsyncs files and renames the temporary directory to final_dir
+
+ private:
+  std::string final_dir_;
+  std::string temp_dir_;
+  bool committed_ = false;
+};
+
+}  // namespace nb

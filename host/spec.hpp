@@ -1,0 +1,70 @@
+// The experiment spec: parsing, validation and sweep expansion (format documented in README.md, "Spec format").
+//
+// A spec is validated completely before anything runs, including every sweep point, so a bad value never
+// produces partial output. Instances are numbered point-major: instance = point * trials + trial, and points
+// are numbered in C order over the sweep axes (last axis fastest), so per-instance outputs reshape to
+// (axis_0, ..., axis_k, trials).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model_registry.hpp"
+
+namespace nb {
+
+// One axis of the sweep grid: a single parameter, or a zipped group of parameters that vary together.
+struct SweepAxis {
+  std::vector<std::string> params;          // names; one entry for a plain axis
+  std::vector<std::vector<double>> values;  // values[k][j]: params[k] at position j; all the same length
+  std::size_t size() const { return values.empty() ? 0 : values.front().size(); }
+};
+
+struct TraceRequest {
+  std::vector<std::string> vars;         // empty: no traces
+  std::vector<std::uint64_t> instances;  // global instance indices, ascending, unique
+  std::uint32_t every = 1;               // keep one sample every `every` steps
+};
+
+struct SpikeRequest {
+  bool enabled = false;
+  std::vector<std::uint64_t> instances;  // ascending, unique; all instances if "all" was given
+  std::uint32_t max_per_instance = 1000;
+};
+
+struct Spec {
+  nlohmann::ordered_json resolved;  // the spec with every default filled in (written to summary.json)
+  const ModelInfo* model = nullptr;
+  std::string name;  // free text, default: file stem or "unnamed"
+  double duration_ms = 0;
+  double dt_ms = 0;
+  std::uint64_t n_steps = 0;  // round(duration_ms / dt_ms), at most 2^32 - 1
+  std::uint64_t seed = 0;
+  std::uint64_t trials = 1;
+  std::string integrator;
+  std::vector<SweepAxis> axes;            // in spec order: "sweep" keys, then "zip" groups
+  std::vector<double> point_table;        // (n_points, n_params) row-major: every parameter at every point
+  std::vector<std::string> observables;   // which per-instance observables to write (default: all)
+  TraceRequest traces;
+  SpikeRequest spikes;
+
+  std::size_t n_params() const { return model->params.size(); }
+  std::uint64_t n_points() const;
+  std::uint64_t n_instances() const { return n_points() * trials; }
+  const double* point_params(std::uint64_t point) const { return point_table.data() + point * n_params(); }
+  double param(std::uint64_t point, const std::string& name) const {
+    return point_params(point)[model->param_index(name)];
+  }
+  std::vector<std::size_t> axis_shape() const;  // sizes of the axes (empty if no sweep)
+};
+
+// Validates and expands a parsed JSON document. `default_name` is used when the spec has no "name".
+Spec parse_spec(const nlohmann::ordered_json& doc, const std::string& default_name = "unnamed");
+
+// Reads and parses a spec file: PathError if unreadable, SpecError (field "<file>") for malformed JSON.
+Spec load_spec(const std::string& path);
+
+}  // namespace nb

@@ -1,0 +1,29 @@
+// Writing a run's results: DIR/summary.json plus one .npy per observable, trace and spike record
+// (layout documented in README.md, "Outputs"). Everything goes through OutputDir, so it appears atomically.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "host/runner.hpp"
+#include "host/spec.hpp"
+
+namespace nb {
+
+struct Aggregate {
+  double mean = 0, sd = 0;  // over the finite values; sd is the sample SD (ddof = 1), NaN below 2 values
+  std::uint64_t count = 0;  // finite values
+};
+Aggregate aggregate(const double* values, std::size_t n);
+
+// The summary document: build, resolved spec, run facts, throughput, per-sweep-point aggregates.
+nlohmann::ordered_json make_summary(const Spec& spec, const RunResult& result);
+
+// Writes everything into `out_dir`, which must not exist yet.
+void write_results(const Spec& spec, const RunResult& result, const std::string& out_dir);
+
+// Build facts shared by `info`, summaries and benchmarks.
+nlohmann::ordered_json build_info();
+
+}  // namespace nb

@@ -1,0 +1,60 @@
+// Keyed random streams: every random number is a pure function of (seed, instance, neuron, stream, step, draw).
+//
+// Philox key   = seed (64 bit).
+// Philox count = (block, neuron, instance[0:32], instance[32:48] | stream << 16)
+// One Philox call yields 4 words; a stream that needs one normal per step takes block = step / 4 and the word
+// step % 4, so a thread regenerates its block once every 4 steps. See kernels/RANDOM.md.
+#pragma once
+
+#include "math_mode.hpp"
+#include "philox.hpp"
+
+namespace nb {
+
+// Which random quantity a draw feeds. Each model owns a range; values never change once released, or
+// existing seeds would reproduce different results.
+enum class RandomStream : std::uint32_t {
+  lif_membrane_noise = 0,
+};
+
+constexpr std::uint64_t kMaxInstances = std::uint64_t(1) << 48;  // instance index must fit 48 counter bits
+
+NB_HD Philox4x32Words random_words(std::uint64_t seed, std::uint64_t instance, std::uint32_t neuron,
+                                   RandomStream stream, std::uint32_t block) {
+  return philox4x32_10(block, neuron, static_cast<std::uint32_t>(instance),
+                       static_cast<std::uint32_t>(instance >> 32) | (static_cast<std::uint32_t>(stream) << 16),
+                       static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
+}
+
+// Uniform in the open interval (0, 1): the top 23 bits, centred in their bin, so every value (k + 1/2) 2^-23 is
+// exactly representable (24 significant bits) and never rounds to 0 or 1; log() is always finite.
+NB_HD float uniform_open01(std::uint32_t word) {
+  return static_cast<float>(word >> 9) * 1.1920928955078125e-07f + 5.9604644775390625e-08f;  // 2^-23, 2^-24
+}
+
+// Box-Muller: two words -> two independent standard normals. |z| <= 5.77 (the smallest uniform is 2^-24).
+template <class Math>
+NB_HD void box_muller(std::uint32_t w0, std::uint32_t w1, float& z0, float& z1) {
+  const float radius = sqrtf_portable(-2.0f * Math::log(uniform_open01(w0)));
+  float s, c;
+  Math::sincos_2pi(uniform_open01(w1), s, c);
+  z0 = radius * c;
+  z1 = radius * s;
+}
+
+// Four standard normals for steps 4*block .. 4*block+3 of one (instance, neuron, stream).
+struct Normals4 {
+  float z[4];
+};
+
+template <class Math>
+NB_HD Normals4 normals4(std::uint64_t seed, std::uint64_t instance, std::uint32_t neuron, RandomStream stream,
+                        std::uint32_t block) {
+  const Philox4x32Words r = random_words(seed, instance, neuron, stream, block);
+  Normals4 n;
+  box_muller<Math>(r.w[0], r.w[1], n.z[0], n.z[1]);
+  box_muller<Math>(r.w[2], r.w[3], n.z[2], n.z[3]);
+  return n;
+}
+
+}  // namespace nb

@@ -1,0 +1,194 @@
+// The neurobatch command line: exit statuses, messages, and that a refused run leaves nothing behind.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "host/output.hpp"
+#include "tests/test_util.hpp"
+
+namespace nb {
+namespace {
+
+struct CliResult {
+  int status;
+  std::string output;  // stdout and stderr together
+};
+
+CliResult cli(const std::string& args) {
+  const std::string cmd = std::string(NB_CLI_PATH) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  EXPECT_NE(pipe, nullptr);
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  const int raw = pclose(pipe);
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+}
+
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+bool dir_is_empty_of_results(const test::TempDir& tmp) {
+  for (const auto& entry : std::filesystem::directory_iterator(tmp.path())) {
+    if (entry.path().filename() != "spec.json") return false;  // no output dir, no .partial leftovers
+  }
+  return true;
+}
+
+const char* kSmallSpec = R"({"model": "lif", "duration_ms": 200, "dt_ms": 0.1, "seed": 5, "trials": 3,
+  "params": {"sigma_mV_sqrt_ms": 0.5},
+  "sweep": {"I_nA": {"linspace": [0.3, 0.5, 4]}, "V_th_mV": [-52, -50]},
+  "record": {"traces": {"vars": ["V_mV"], "instances": [0, 5], "every": 10},
+             "spikes": {"instances": [1, 2], "max_per_instance": 50}}})";
+
+TEST(Cli, RunWritesSummaryAndArrays) {
+  test::TempDir tmp;
+  write_file(tmp / "spec.json", kSmallSpec);
+  const CliResult r = cli("run " + tmp / "spec.json" + " --backend cpu --quiet --out " + tmp / "out");
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(tmp / "out/summary.json");
+  const auto summary = nlohmann::ordered_json::parse(in);
+  EXPECT_EQ(summary["spec"]["model"], "lif");
+  EXPECT_EQ(summary["spec"]["trials"], 3);
+  EXPECT_EQ(summary["spec"]["params"]["C_nF"], 0.2);  // defaults resolved
+  EXPECT_EQ(summary["run"]["backend"], "cpu");
+  EXPECT_EQ(summary["points"].size(), 8u);
+  EXPECT_EQ(summary["points"][7]["observables"]["rate_Hz"]["count"], 3);
+
+  const NpyArray rate = read_npy(tmp / "out/rate_Hz.npy");
+  EXPECT_EQ(rate.descr, "<f8");
+  EXPECT_EQ(rate.shape, (std::vector<std::size_t>{4, 2, 3}));  // (I_nA, V_th_mV, trials)
+  const NpyArray count = read_npy(tmp / "out/spike_count.npy");
+  EXPECT_EQ(count.descr, "<u4");
+  const auto counts = count.as<std::uint32_t>();
+  const auto rates = rate.as<double>();
+  for (std::size_t i = 0; i < counts.size(); ++i) EXPECT_DOUBLE_EQ(rates[i], counts[i] / 0.2);
+  EXPECT_EQ(read_npy(tmp / "out/trace_V_mV.npy").shape, (std::vector<std::size_t>{2, 201}));
+  EXPECT_EQ(read_npy(tmp / "out/spike_times_ms.npy").shape, (std::vector<std::size_t>{2, 50}));
+}
+
+TEST(Cli, SameSpecSameSeedGivesIdenticalFiles) {
+  test::TempDir tmp;
+  write_file(tmp / "spec.json", kSmallSpec);
+  ASSERT_EQ(cli("run " + tmp / "spec.json" + " --backend cpu --quiet --threads 1 --out " + tmp / "a").status, 0);
+  ASSERT_EQ(cli("run " + tmp / "spec.json" + " --backend cpu --quiet --threads 2 --chunk-instances 5 --out " + tmp / "b").status, 0);
+  for (const char* f : {"rate_Hz.npy", "spike_count.npy", "isi_cv.npy", "trace_V_mV.npy", "spike_times_ms.npy"}) {
+    std::ifstream a(tmp / ("a/" + std::string(f)), std::ios::binary), b(tmp / ("b/" + std::string(f)), std::ios::binary);
+    const std::string da((std::istreambuf_iterator<char>(a)), {}), db((std::istreambuf_iterator<char>(b)), {});
+    EXPECT_FALSE(da.empty());
+    EXPECT_EQ(da, db) << f;
+  }
+}
+
+TEST(Cli, ExistingOutputIsNeverOverwritten) {
+  test::TempDir tmp;
+  write_file(tmp / "spec.json", kSmallSpec);
+  std::filesystem::create_directories(tmp / "out");
+  write_file(tmp / "out/keep.txt", "precious");
+  const CliResult r = cli("run " + tmp / "spec.json" + " --backend cpu --quiet --out " + tmp / "out");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("already exists"), std::string::npos) << r.output;
+  std::ifstream keep(tmp / "out/keep.txt");
+  std::string content;
+  keep >> content;
+  EXPECT_EQ(content, "precious");
+}
+
+struct BadSpec {
+  const char* name;
+  std::string json;
+  const char* expected_in_message;
+};
+
+class CliRefusesBadSpec : public ::testing::TestWithParam<BadSpec> {};
+
+TEST_P(CliRefusesBadSpec, ExitStatus2NamedFieldNoOutput) {
+  test::TempDir tmp;
+  write_file(tmp / "spec.json", GetParam().json);
+  const CliResult r = cli("run " + tmp / "spec.json" + " --backend cpu --quiet --out " + tmp / "out");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find(GetParam().expected_in_message), std::string::npos) << r.output;
+  EXPECT_TRUE(dir_is_empty_of_results(tmp)) << "a refused run must not create any output";
+}
+
+const std::string kBase = R"("duration_ms": 100, "dt_ms": 0.1)";
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CliRefusesBadSpec,
+    ::testing::Values(
+        BadSpec{"UnknownModel", R"({"model": "lfi", )" + kBase + "}", "lif"},
+        BadSpec{"UnknownKey", R"({"model": "lif", "duratoin_ms": 5, "dt_ms": 0.1})", "duration_ms"},
+        BadSpec{"UnknownParam", R"({"model": "lif", )" + kBase + R"(, "params": {"I_na": 0.3}})", "I_nA"},
+        BadSpec{"WrongType", R"({"model": "lif", )" + kBase + R"(, "params": {"I_nA": "0.3"}})", "params.I_nA"},
+        BadSpec{"NegativeDt", R"({"model": "lif", "duration_ms": 100, "dt_ms": -0.1})", "dt_ms"},
+        BadSpec{"DtAboveDuration", R"({"model": "lif", "duration_ms": 1, "dt_ms": 2})", "dt_ms"},
+        BadSpec{"NegativeTau", R"({"model": "lif", )" + kBase + R"(, "params": {"C_nF": -0.2}})", "params.C_nF"},
+        BadSpec{"NegativeConductance", R"({"model": "lif", )" + kBase + R"(, "sweep": {"G_L_nS": [10, -1]}})", "G_L_nS"},
+        BadSpec{"NegativeSigma", R"({"model": "lif", )" + kBase + R"(, "params": {"sigma_mV_sqrt_ms": -1}})", "sigma_mV_sqrt_ms"},
+        BadSpec{"NegativeRefractory", R"({"model": "lif", )" + kBase + R"(, "params": {"t_ref_ms": -1}})", "t_ref_ms"},
+        BadSpec{"EmptySweep", R"({"model": "lif", )" + kBase + R"(, "sweep": {"I_nA": []}})", "I_nA"},
+        BadSpec{"TooManyInstances", R"({"model": "lif", )" + kBase + R"(, "trials": 1000000000000, "sweep": {"I_nA": {"linspace": [0, 1, 1000]}}})", "instances"},
+        BadSpec{"ResetAboveThreshold", R"({"model": "lif", )" + kBase + R"(, "params": {"V_reset_mV": -40}})", "V_reset_mV"},
+        BadSpec{"MalformedJson", R"({"model": "lif", )", "spec.json"}),
+    [](const ::testing::TestParamInfo<BadSpec>& info) { return std::string(info.param.name); });
+
+TEST(Cli, UnreadableSpecAndUnwritableOutput) {
+  test::TempDir tmp;
+  CliResult r = cli("run " + tmp / "missing.json" + " --backend cpu --quiet --out " + tmp / "out");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("missing.json"), std::string::npos) << r.output;
+  write_file(tmp / "spec.json", kSmallSpec);
+  write_file(tmp / "file", "x");
+  r = cli("run " + tmp / "spec.json" + " --backend cpu --quiet --out " + tmp / "file/sub");
+  EXPECT_EQ(r.status, 2) << r.output;
+}
+
+TEST(Cli, BadFlagsAreRefused) {
+  test::TempDir tmp;
+  write_file(tmp / "spec.json", kSmallSpec);
+  EXPECT_EQ(cli("run " + tmp / "spec.json" + " --backend tpu").status, 2);
+  EXPECT_EQ(cli("run " + tmp / "spec.json" + " --math sloppy").status, 2);
+  EXPECT_EQ(cli("run " + tmp / "spec.json" + " --threads zero").status, 2);
+  EXPECT_EQ(cli("frobnicate").status, 2);
+  EXPECT_TRUE(dir_is_empty_of_results(tmp));
+}
+
+TEST(Cli, CudaRequestedWithoutGpuIsRefusedClearly) {
+  if (cuda_unavailable_reason().empty()) GTEST_SKIP() << "a usable GPU is present; the refusal cannot be observed";
+  test::TempDir tmp;
+  write_file(tmp / "spec.json", kSmallSpec);
+  const CliResult r = cli("run " + tmp / "spec.json" + " --backend cuda --quiet --out " + tmp / "out");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--backend cuda"), std::string::npos) << r.output;
+  EXPECT_TRUE(dir_is_empty_of_results(tmp));
+  // auto falls back to the CPU
+  const CliResult a = cli("run " + tmp / "spec.json" + " --backend auto --quiet --out " + tmp / "auto");
+  EXPECT_EQ(a.status, 0) << a.output;
+}
+
+TEST(Cli, CompareTwoCpuRunsIsBitwiseIdentical) {
+  test::TempDir tmp;
+  write_file(tmp / "spec.json", kSmallSpec);
+  const CliResult r = cli("compare " + tmp / "spec.json" + " --a cpu --b cpu --threads 1 --instances 0-5,9 --json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["identical"], true);
+  EXPECT_EQ(j["instances"], 7);
+  EXPECT_EQ(j["fields"][1]["name"], "rate_Hz");
+}
+
+TEST(Cli, InfoAndHelp) {
+  const CliResult info = cli("info");
+  ASSERT_EQ(info.status, 0) << info.output;
+  const auto j = nlohmann::json::parse(info.output);
+  EXPECT_EQ(j["backends"]["cpu"]["available"], true);
+  EXPECT_EQ(j["models"][0]["name"], "lif");
+  for (const char* c : {"run --help", "compare --help", "info --help", "--help"}) {
+    const CliResult h = cli(c);
+    EXPECT_EQ(h.status, 0) << c;
+    EXPECT_NE(h.output.find("usage"), std::string::npos) << c;
+  }
+}
+
+}  // namespace
+}  // namespace nb
