@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,8 @@ const char* kRunHelp = R"(usage: neurobatch run SPEC.json [options]
   --math exact|fast         exact (default): CPU and CUDA bit-identical; fast: GPU hardware intrinsics
   --chunk-instances N       run at most N instances at a time (default: as many as the memory budget allows)
   --memory-budget-MB M      memory a chunk may use on the backend (default CPU: half the RAM, CUDA: 80% of free)
+  --set KEY=VALUE           override a spec field before validation, e.g. --set trials=1000 --set params.I_nA=0.4
+                            (repeatable; VALUE is JSON; the override is recorded in summary.json's resolved spec)
   --quiet                   no progress bar and no final line
 
 Writes DIR/summary.json and one .npy per observable, trace and spike record (see README, "Outputs").
@@ -50,7 +53,7 @@ const char* kCompareHelp = R"(usage: neurobatch compare SPEC.json [options]
   --a BACKEND[:MATH]        reference run (default cpu:exact)
   --b BACKEND[:MATH]        run under test (default cuda:exact)
   --instances LIST          compare only these instances, e.g. 0,5,10-20 (default: all)
-  --threads N, --chunk-instances N, --memory-budget-MB M   as for run
+  --threads N, --chunk-instances N, --memory-budget-MB M, --set KEY=VALUE   as for run
   --json                    print the report as JSON
 
 Reports, per observable, the values compared, how many differ, the largest absolute and relative difference,
@@ -64,6 +67,7 @@ const char* kInfoHelp = "usage: neurobatch info\n\nPrints the build, the backend
 struct Args {
   std::string positional;
   std::map<std::string, std::string> values;
+  std::vector<std::string> overrides;  // every --set KEY=VALUE, in order
   bool has(const std::string& k) const { return values.count(k) > 0; }
   std::string get(const std::string& k, const std::string& def) const { return has(k) ? values.at(k) : def; }
 };
@@ -76,7 +80,10 @@ Args parse_args(int argc, char** argv, int first, const std::vector<std::string>
     const auto is = [&](const std::vector<std::string>& list) {
       return std::find(list.begin(), list.end(), arg) != list.end();
     };
-    if (is(value_flags)) {
+    if (arg == "--set") {
+      if (i + 1 >= argc) throw UserError("--set: missing KEY=VALUE");
+      a.overrides.push_back(argv[++i]);
+    } else if (is(value_flags)) {
       if (i + 1 >= argc) throw UserError(arg + ": missing value");
       a.values[arg] = argv[++i];
     } else if (is(switches)) {
@@ -118,9 +125,28 @@ nb::RunOptions common_options(const Args& a) {
   return o;
 }
 
+// --set KEY=VALUE: KEY is a dotted path into the spec ("trials", "params.I_nA"), VALUE is JSON (a bare word that
+// is not valid JSON is taken as a string). The result is validated like any spec.
+void apply_override(nlohmann::ordered_json& doc, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) throw UserError("--set: expected KEY=VALUE, got '" + assignment + "'");
+  const std::string value_text = assignment.substr(eq + 1);
+  nlohmann::ordered_json value = nlohmann::ordered_json::parse(value_text, nullptr, false);
+  if (value.is_discarded()) value = value_text;
+  nlohmann::ordered_json* node = &doc;
+  std::stringstream path(assignment.substr(0, eq));
+  for (std::string key; std::getline(path, key, '.');) {
+    if (!node->is_object()) throw UserError("--set: '" + assignment.substr(0, eq) + "' does not name an object field");
+    node = &(*node)[key];
+  }
+  *node = value;
+}
+
 nb::Spec load(const Args& a) {
   if (a.positional.empty()) throw UserError("missing SPEC.json (see --help)");
-  return nb::load_spec(a.positional);
+  nlohmann::ordered_json doc = nb::read_spec_document(a.positional);
+  for (const std::string& o : a.overrides) apply_override(doc, o);
+  return nb::parse_spec(doc, nb::spec_default_name(a.positional));
 }
 
 std::string default_out_dir(const nb::Spec& spec) {

@@ -152,8 +152,8 @@ const ParamInfo& find_param(const ModelInfo& m, const std::string& key, const st
     if (p.name == key) return p;
   }
   const std::vector<std::string> names = param_names(m);
-  throw SpecError(field, "unknown parameter '" + key + "' of model '" + m.name + "'" + did_you_mean(key, names) +
-                             "; parameters: " + join(names));
+  throw SpecError(field, "unknown parameter '" + key + "' of model '" + m.name + "'; parameters: " + join(names) +
+                             did_you_mean(key, names));
 }
 
 void check_param_value(const ParamInfo& p, double v, const std::string& field) {
@@ -445,7 +445,7 @@ void parse_traces(const Json& j, Spec& spec) {
                                               std::to_string(spec.n_instances() - 1) + "]");
   }
   spec.traces.vars = get_names(j["vars"], field + ".vars", allowed, "trace variable");
-  spec.traces.instances = parse_instances(j["instances"], field + ".instances", spec.n_instances(), false);
+  spec.traces.instances = parse_instances(j["instances"], field + ".instances", spec.n_instances(), true);
   if (j.contains("every")) {
     spec.traces.every = static_cast<std::uint32_t>(
         get_uint(j["every"], field + ".every", 1, std::numeric_limits<std::uint32_t>::max()));
@@ -534,7 +534,10 @@ Json resolved_record(const Spec& spec) {
   record["observables"] = spec.observables;
   record["traces"] = nullptr;
   if (!spec.traces.vars.empty()) {
-    record["traces"] = {{"vars", spec.traces.vars}, {"instances", spec.traces.instances}, {"every", spec.traces.every}};
+    const bool all = spec.traces.instances.size() == spec.n_instances();
+    record["traces"] = {{"vars", spec.traces.vars},
+                        {"instances", all ? Json("all") : Json(spec.traces.instances)},
+                        {"every", spec.traces.every}};
   }
   record["spikes"] = nullptr;
   if (spec.spikes.enabled) {
@@ -567,7 +570,7 @@ Json resolve(const Spec& spec, const std::vector<double>& constants, std::size_t
   }
   r["sweep"] = Json::object();
   r["zip"] = Json::array();
-  r["axes"] = Json::array();
+  Json axes = Json::array();
   for (std::size_t a = 0; a < spec.axes.size(); ++a) {
     const SweepAxis& axis = spec.axes[a];
     Json group = Json::object();
@@ -577,10 +580,11 @@ Json resolve(const Spec& spec, const std::vector<double>& constants, std::size_t
     } else {
       r["zip"].push_back(group);
     }
-    r["axes"].push_back({{"params", axis.params}, {"values", axis.values}});
+    axes.push_back({{"params", axis.params}, {"values", axis.values}});
   }
   r["record"] = resolved_record(spec);
   r["instances"] = spec.n_instances();
+  r["axes"] = std::move(axes);
   return r;
 }
 
@@ -628,7 +632,7 @@ Spec parse_spec(const nlohmann::ordered_json& doc, const std::string& default_na
   return spec;
 }
 
-Spec load_spec(const std::string& path) {
+nlohmann::ordered_json read_spec_document(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) throw PathError("cannot read spec file '" + path + "': " + std::strerror(errno));
   std::string text;
@@ -648,8 +652,14 @@ Spec load_spec(const std::string& path) {
     if (message.rfind("[json.exception.", 0) == 0 && tag_end != std::string::npos) message.erase(0, tag_end + 2);
     throw SpecError(path, "malformed JSON: " + message);
   }
-  const std::string stem = std::filesystem::path(path).stem().string();
-  return parse_spec(doc, stem.empty() ? "unnamed" : stem);
+  return doc;
 }
+
+std::string spec_default_name(const std::string& path) {
+  const std::string stem = std::filesystem::path(path).stem().string();
+  return stem.empty() ? "unnamed" : stem;
+}
+
+Spec load_spec(const std::string& path) { return parse_spec(read_spec_document(path), spec_default_name(path)); }
 
 }  // namespace nb

@@ -64,6 +64,11 @@ struct Spec {
 // Validates and expands a parsed JSON document. `default_name` is used when the spec has no "name".
 Spec parse_spec(const nlohmann::ordered_json& doc, const std::string& default_name = "unnamed");
 
+// Reads a spec file as JSON without validating it (PathError if unreadable, SpecError for malformed JSON), so
+// that command-line overrides (--set) can be applied first.
+nlohmann::ordered_json read_spec_document(const std::string& path);
+std::string spec_default_name(const std::string& path);  // the file's stem, or "unnamed"
+
 // Reads and parses a spec file: PathError if unreadable, SpecError (field "<file>") for malformed JSON.
 Spec load_spec(const std::string& path);
 

@@ -113,12 +113,24 @@ void add_exp(ErrorStats& s, float x) { s.add(x, nb::exact::exp(x), std::exp(stat
 
 // ---- log ------------------------------------------------------------------------------------------------------
 
-// Every value uniform_open01 can return (it uses the top 24 bits of a word): these are the inputs of the
-// Box-Muller log, so this sweep is exhaustive for the simulator's actual use.
+// Calls fn(u) once for every distinct value uniform_open01 can return. It reads at most the top 24 bits of
+// the word and is non-decreasing in it, so stepping the word by 2^8 and skipping repeats enumerates them all.
+template <class Fn>
+void for_each_uniform_output(Fn fn) {
+  float previous = -1.0f;
+  for (std::uint32_t k = 0; k < (1u << 24); ++k) {
+    const float u = nb::uniform_open01(k << 8);
+    if (u != previous) fn(u);
+    previous = u;
+  }
+}
+
+// Every value uniform_open01 can return: these are the inputs of the Box-Muller log, so this sweep is
+// exhaustive for the simulator's actual use.
 TEST(ExactLog, EveryUniformOpen01Output) {
   ErrorStats s;
-  for (std::uint32_t k = 0; k < (1u << 24); ++k) add_log(s, nb::uniform_open01(k << 8));
-  expect_within_2ulp(s, "log(uniform_open01), all 2^24 outputs");
+  for_each_uniform_output([&](float u) { add_log(s, u); });
+  expect_within_2ulp(s, "log(uniform_open01), every output");
 }
 
 // [1e-30, 1e30], log-spaced: stepping through the bit patterns is uniform in log(x). The prime stride visits
@@ -294,12 +306,18 @@ TEST(ExactSinCos2Pi, Every2Pow24GridPointOfUnitInterval) {
   s.check("on the 2^-24 grid of [0, 1)");
 }
 
-// uniform_open01 outputs below 1/2 are the odd multiples of 2^-25 (off the 2^-24 grid); above 1/2 they are
-// on it. Together with the sweep above this covers every angle the Box-Muller transform can use.
-TEST(ExactSinCos2Pi, EveryUniformOpen01OutputBelowHalf) {
+// The 2^-25 grid of (0, 1/2): the odd multiples of 2^-25 lie between the points above (every 3rd here).
+TEST(ExactSinCos2Pi, Odd2Pow25GridPointsBelowHalf) {
   SinCosStats s;
-  for (std::uint32_t k = 0; k < (1u << 23); ++k) s.add(nb::uniform_open01(k << 8));
-  s.check("on uniform_open01 outputs in (0, 1/2)");
+  for (std::uint32_t k = 0; k < (1u << 23); k += 3) s.add(static_cast<float>(2 * k + 1) * 0x1p-25f);
+  s.check("on the odd multiples of 2^-25 in (0, 1/2), every 3rd");
+}
+
+// Every angle the Box-Muller transform can use (uniform_open01's outputs; currently all on the 2^-24 grid).
+TEST(ExactSinCos2Pi, EveryUniformOpen01Output) {
+  SinCosStats s;
+  for_each_uniform_output([&](float u) { s.add(u); });
+  s.check("on every uniform_open01 output");
 }
 
 // Reduction by whole and quarter turns outside [0, 1): negative and larger arguments.

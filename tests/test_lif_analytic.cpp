@@ -71,7 +71,7 @@ TEST(LifAnalytic, EulerConvergesAtFirstOrder) {
     const int every = static_cast<int>(std::lround(20.0 / dt));
     const Spec spec = spec_from(lif_spec(integrator, dt, 20,
         R"("params": {"I_nA": 0.2}, "record": {"traces": {"vars": ["V_mV"], "instances": [0], "every": )" +
-        std::to_string(every) + "}}}"));
+        std::to_string(every) + "}}"));
     const RunResult r = run_cpu(spec);
     return std::fabs(r.trace_V_mV[1] - (-60.0 - 10.0 * std::exp(-20.0 / kTau_ms)));
   };

@@ -122,7 +122,7 @@ TEST(Spec, DefaultsFilled) {
   std::vector<std::string> keys;
   for (const auto& item : r.items()) keys.push_back(item.key());
   EXPECT_EQ(keys, (std::vector<std::string>{"model", "name", "duration_ms", "dt_ms", "n_steps", "seed", "trials",
-                                            "integrator", "params", "sweep", "zip", "axes", "record", "instances"}));
+                                            "integrator", "params", "sweep", "zip", "record", "instances", "axes"}));
   EXPECT_EQ(r["params"].size(), spec.n_params());
   EXPECT_EQ(r["params"]["G_L_nS"], 20.0);
   EXPECT_EQ(r["record"]["traces"], nullptr);

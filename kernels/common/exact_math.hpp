@@ -46,7 +46,8 @@ NB_HD float log(float x) {
 
 // Exponential. exp(x) = 2^k exp(r), |r| <= ln2/2, Taylor series of exp(r) to r^7.
 NB_HD float exp(float x) {
-  const float xc = select(x > 88.7f, 88.7f, select(x < -104.0f, -104.0f, x));
+  constexpr float kMaxArg = 88.72283172607421875f;  // largest float with a finite exp
+  const float xc = select(x > kMaxArg, kMaxArg, select(x < -104.0f, -104.0f, x));
   const float t = xc * kLog2e;
   const int k = static_cast<int>(t + select(t >= 0.0f, 0.5f, -0.5f));  // round half away from zero
   const float kf = static_cast<float>(k);
@@ -63,7 +64,7 @@ NB_HD float exp(float x) {
   const float s2 = bits_float(static_cast<std::uint32_t>(k2 + 127) << 23);
   const float result = p * s1 * s2;
   const float inf = bits_float(0x7f800000u);
-  return select(x != x, x, select(x > 88.7228391f, inf, select(x < -103.972f, 0.0f, result)));
+  return select(x != x, x, select(x > kMaxArg, inf, select(x < -103.972f, 0.0f, result)));
 }
 
 // sin(2 pi u) and cos(2 pi u). Reducing in turns (not radians) is exact: u - q/4 needs no rounding for the
