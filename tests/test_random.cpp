@@ -84,10 +84,9 @@ TEST(Philox, MatchesCurandWordForWord) {
     ++checked;
     if (ours.w[0] != theirs.x || ours.w[1] != theirs.y || ours.w[2] != theirs.z || ours.w[3] != theirs.w) {
       if (++mismatches <= 5)
-        ADD_FAILURE() << std::hex << "counter {" << c0 << ' ' << c1 << ' ' << c2 << ' ' << c3 << "} key {" << k0
-                      << ' ' << k1 << "}: ours {" << ours.w[0] << ' ' << ours.w[1] << ' ' << ours.w[2] << ' '
-                      << ours.w[3] << "}, cuRAND {" << theirs.x << ' ' << theirs.y << ' ' << theirs.z << ' '
-                      << theirs.w << '}';
+        ADD_FAILURE() << std::hex << "counter {" << c0 << ' ' << c1 << ' ' << c2 << ' ' << c3 << "} key {" << k0 << ' '
+                      << k1 << "}: ours {" << ours.w[0] << ' ' << ours.w[1] << ' ' << ours.w[2] << ' ' << ours.w[3]
+                      << "}, cuRAND {" << theirs.x << ' ' << theirs.y << ' ' << theirs.z << ' ' << theirs.w << '}';
     }
   };
   check(0, 0, 0, 0, 0, 0);
@@ -137,8 +136,8 @@ TEST(UniformOpen01, ExactCentreOfEach23BitBin) {
                        << nb::uniform_open01(first_wrong);
   EXPECT_EQ(zeros, 0u) << "uniform_open01 returned <= 0";
   EXPECT_EQ(ones, 0u) << "uniform_open01 returned >= 1";
-  EXPECT_EQ(nb::uniform_open01(0u), 0x1p-24f);                    // smallest: 2^-24
-  EXPECT_EQ(nb::uniform_open01(0xffffffffu), 1.0f - 0x1p-24f);    // largest: 1 - 2^-24
+  EXPECT_EQ(nb::uniform_open01(0u), 0x1p-24f);                  // smallest: 2^-24
+  EXPECT_EQ(nb::uniform_open01(0xffffffffu), 1.0f - 0x1p-24f);  // largest: 1 - 2^-24
 }
 
 // Symmetric about 1/2, exactly: u(k) + u(2^23 - 1 - k) == 1 (so 1 - u is an equally likely output).
@@ -291,8 +290,8 @@ TEST(BoxMuller, KolmogorovSmirnovAgainstNormalCdf) {
   }
   const double alpha = 1e-6;
   const double critical = std::sqrt(std::log(2.0 / alpha) / 2.0) / std::sqrt(n);
-  std::printf("[ measured ] KS statistic D = %.3g for n = %zu (sqrt(n) D = %.3f; critical %.3g at alpha = 1e-6)\n",
-              d, z.size(), d * std::sqrt(n), critical);
+  std::printf("[ measured ] KS statistic D = %.3g for n = %zu (sqrt(n) D = %.3f; critical %.3g at alpha = 1e-6)\n", d,
+              z.size(), d * std::sqrt(n), critical);
   EXPECT_LT(d, critical);
 }
 
@@ -380,8 +379,7 @@ TEST(Keying, CounterLayoutAsDocumented) {
   const std::uint64_t seed = 0xfedcba9876543210ull;
   const std::uint64_t instance = 0x0000a5a5'12345678ull;  // 48 bits
   const Philox4x32Words got = nb::random_words(seed, instance, 77, kOtherStream, 99);
-  const Philox4x32Words want =
-      nb::philox4x32_10(99, 77, 0x12345678u, 0xa5a5u | (1u << 16), 0x76543210u, 0xfedcba98u);
+  const Philox4x32Words want = nb::philox4x32_10(99, 77, 0x12345678u, 0xa5a5u | (1u << 16), 0x76543210u, 0xfedcba98u);
   EXPECT_TRUE(same_words(got, want));
   EXPECT_EQ(nb::kMaxInstances, std::uint64_t(1) << 48);
 }
@@ -399,8 +397,7 @@ TEST(Keying, EveryInputChangesTheWords) {
         << "seed bit " << bit;
   }
   for (int bit = 0; bit < 48; ++bit) {  // including bits 32..47 (the fourth counter word)
-    EXPECT_FALSE(
-        same_words(nb::random_words(seed, instance ^ (std::uint64_t(1) << bit), neuron, kStream, block), base))
+    EXPECT_FALSE(same_words(nb::random_words(seed, instance ^ (std::uint64_t(1) << bit), neuron, kStream, block), base))
         << "instance bit " << bit;
   }
   for (int bit = 0; bit < 32; ++bit) {

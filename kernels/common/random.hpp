@@ -45,6 +45,10 @@ NB_HD void box_muller(std::uint32_t w0, std::uint32_t w1, float& z0, float& z1) 
 // Four standard normals for steps 4*block .. 4*block+3 of one (instance, neuron, stream).
 struct Normals4 {
   float z[4];
+  // z[k] by selects: a dynamic index would force the array out of GPU registers into local memory.
+  NB_HD float pick(std::uint32_t k) const {
+    return select(k == 0u, z[0], select(k == 1u, z[1], select(k == 2u, z[2], z[3])));
+  }
 };
 
 template <class Math>

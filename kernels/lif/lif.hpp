@@ -13,7 +13,8 @@
 // stamped n+1 (time (n+1) dt), so inter-spike intervals are whole numbers of steps and their sums are exact
 // integers: the ISI statistics need no floating-point accumulation and are identical on every backend.
 //
-// The CPU loop (lif_cpu.cpp) and the CUDA kernel (lif_cuda.cuh) both call lif_step and lif_finalize.
+// The CPU loop (lif_cpu.cpp) and the CUDA kernel (lif_cuda.cuh) both call membrane_step, tally_spike and
+// lif_finalize.
 #pragma once
 
 #include <cstdint>
@@ -46,22 +47,34 @@ struct State {
 
 NB_HD State initial_state(float V_init_mV) { return State{V_init_mV, 0u, 0u, 0u, 0u, 0u}; }
 
-// Advances one instance by one step (from step `t_after - 1` to `t_after`). `xi` is a standard normal draw
-// (ignored when noise_mV == 0, where it adds exactly +-0). Branch-free so that CPU lanes vectorise and GPU
-// warps do not diverge. Returns whether the neuron spiked.
-NB_HD bool lif_step(State& s, const Coefficients& c, float xi, std::uint32_t t_after) {
-  const bool refractory = s.refractory_left > 0u;
-  const float V_free = c.V_inf_mV + (s.V_mV - c.V_inf_mV) * c.decay + c.noise_mV * xi;
-  const bool spike = !refractory && V_free > c.V_th_mV;
-  s.V_mV = (refractory || spike) ? c.V_reset_mV : V_free;
-  s.refractory_left = spike ? c.refractory_steps : (refractory ? s.refractory_left - 1u : 0u);
-
+// Adds a spike at step t_after to the streaming ISI statistics when `spike` is true; leaves them alone otherwise.
+// Branch-free for the CPU lanes; the GPU calls it only for spiking threads (spike == true folds away), which keeps
+// the 64-bit arithmetic off the common path. Same function, same results.
+NB_HD void tally_spike(State& s, bool spike, std::uint32_t t_after) {
   const std::uint64_t isi = static_cast<std::uint64_t>(t_after - s.last_spike_step);
   const bool has_previous = s.spike_count > 0u;
   s.isi_sq_sum_steps2 += (spike && has_previous) ? isi * isi : std::uint64_t(0);
   s.first_spike_step = (spike && !has_previous) ? t_after : s.first_spike_step;
   s.last_spike_step = spike ? t_after : s.last_spike_step;
   s.spike_count += spike ? 1u : 0u;
+}
+
+// Advances the membrane of one instance by one step (from step `t_after - 1` to `t_after`). `xi` is a standard
+// normal draw (ignored when noise_mV == 0, where it adds exactly +-0). Branch-free so that CPU lanes vectorise
+// and GPU warps do not diverge. Returns whether the neuron spiked; the caller tallies it (tally_spike).
+NB_HD bool membrane_step(State& s, const Coefficients& c, float xi) {
+  const bool refractory = s.refractory_left > 0u;
+  const float V_free = c.V_inf_mV + (s.V_mV - c.V_inf_mV) * c.decay + c.noise_mV * xi;
+  const bool spike = !refractory && V_free > c.V_th_mV;
+  s.V_mV = (refractory || spike) ? c.V_reset_mV : V_free;
+  s.refractory_left = spike ? c.refractory_steps : (refractory ? s.refractory_left - 1u : 0u);
+  return spike;
+}
+
+// One full step, branch-free: membrane update and spike tally. Returns whether the neuron spiked.
+NB_HD bool lif_step(State& s, const Coefficients& c, float xi, std::uint32_t t_after) {
+  const bool spike = membrane_step(s, c, xi);
+  tally_spike(s, spike, t_after);
   return spike;
 }
 

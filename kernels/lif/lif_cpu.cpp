@@ -1,7 +1,7 @@
 // LIF on the CPU: the reference backend.
 //
 // Mapping: OpenMP threads take blocks of kLanes consecutive instances; inside a block the time loop is outermost
-// and the lanes are innermost, so `omp simd` turns lif_step into vector code (the same scalar function the GPU
+// and the lanes are innermost, so `omp simd` turns lif_step into vector code (the same scalar functions the GPU
 // runs per thread). A block's state lives in small local arrays for the whole step range, like registers on the
 // GPU. Results do not depend on the thread count: instances never interact.
 #include <algorithm>

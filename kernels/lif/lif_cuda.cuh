@@ -1,4 +1,4 @@
-// LIF on the GPU: one thread per instance, the time loop in registers, the same lif_step as the CPU reference.
+// LIF on the GPU: one thread per instance, the time loop in registers, the same step functions as the CPU.
 // Included by lif_cuda_exact.cu (compiled with -fmad=false: bit-identical to the CPU) and lif_cuda_fast.cu.
 #pragma once
 
@@ -21,7 +21,8 @@ __global__ void advance(View v, std::uint32_t step_begin, std::uint32_t step_end
   Normals4 xi{};
   for (std::uint32_t t = step_begin; t < step_end; ++t) {
     if (Noisy && (t == step_begin || (t & 3u) == 0u)) xi = membrane_noise_block<Math>(v, i, t);
-    const bool spiked = lif_step(s, c, Noisy ? xi.z[t & 3u] : 0.0f, t + 1u);
+    const bool spiked = membrane_step(s, c, Noisy ? xi.pick(t & 3u) : 0.0f);
+    if (spiked) tally_spike(s, true, t + 1u);  // rare: keep the 64-bit ISI arithmetic off the common path
     if (Record) record_step(v, i, s, spiked, t + 1u);
   }
   store_state(v, i, s);
