@@ -47,7 +47,9 @@ NB_HD float log(float x) {
 // Exponential. exp(x) = 2^k exp(r), |r| <= ln2/2, Taylor series of exp(r) to r^7.
 NB_HD float exp(float x) {
   constexpr float kMaxArg = 88.72283172607421875f;  // largest float with a finite exp
-  const float xc = select(x > kMaxArg, kMaxArg, select(x < -104.0f, -104.0f, x));
+  // NaN fails x >= -104 and is clamped, so the float -> int conversion below never sees NaN (undefined behaviour
+  // in C++); the final select returns the NaN.
+  const float xc = select(x > kMaxArg, kMaxArg, select(x >= -104.0f, x, -104.0f));
   const float t = xc * kLog2e;
   const int k = static_cast<int>(t + select(t >= 0.0f, 0.5f, -0.5f));  // round half away from zero
   const float kf = static_cast<float>(k);

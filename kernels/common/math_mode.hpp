@@ -29,7 +29,9 @@ struct FastMath {
   __device__ __forceinline__ static float log(float x) { return __logf(x); }
   __device__ __forceinline__ static float exp(float x) { return __expf(x); }
   __device__ __forceinline__ static void sincos_2pi(float u, float& s, float& c) {
-    __sincosf(exact::kTwoPi * u, &s, &c);
+    // Shift to [-1/2, 1/2) turns (exact for u in [0, 1)) so the angle stays in [-pi, pi], where __sincosf's
+    // error bound is documented.
+    __sincosf(exact::kTwoPi * (u - (u >= 0.5f ? 1.0f : 0.0f)), &s, &c);
   }
 #else
   static float log(float x) { return exact::log(x); }
