@@ -36,7 +36,7 @@ void check_lif_point(const double* p, const Spec& spec, const std::string& where
   const double V_reset = p[m.param_index("V_reset_mV")];
   const double V_th = p[m.param_index("V_th_mV")];
   if (!(V_reset < V_th)) {
-    throw SpecError("params.V_reset_mV", "V_reset_mV (" + fmt(V_reset) + ") must be below V_th_mV (" + fmt(V_th) +
+    throw SpecError(spec.param_field("V_reset_mV"), "V_reset_mV (" + fmt(V_reset) + ") must be below V_th_mV (" + fmt(V_th) +
                                              ")" + where);
   }
   const double tau_ms = 1000.0 * p[m.param_index("C_nF")] / p[m.param_index("G_L_nS")];

@@ -297,6 +297,7 @@ SweepAxis expand_axis(const AxisDraft& draft) {
   SweepAxis axis;
   for (std::size_t k = 0; k < draft.params.size(); ++k) {
     axis.params.push_back(draft.params[k]->name);
+    axis.fields.push_back(draft.fields[k]);
     axis.values.push_back(expand(draft.sources[k], *draft.params[k], draft.fields[k]));
   }
   return axis;
@@ -600,6 +601,15 @@ std::uint64_t Spec::n_points() const {
   std::uint64_t points = 1;
   for (const SweepAxis& axis : axes) points *= axis.size();
   return points;
+}
+
+std::string Spec::param_field(const std::string& name) const {
+  for (const SweepAxis& axis : axes) {
+    for (std::size_t k = 0; k < axis.params.size(); ++k) {
+      if (axis.params[k] == name) return axis.fields[k];
+    }
+  }
+  return "params." + name;
 }
 
 std::vector<std::size_t> Spec::axis_shape() const {

@@ -19,6 +19,7 @@ namespace nb {
 // One axis of the sweep grid: a single parameter, or a zipped group of parameters that vary together.
 struct SweepAxis {
   std::vector<std::string> params;          // names; one entry for a plain axis
+  std::vector<std::string> fields;          // where each was given: "sweep.I_nA", "zip[0].V_th_mV"
   std::vector<std::vector<double>> values;  // values[k][j]: params[k] at position j; all the same length
   std::size_t size() const { return values.empty() ? 0 : values.front().size(); }
 };
@@ -58,7 +59,9 @@ struct Spec {
   double param(std::uint64_t point, const std::string& name) const {
     return point_params(point)[model->param_index(name)];
   }
-  std::vector<std::size_t> axis_shape() const;  // sizes of the axes (empty if no sweep)
+  std::vector<std::size_t> axis_shape() const;
+  // Where a parameter was set in the spec, for error messages: "sweep.I_nA", "zip[0].I_nA" or "params.I_nA".
+  std::string param_field(const std::string& name) const;  // sizes of the axes (empty if no sweep)
 };
 
 // Validates and expands a parsed JSON document. `default_name` is used when the spec has no "name".
