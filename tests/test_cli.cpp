@@ -15,8 +15,9 @@ struct CliResult {
   std::string output;  // stdout and stderr together
 };
 
-CliResult cli(const std::string& args) {
-  const std::string cmd = std::string(NB_CLI_PATH) + " " + args + " 2>&1";
+// Runs `neurobatch ARGS`, optionally behind a wrapper command such as "timeout -s KILL 1".
+CliResult cli(const std::string& args, const std::string& wrapper = "") {
+  const std::string cmd = wrapper + (wrapper.empty() ? "" : " ") + std::string(NB_CLI_PATH) + " " + args + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   EXPECT_NE(pipe, nullptr);
   std::string out;
@@ -131,6 +132,17 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"ResetAboveThreshold", R"({"model": "lif", )" + kBase + R"(, "params": {"V_reset_mV": -40}})", "V_reset_mV"},
         BadSpec{"MalformedJson", R"({"model": "lif", )", "spec.json"}),
     [](const ::testing::TestParamInfo<BadSpec>& info) { return std::string(info.param.name); });
+
+TEST(Cli, KilledRunLeavesNoResults) {
+  // A run of ~1e12 neuron-steps, killed with SIGKILL after 1 s: nothing may appear under --out.
+  test::TempDir tmp;
+  write_file(tmp / "spec.json", R"({"model": "lif", "duration_ms": 100000, "dt_ms": 0.05, "trials": 500000,
+                                     "params": {"sigma_mV_sqrt_ms": 1, "I_nA": 0.4}})");
+  const CliResult r =
+      cli("run " + tmp / "spec.json" + " --backend cpu --quiet --threads 1 --out " + tmp / "out", "timeout -s KILL 1");
+  EXPECT_EQ(r.status, 128 + 9) << "expected the run to be killed: " << r.output;
+  EXPECT_TRUE(dir_is_empty_of_results(tmp));
+}
 
 TEST(Cli, UnreadableSpecAndUnwritableOutput) {
   test::TempDir tmp;

@@ -19,9 +19,11 @@ import json
 import math
 import os
 import sys
+import warnings
 
 import numpy as np
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -29,7 +31,21 @@ from matplotlib import colors  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
-TRACE_CURRENTS_NA = [0.2, 0.35, 0.37, 0.45]
+MIN_SPIKES_FOR_CV = 10  # CV is drawn where the median trial has at least this many spikes (see cv_mask)
+
+
+def sigma_color(sigma, all_sigmas=(0.0, 0.3, 0.5, 1.0, 2.0)):
+    """One colour per noise level, shared by the noisy traces and the noisy f-I/CV panels."""
+    for k, s in enumerate(all_sigmas):
+        if abs(s - sigma) < 1e-9:
+            return COLORS[k]
+    return COLORS[-1]
+
+
+def cv_mask(spike_count):
+    """(..., trials) spike counts -> where the CV mean is meaningful: the median trial has >= MIN_SPIKES_FOR_CV
+    spikes. The CV is defined from 3 spikes on, but the sample CV of a handful of ISIs is biased low."""
+    return np.median(spike_count, axis=-1) >= MIN_SPIKES_FOR_CV
 
 
 # ---- Closed forms (MODELS.md section 1); p: the resolved spec's parameters, G_L in nS -----------------------
@@ -153,8 +169,14 @@ def save(fig, figdir, name):
     print(f"plot.py: wrote {path}")
 
 
+CHECKS = {"ok": 0, "MISMATCH": 0}
+
+
 def check(ok, text):
-    print(f"  [{'ok' if ok else 'MISMATCH'}] {text}")
+    """Prints one comparison with the closed forms of MODELS.md; the counts are summarised at the end."""
+    tag = "ok" if ok else "MISMATCH"
+    CHECKS[tag] += 1
+    print(f"  [{tag}] {text}")
     return ok
 
 
@@ -180,12 +202,10 @@ def fig_traces(results, figdir):
         t, rows = by_current(sub)
         ps = sub.params_at(0)
         for k, I in enumerate(sorted(rows)):
-            ax.plot(t, rows[I], color=COLORS[k], lw=1.6, label=f"I = {I:g} nA")
+            ax.plot(t, rows[I], color=COLORS[k], lw=1.6,
+                    label=f"I = {I:g} nA, V_ss = {float(v_ss(ps, I)):.1f} mV (dashed)")
             ax.axhline(float(v_ss(ps, I)), color=COLORS[k], ls="--", lw=0.9)
-            ax.text(t[-1], float(v_ss(ps, I)) + 0.25, f"V_ss = {float(v_ss(ps, I)):.1f} mV", color=COLORS[k],
-                    ha="right", va="bottom", fontsize=8)
-        ax.axhline(V_th_model, color="k", ls=":", lw=1)
-        ax.text(1, V_th_model + 0.3, "V_th = -52 mV (disabled here: V_th_mV = 1000)", fontsize=7.5)
+        ax.axhline(V_th_model, color="k", ls=":", lw=1, label=f"V_th = {V_th_model:g} mV (disabled in this run)")
         if 0.2 in rows:
             # MODELS.md: at 0.2 nA (V_ss = -60 mV) V goes from -70 to -61 mV in tau ln 10 = 23.03 ms.
             t61 = tau_ms(ps) * math.log(10.0)
@@ -260,37 +280,43 @@ def fig_dt(results, figdir):
     I = p["I_nA"]
     T = studies[0].spec["duration_ms"]
     ta, va, sa = analytic_trajectory(p, I, T)
-    fig, axes = plt.subplots(1, 2, figsize=(16, 5.4), gridspec_kw={"width_ratios": [2, 1]})
-    for ax in axes:
+    fig = plt.figure(figsize=(16, 7.2))
+    gs = fig.add_gridspec(2, 2, width_ratios=[2, 1], height_ratios=[2.2, 1], hspace=0.3, wspace=0.18)
+    ax_tr, ax_err, ax_zoom = fig.add_subplot(gs[0, 0]), fig.add_subplot(gs[1, 0]), fig.add_subplot(gs[:, 1])
+    for ax in (ax_tr, ax_zoom):
         ax.plot(ta, va, color="k", lw=1.0, ls="--", label="continuous time (closed form)", zorder=5)
+        ax.axhline(p["V_th_mV"], color="k", ls=":", lw=0.8)
     first_analytic = sa[0] if sa else math.nan
     for k, s in enumerate(studies):
         t, V, _ = s.traces()
         dt = s.spec["dt_ms"]
         style = dict(color=COLORS[k], lw=1.3, label=f"Euler, dt = {dt:g} ms")
         if dt >= 0.25:
-            style.update(marker=".", ms=4)
-        for ax in axes:
+            style.update(marker=".", ms=5)
+        for ax in (ax_tr, ax_zoom):
             ax.plot(t, V[0], **style)
         spikes = s.spike_times().get(0, np.array([]))
         isi = np.diff(spikes)
         print(f"  dt = {dt:g} ms: spikes at {', '.join(f'{x:.2f}' for x in spikes)} ms; "
               f"mean ISI {np.mean(isi) if len(isi) else math.nan:.3f} ms (closed form {isi_ms(p, I)[0]:.3f} ms)")
-        for ax in axes:
-            ax.plot(spikes, np.full(len(spikes), 2.0 + 1.5 * k), "|", color=COLORS[k], ms=10, mew=2)
-    for ax in axes:
-        ax.plot(sa, np.full(len(sa), 2.0 + 1.5 * len(studies)), "|", color="k", ms=10, mew=2)
-        ax.axhline(p["V_th_mV"], color="k", ls=":", lw=0.8)
-    axes[0].set(xlabel="time t (ms)", ylabel="membrane potential V (mV)", ylim=(-72, 8),
-                title=f"Forward Euler at I = {I:g} nA: the same neuron at three step sizes")
-    axes[0].text(0.5, 5.5 + 1.5 * len(studies), "spike times (ticks): Euler dt as coloured, closed form in black",
-                 fontsize=8)
-    axes[0].legend(loc="center right", fontsize=8)
-    lo = first_analytic - 2.0 if sa else 8
-    axes[1].set(xlim=(lo, lo + 6), ylim=(-72, 8), xlabel="time t (ms)", ylabel="membrane potential V (mV)",
+        n = min(len(spikes), len(sa))
+        ax_err.plot(np.arange(1, n + 1), spikes[:n] - np.array(sa[:n]), "o-", color=COLORS[k], ms=5,
+                    label=f"dt = {dt:g} ms: ISI {np.mean(isi):.2f} ms" if len(isi) else f"dt = {dt:g} ms")
+    print(f"  closed form: spikes at {', '.join(f'{x:.2f}' for x in sa)} ms")
+    ax_tr.set(xlabel="time t (ms)", ylabel="membrane potential V (mV)", ylim=(-72, -15),
+              title=f"Forward Euler at I = {I:g} nA: the same neuron at three step sizes")
+    ax_tr.legend(loc="upper left", fontsize=8, ncol=2)
+    ax_err.axhline(0, color="k", lw=0.8)
+    ax_err.set(xlabel="spike number", ylabel="spike time - closed form (ms)",
+               title=f"Spike-time error (closed-form ISI {isi_ms(p, I)[0]:.2f} ms)")
+    ax_err.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax_err.legend(loc="lower left", fontsize=8)
+    lo = first_analytic - 1.5 if sa else 8
+    ax_zoom.set(xlim=(lo, lo + 4), ylim=(-62, -15), xlabel="time t (ms)", ylabel="membrane potential V (mV)",
                 title=f"Zoom on the first spike (closed form {first_analytic:.2f} ms)")
-    fig.suptitle("Step-size sensitivity: coarse steps delay and distort the spikes", fontsize=12)
-    fig.tight_layout(rect=(0, 0.08, 1, 0.96))
+    ax_zoom.legend(loc="upper left", fontsize=8)
+    fig.suptitle("Step-size sensitivity of forward Euler: coarse steps shift and distort the spikes", fontsize=12)
+    fig.subplots_adjust(left=0.05, right=0.99, top=0.91, bottom=0.14)
     footnote(fig, studies)
     save(fig, figdir, "lif_dt.png")
 
@@ -340,11 +366,12 @@ def fig_fI(results, figdir):
     axes[0].text(Ic + 0.004, 150, f"I_c = {Ic:.2f} nA", fontsize=8)
     axes[0].set(xlabel="injected current I (nA)", ylabel="firing rate f (Hz)", ylim=(-5, 165),
                 title="f-I curve: simulation on the closed form")
-    axes[0].legend(loc="upper left", fontsize=8)
+    axes[0].legend(loc="lower right", fontsize=8)
     dt = runs[0][0].spec["dt_ms"]
     axes[1].axhspan(0, dt, color="0.85", zorder=0, label=f"(0, dt]: crossing seen at the end of a step")
     axes[1].axhline(0, color="k", lw=0.8)
-    axes[1].set(xlabel="injected current I (nA)", ylabel="mean ISI - closed-form ISI (ms)", xlim=(0.2, 0.6),
+    axes[1].set(xlabel="injected current I (nA)", ylabel="mean ISI - closed-form ISI (ms)",
+                xlim=(threshold_current_nA(p) - 0.01, 0.605),
                 title="Error per inter-spike interval, within one dt")
     axes[1].legend(loc="lower right", fontsize=8)
     fig.suptitle("Firing rate against injected current (MODELS.md section 1)", fontsize=12)
@@ -371,7 +398,7 @@ def fig_noise(results, figdir):
             ax = fig.add_subplot(gs[row, 0])
             sigma = tr.param("sigma_mV_sqrt_ms", tr.point_of(i))
             n = len(spikes.get(int(i), []))
-            ax.plot(t, V[row], color=COLORS[row], lw=0.8)
+            ax.plot(t, V[row], color=sigma_color(sigma), lw=0.8)
             ax.axhline(ps["V_th_mV"], color="k", ls=":", lw=0.8)
             ax.axhline(float(v_ss(ps, ps["I_nA"])), color="0.5", ls="--", lw=0.8)
             ax.set_ylim(-72, -15)
@@ -395,6 +422,7 @@ def fig_noise(results, figdir):
         sig = fi.axis("sigma_mV_sqrt_ms")
         rate = fi.npy("rate_Hz")          # (I, sigma, trials)
         cv = fi.npy("isi_cv")
+        count = fi.npy("spike_count")
         p = fi.params_at(0)
         trials = fi.spec["trials"]
         ax = fig.add_subplot(gs[:, 1])
@@ -402,8 +430,8 @@ def fig_noise(results, figdir):
         ax.plot(I_line, rate_hz(p, I_line), "k--", lw=1.0, label="closed form, no noise")
         for k, s in enumerate(sig):
             m, sd = rate[:, k, :].mean(axis=1), rate[:, k, :].std(axis=1, ddof=1)
-            ax.plot(I, m, color=COLORS[k], lw=1.4, label=f"sigma = {s:g} mV/sqrt(ms)")
-            ax.fill_between(I, m - sd, m + sd, color=COLORS[k], alpha=0.2, lw=0)
+            ax.plot(I, m, color=sigma_color(s), lw=1.4, label=f"sigma = {s:g} mV/sqrt(ms)")
+            ax.fill_between(I, m - sd, m + sd, color=sigma_color(s), alpha=0.25, lw=0)
             j = int(np.argmin(np.abs(I - 0.35)))
             print(f"  sigma = {s:g}: rate at {I[j]:.2f} nA = {m[j]:.2f} +- {sd[j]:.2f} Hz; "
                   f"at {I[-1]:.2f} nA = {m[-1]:.2f} Hz (noiseless closed form {rate_hz(p, I[-1])[0]:.2f})")
@@ -416,19 +444,19 @@ def fig_noise(results, figdir):
         for k, s in enumerate(sig):
             if s == 0:
                 continue
-            defined = np.isfinite(cv[:, k, :]).sum(axis=1)
-            ok = defined >= trials / 2  # CV needs >= 3 spikes: keep currents where most trials define it
+            ok = cv_mask(count[:, k, :])
             m_rate = rate[:, k, :].mean(axis=1)
-            m_cv = np.nanmean(np.where(np.isfinite(cv[:, k, :]), cv[:, k, :], np.nan)[ok], axis=1)
-            ax.plot(m_rate[ok], m_cv, "o-", color=COLORS[k], ms=3.5, lw=1.1, label=f"sigma = {s:g} mV/sqrt(ms)")
+            m_cv = np.nanmean(cv[:, k, :][ok], axis=1)
+            ax.plot(m_rate[ok], m_cv, "o-", color=sigma_color(s), ms=3.5, lw=1.1, label=f"sigma = {s:g} mV/sqrt(ms)")
             if ok.sum() >= 2:
                 print(f"  sigma = {s:g}: CV {m_cv[0]:.3f} at {m_rate[ok][0]:.1f} Hz -> {m_cv[-1]:.3f} at "
                       f"{m_rate[ok][-1]:.1f} Hz")
         ax.set(xlabel="mean firing rate (Hz)", ylabel="ISI coefficient of variation (CV)", ylim=(0, None),
                title="CV falls as the rate rises; more noise, higher CV")
         ax.legend(loc="upper right", fontsize=8)
-        ax.text(0.02, 0.02, "one point per current; shown where at least half the trials\n"
-                "have >= 3 spikes (CV defined)", transform=ax.transAxes, fontsize=7.5, color="0.3")
+        ax.text(0.02, 0.02, f"one point per current (mean over trials); shown where the median trial\n"
+                f"has >= {MIN_SPIKES_FOR_CV} spikes (the CV of a few ISIs is biased low)", transform=ax.transAxes,
+                fontsize=7.5, color="0.3")
     fig.suptitle("Membrane noise: V += sigma sqrt(dt) xi each step", fontsize=12)
     fig.subplots_adjust(left=0.045, right=0.99, top=0.9, bottom=0.2)
     footnote(fig, [tr, fi])
@@ -447,10 +475,11 @@ def fig_sweep(results, figdir):
     p = s.params_at(0)
     rate = s.npy("rate_Hz")  # (I, sigma, trials)
     cv = s.npy("isi_cv")
+    count = s.npy("spike_count")
     rate_m, rate_sd = rate.mean(axis=2), rate.std(axis=2, ddof=1) if trials > 1 else np.zeros(rate.shape[:2])
-    defined = np.isfinite(cv).sum(axis=2)
-    enough = defined >= max(2, trials / 2)
-    with np.errstate(all="ignore"):
+    enough = cv_mask(count) & (np.isfinite(cv).sum(axis=2) >= 2)
+    with warnings.catch_warnings():  # all-NaN cells (no CV in any trial) are masked anyway
+        warnings.simplefilter("ignore", RuntimeWarning)
         cv_m = np.where(enough, np.nanmean(cv, axis=2), np.nan)
         cv_sd = np.where(enough, np.nanstd(cv, axis=2, ddof=1), np.nan)
     n_inst = rate.size
@@ -467,11 +496,12 @@ def fig_sweep(results, figdir):
         im = ax.imshow(np.ma.masked_invalid(data.T), origin="lower", aspect="auto", extent=extent, cmap=cm,
                        interpolation="nearest")
         ax.axvline(Ic, color="w", ls="--", lw=1)
+        ax.grid(False)
         ax.set(xlabel="injected current I (nA)", ylabel="noise sigma (mV/sqrt(ms))", title=title)
         fig.colorbar(im, ax=ax, label=label)
 
     show(axes[0, 0], rate_m, f"Mean firing rate over {trials} trials", "rate (Hz)", "viridis")
-    show(axes[0, 1], cv_m, "Mean ISI CV (grey: CV undefined in most trials)", "CV", "magma")
+    show(axes[0, 1], cv_m, f"Mean ISI CV (grey: median trial < {MIN_SPIKES_FOR_CV} spikes)", "CV", "magma")
     show(axes[1, 0], rate_sd, "Trial-to-trial SD of the rate", "SD of rate (Hz)", "viridis")
     show(axes[1, 1], cv_sd, "Trial-to-trial SD of the CV", "SD of CV", "magma")
     axes[0, 0].text(Ic + 0.01, sig[-1] - 0.1, "I_c = 0.36 nA", color="w", fontsize=8, va="top")
@@ -480,18 +510,19 @@ def fig_sweep(results, figdir):
     ax = axes[0, 2]
     ax.plot(I, rate_hz(p, I), "k--", lw=1, label="closed form, no noise")
     for k, j in enumerate(picks):
-        ax.plot(I, rate_m[:, j], color=COLORS[k], lw=1.4, label=f"sigma = {sig[j]:.3g}")
+        ax.plot(I, rate_m[:, j], color=COLORS[k], lw=1.4, label=f"sigma = {sig[j]:.3g} mV/sqrt(ms)")
         ax.fill_between(I, rate_m[:, j] - rate_sd[:, j], rate_m[:, j] + rate_sd[:, j], color=COLORS[k],
                         alpha=0.2, lw=0)
     ax.set(xlabel="injected current I (nA)", ylabel="firing rate f (Hz)",
-           title="f-I curves at five noise levels (mean +- SD)")
+           title="f-I curves at five noise levels (mean +- SD over trials)")
     ax.legend(loc="upper left", fontsize=8)
     ax = axes[1, 2]
     for k, j in enumerate(picks):
         if sig[j] == 0:
             continue
         ok = enough[:, j]
-        ax.plot(rate_m[ok, j], cv_m[ok, j], "o-", color=COLORS[k], ms=3, lw=1.1, label=f"sigma = {sig[j]:.3g}")
+        ax.plot(rate_m[ok, j], cv_m[ok, j], "o-", color=COLORS[k], ms=3, lw=1.1,
+                label=f"sigma = {sig[j]:.3g} mV/sqrt(ms)")
     ax.set(xlabel="mean firing rate (Hz)", ylabel="mean ISI CV", ylim=(0, None),
            title="CV against rate at the same noise levels")
     ax.legend(loc="upper right", fontsize=8)
@@ -528,6 +559,7 @@ def main(argv=None):
         if a.only and name not in a.only:
             continue
         fn(a.results, a.figures)
+    print(f"plot.py: {CHECKS['ok'] + CHECKS['MISMATCH']} checks against MODELS.md, {CHECKS['MISMATCH']} mismatch(es)")
     return 0
 
 
