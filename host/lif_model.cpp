@@ -63,7 +63,7 @@ const ModelInfo& lif_model_info() {
         param("V_spike_mV", -20.0, "mV", "value drawn in traces at a spike step (cosmetic)"),
         param("t_ref_ms", 2.0, "ms", "absolute refractory period, V held at V_reset_mV", 0.0),
         param("I_nA", 0.0, "nA", "constant injected current"),
-        param("sigma_mV_sqrt_ms", 0.0, "mV/sqrt(ms)", "noise amplitude: V += sigma sqrt(dt) xi each step", 0.0),
+        param("sigma_mV_sqrt_ms", 0.3, "mV/sqrt(ms)", "noise amplitude: V += sigma sqrt(dt) xi each step", 0.0),
         param("V_init_mV", -70.0, "mV", "membrane potential at t = 0"),
     };
     m.observables = {"spike_count", "rate_Hz", "first_spike_ms", "isi_mean_ms", "isi_sd_ms", "isi_cv"};

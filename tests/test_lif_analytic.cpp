@@ -18,7 +18,7 @@ std::string lif_spec(const std::string& integrator, double dt_ms, double duratio
 
 TEST(LifAnalytic, ThresholdCurrentIs036nA) {
   // I_c = G_L (V_th - V_L) = 0.36 nA: V_inf sits exactly at threshold and V > V_th is never reached.
-  const Spec spec = spec_from(lif_spec("exact", 0.05, 2000, R"("sweep": {"I_nA": [0.3599, 0.36, 0.3601]})"));
+  const Spec spec = spec_from(lif_spec("exact", 0.05, 2000, R"("params": {"sigma_mV_sqrt_ms": 0}, "sweep": {"I_nA": [0.3599, 0.36, 0.3601]})"));
   const RunResult r = run_cpu(spec);
   const auto& count = r.column("spike_count").values;
   EXPECT_EQ(count[0], 0);
@@ -34,7 +34,7 @@ const RateCase kRateTable[] = {{0.37, 32.968}, {0.45, 81.856}, {0.50, 103.935}, 
 std::string current_sweep() {
   std::string list;
   for (const auto& c : kRateTable) list += (list.empty() ? "" : ", ") + std::to_string(c.I_nA);
-  return R"("sweep": {"I_nA": [)" + list + "]}";
+  return R"("params": {"sigma_mV_sqrt_ms": 0}, "sweep": {"I_nA": [)" + list + "]}";
 }
 
 TEST(LifAnalytic, ExactIntegratorIntervalsWithinOneStep) {
@@ -70,7 +70,7 @@ TEST(LifAnalytic, EulerConvergesAtFirstOrder) {
   auto error_at_20ms = [](const std::string& integrator, double dt) {
     const int every = static_cast<int>(std::lround(20.0 / dt));
     const Spec spec = spec_from(lif_spec(integrator, dt, 20,
-        R"("params": {"I_nA": 0.2}, "record": {"traces": {"vars": ["V_mV"], "instances": [0], "every": )" +
+        R"("params": {"I_nA": 0.2, "sigma_mV_sqrt_ms": 0}, "record": {"traces": {"vars": ["V_mV"], "instances": [0], "every": )" +
         std::to_string(every) + "}}"));
     const RunResult r = run_cpu(spec);
     return std::fabs(r.trace_V_mV[1] - (-60.0 - 10.0 * std::exp(-20.0 / kTau_ms)));
@@ -85,7 +85,7 @@ TEST(LifAnalytic, TimeFromMinus70ToMinus61At02nA) {
   // V_inf = -60 mV at 0.2 nA; from -70 mV, V reaches -61 mV at tau ln 10 = 23.03 ms.
   const double dt = 0.01;
   const Spec spec = spec_from(lif_spec("exact", dt, 60,
-      R"("params": {"I_nA": 0.2}, "record": {"traces": {"vars": ["V_mV"], "instances": [0], "every": 1}})"));
+      R"("params": {"I_nA": 0.2, "sigma_mV_sqrt_ms": 0}, "record": {"traces": {"vars": ["V_mV"], "instances": [0], "every": 1}})"));
   const RunResult r = run_cpu(spec);
   ASSERT_EQ(r.trace_instances.size(), 1u);
   EXPECT_EQ(r.column("spike_count").values[0], 0);
@@ -140,7 +140,7 @@ TEST(LifAnalytic, NoiseMakesSubthresholdCurrentFireIrregularly) {
 TEST(LifAnalytic, RefractoryPeriodBoundsTheRate) {
   // A huge current fires as soon as the refractory clamp ends: ISI = t_ref + one step.
   const double dt = 0.1;
-  const Spec spec = spec_from(lif_spec("exact", dt, 1000, R"("params": {"I_nA": 100, "t_ref_ms": 3})"));
+  const Spec spec = spec_from(lif_spec("exact", dt, 1000, R"("params": {"I_nA": 100, "t_ref_ms": 3, "sigma_mV_sqrt_ms": 0})"));
   const RunResult r = run_cpu(spec);
   EXPECT_NEAR(r.column("isi_mean_ms").values[0], 3.0 + dt, 1e-9);
   EXPECT_NEAR(r.column("first_spike_ms").values[0], dt, 1e-12);
