@@ -94,8 +94,8 @@ CompareReport compare_results(const RunResult& a, const RunResult& b) {
     for (std::size_t i = 0; i < ca.values.size(); ++i) accumulate(d, ca.values[i], cb.values[i], a.instances[i]);
     report.fields.push_back(d);
   }
-  if (!a.trace_instances.empty()) {
-    report.fields.push_back(compare_rows("trace_V_mV", a.trace_V_mV, b.trace_V_mV, a.trace_instances));
+  for (std::size_t v = 0; v < a.trace_vars.size() && !a.trace_instances.empty(); ++v) {
+    report.fields.push_back(compare_rows("trace_" + a.trace_vars[v], a.traces[v], b.traces[v], a.trace_instances));
   }
   if (!a.spike_instances.empty()) {
     report.fields.push_back(compare_rows("spike_steps", a.spike_steps, b.spike_steps, a.spike_instances));

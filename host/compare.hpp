@@ -12,7 +12,7 @@
 namespace nb {
 
 struct FieldDiff {
-  std::string name;                // observable, "trace_V_mV" or "spike_times"
+  std::string name;                // observable, "trace_<var>" or "spike_steps"
   std::uint64_t compared = 0;      // values compared
   std::uint64_t differing = 0;     // values not bitwise identical (NaN == NaN counts as identical)
   double max_abs = 0, max_rel = 0; // over values finite in both

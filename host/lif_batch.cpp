@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "host/engines.hpp"
+
 namespace nb {
 namespace {
 
@@ -21,7 +23,43 @@ std::uint32_t assign_rows(const std::vector<std::uint64_t>& ids, const std::vect
   return static_cast<std::uint32_t>(next);
 }
 
+// Adapts a backend's LifEngine to the generic ChunkEngine contract.
+class LifChunkEngine final : public ChunkEngine {
+ public:
+  explicit LifChunkEngine(std::unique_ptr<LifEngine> engine) : engine_(std::move(engine)) {}
+
+  void load(const Spec& spec, const std::vector<std::uint64_t>& ids) override {
+    spec_ = &spec;
+    chunk_ = assemble_lif_chunk(spec, ids);  // the engine may keep pointers into it until finish()
+    engine_->load(chunk_);
+  }
+
+  void advance(std::uint32_t step_begin, std::uint32_t step_end) override { engine_->advance(step_begin, step_end); }
+
+  ChunkResult finish() override {
+    LifChunkResult r = engine_->finish(spec_->dt_ms, static_cast<std::uint32_t>(spec_->n_steps));
+    ChunkResult out;
+    // Same order as lif_model_info().observables.
+    out.observables = {std::vector<double>(r.spike_count.begin(), r.spike_count.end()), std::move(r.rate_Hz),
+                       std::move(r.first_spike_ms), std::move(r.isi_mean_ms), std::move(r.isi_sd_ms),
+                       std::move(r.isi_cv)};
+    if (!spec_->traces.vars.empty()) out.traces.push_back(std::move(r.trace_V_mV));  // the only traceable var
+    out.spike_steps = std::move(r.spike_steps);
+    return out;
+  }
+
+ private:
+  std::unique_ptr<LifEngine> engine_;
+  const Spec* spec_ = nullptr;
+  LifChunk chunk_;
+};
+
 }  // namespace
+
+std::unique_ptr<ChunkEngine> make_lif_chunk_engine(const EngineConfig& config) {
+  return std::make_unique<LifChunkEngine>(config.backend == "cuda" ? make_cuda_lif_engine(config.math)
+                                                                   : make_cpu_lif_engine(config.threads));
+}
 
 LifChunk assemble_lif_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids) {
   const ModelInfo& m = *spec.model;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "host/chunk_engine.hpp"
 #include "host/spec.hpp"
 
 namespace nb {
@@ -45,6 +46,9 @@ class LifEngine {
 // Bytes a backend holds per instance while running a chunk (coefficients, state, observables), excluding
 // recording buffers. Used to size chunks against the memory budget.
 constexpr std::size_t kLifBytesPerInstance = 8 + 7 * 4 + 4 + 5 * 4 + 8 + 5 * 8 + 2 * 4;
+
+// The LIF model's ChunkEngine on the configured backend (host/engines.hpp provides the backend engines).
+std::unique_ptr<ChunkEngine> make_lif_chunk_engine(const EngineConfig& config);
 
 // Assembles the chunk holding `ids` (global instance indices, any order). Trace / spike rows are numbered in
 // the order the recorded instances appear in `ids`.

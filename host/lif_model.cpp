@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "host/errors.hpp"
+#include "host/lif_batch.hpp"
 #include "host/spec.hpp"
 
 namespace nb {
@@ -70,6 +71,8 @@ const ModelInfo& lif_model_info() {
     m.trace_vars = {"V_mV"};
     m.integrators = {"euler", "exact"};
     m.check_point = check_lif_point;
+    m.make_engine = make_lif_chunk_engine;
+    m.bytes_per_instance = kLifBytesPerInstance;
     return m;
   }();
   return info;

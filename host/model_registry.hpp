@@ -6,8 +6,11 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "host/chunk_engine.hpp"
 
 namespace nb {
 
@@ -38,6 +41,12 @@ struct ModelInfo {
   // Checks that involve several parameters or the time step, for the parameter vector of one sweep point
   // (ordered as `params`). Throws SpecError naming the field; `where` describes the sweep point.
   std::function<void(const double* point_params, const Spec& spec, const std::string& where)> check_point;
+
+  // The model's chunk engine on a backend (BackendUnavailable when that backend cannot run it).
+  std::function<std::unique_ptr<ChunkEngine>(const EngineConfig&)> make_engine;
+  // Backend memory per instance while a chunk runs (coefficients, state, observables), excluding recording
+  // buffers; sizes chunks against the memory budget.
+  std::size_t bytes_per_instance = 0;
 
   std::size_t param_index(const std::string& name) const;  // InternalError if absent
 };

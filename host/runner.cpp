@@ -10,7 +10,7 @@
 
 #include "host/engines.hpp"
 #include "host/errors.hpp"
-#include "host/lif_batch.hpp"
+#include "host/chunk_engine.hpp"
 #include "host/progress.hpp"
 
 namespace nb {
@@ -37,10 +37,6 @@ std::size_t default_budget_bytes(const std::string& backend) {
   return physical_memory_bytes() / 2;
 }
 
-std::unique_ptr<LifEngine> make_engine(const std::string& backend, const RunOptions& o) {
-  return backend == "cuda" ? make_cuda_lif_engine(o.math) : make_cpu_lif_engine(o.threads);
-}
-
 // Time segments: long enough to amortise a launch, short enough for a live progress bar.
 std::uint32_t segment_steps(std::uint64_t n_steps) {
   return static_cast<std::uint32_t>(std::max<std::uint64_t>(4096, (n_steps + 49) / 50));
@@ -59,43 +55,71 @@ std::uint64_t chunk_size(const Spec& spec, const RunOptions& o, const std::strin
                     " MiB: record fewer instances (record.traces.instances, record.spikes.instances), a larger "
                     "record.traces.every, a smaller record.spikes.max_per_instance, or raise --memory-budget-MB");
   }
-  const std::uint64_t fit = (budget - trace_bytes - spike_bytes) / kLifBytesPerInstance;
+  const std::uint64_t fit = (budget - trace_bytes - spike_bytes) / spec.model->bytes_per_instance;
   if (fit == 0) throw UserError("the memory budget is too small for a single instance; raise --memory-budget-MB");
   return std::min<std::uint64_t>(fit, std::max<std::size_t>(n_run, 1));
 }
 
-void append_rows(std::vector<std::uint64_t>& instances_out, const std::vector<std::uint64_t>& ids,
-                 const std::vector<std::int32_t>& row) {
-  for (std::size_t i = 0; i < row.size(); ++i) {
-    if (row[i] >= 0) instances_out.push_back(ids[i]);
+// Global ids of the chunk's recorded instances (listed, sorted, in `recorded`), in chunk order: the row order of
+// the engine's trace and spike buffers.
+std::vector<std::uint64_t> recorded_rows(const std::vector<std::uint64_t>& chunk_ids,
+                                         const std::vector<std::uint64_t>& recorded) {
+  std::vector<std::uint64_t> rows;
+  for (std::uint64_t id : chunk_ids) {
+    if (std::binary_search(recorded.begin(), recorded.end(), id)) rows.push_back(id);
   }
+  return rows;
 }
 
-void init_columns(RunResult& r, const Spec& spec, std::size_t n) {
+// Counts are integers: by convention their names end in "_count" (written as uint32).
+bool is_count(const std::string& name) {
+  return name.size() >= 6 && name.compare(name.size() - 6, 6, "_count") == 0;
+}
+
+void init_result(RunResult& r, const Spec& spec, std::size_t n) {
   for (const std::string& name : spec.model->observables) {
-    r.observables.push_back(ObservableColumn{name, name == "spike_count", std::vector<double>(n)});
+    r.observables.push_back(ObservableColumn{name, is_count(name), std::vector<double>(n)});
   }
+  r.trace_vars = spec.traces.vars;
+  r.traces.resize(spec.traces.vars.size());
+  r.trace_samples = spec.traces.vars.empty() ? 0 : static_cast<std::uint32_t>(spec.n_steps / spec.traces.every + 1);
+  r.spike_capacity = spec.spikes.enabled ? spec.spikes.max_per_instance : 0;
 }
 
-void store_chunk(RunResult& r, const LifChunk& chunk, const LifChunkResult& cr, std::size_t offset) {
-  const std::vector<double>* sources[] = {nullptr, &cr.rate_Hz, &cr.first_spike_ms, &cr.isi_mean_ms,
-                                          &cr.isi_sd_ms, &cr.isi_cv};
+void store_chunk(RunResult& r, const Spec& spec, const std::vector<std::uint64_t>& chunk_ids, ChunkResult&& cr,
+                 std::size_t offset) {
+  if (cr.observables.size() != r.observables.size() || cr.traces.size() != r.traces.size()) {
+    throw InternalError("chunk engine returned " + std::to_string(cr.observables.size()) + " observables and " +
+                        std::to_string(cr.traces.size()) + " traces");
+  }
   for (std::size_t k = 0; k < r.observables.size(); ++k) {
-    auto& dst = r.observables[k].values;
-    if (k == 0) {
-      std::copy(cr.spike_count.begin(), cr.spike_count.end(), dst.begin() + offset);
-    } else {
-      std::copy(sources[k]->begin(), sources[k]->end(), dst.begin() + offset);
+    std::copy(cr.observables[k].begin(), cr.observables[k].end(), r.observables[k].values.begin() + offset);
+  }
+  if (!spec.traces.vars.empty()) {
+    const auto rows = recorded_rows(chunk_ids, spec.traces.instances);
+    r.trace_instances.insert(r.trace_instances.end(), rows.begin(), rows.end());
+    for (std::size_t v = 0; v < r.traces.size(); ++v) {
+      r.traces[v].insert(r.traces[v].end(), cr.traces[v].begin(), cr.traces[v].end());
     }
   }
-  append_rows(r.trace_instances, chunk.instance_id, chunk.trace_row);
-  r.trace_V_mV.insert(r.trace_V_mV.end(), cr.trace_V_mV.begin(), cr.trace_V_mV.end());
-  append_rows(r.spike_instances, chunk.instance_id, chunk.spike_row);
-  r.spike_steps.insert(r.spike_steps.end(), cr.spike_steps.begin(), cr.spike_steps.end());
-  for (std::size_t i = 0; i < chunk.spike_row.size(); ++i) {
-    if (chunk.spike_row[i] >= 0 && cr.spike_count[i] > chunk.spike_capacity) {
+  if (spec.spikes.enabled) {
+    const auto rows = recorded_rows(chunk_ids, spec.spikes.instances);
+    r.spike_instances.insert(r.spike_instances.end(), rows.begin(), rows.end());
+    r.spike_steps.insert(r.spike_steps.end(), cr.spike_steps.begin(), cr.spike_steps.end());
+  }
+}
+
+// Recorded instances whose spike count exceeded the buffer: counted, never silently dropped.
+void count_spike_overflow(RunResult& r, const Spec& spec) {
+  if (!spec.spikes.enabled) return;
+  const std::vector<std::uint64_t>& recorded = spec.spikes.instances;  // sorted
+  const ObservableColumn& counts = r.column("spike_count");
+  for (std::size_t i = 0; i < r.instances.size(); ++i) {
+    if (!std::binary_search(recorded.begin(), recorded.end(), r.instances[i])) continue;
+    const auto n = static_cast<std::uint64_t>(counts.values[i]);
+    if (n > r.spike_capacity) {
       ++r.spike_overflow_instances;
-      r.spike_overflow_spikes += cr.spike_count[i] - chunk.spike_capacity;
+      r.spike_overflow_spikes += n - r.spike_capacity;
     }
   }
 }
@@ -109,6 +133,13 @@ std::string device_name(const std::string& backend, int threads) {
 }
 
 }  // namespace
+
+const std::vector<float>& RunResult::trace(const std::string& var) const {
+  for (std::size_t v = 0; v < trace_vars.size(); ++v) {
+    if (trace_vars[v] == var) return traces[v];
+  }
+  throw InternalError("no trace of '" + var + "'");
+}
 
 const ObservableColumn& RunResult::column(const std::string& name) const {
   for (const auto& c : observables) {
@@ -147,29 +178,28 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) {
   r.threads = backend == "cpu" ? (o.threads > 0 ? o.threads : omp_get_max_threads()) : 0;
   r.device = device_name(backend, r.threads);
   r.instances = ids;
-  r.trace_samples = spec.traces.vars.empty() ? 0 : static_cast<std::uint32_t>(spec.n_steps / spec.traces.every + 1);
-  r.spike_capacity = spec.spikes.enabled ? spec.spikes.max_per_instance : 0;
+  init_result(r, spec, ids.size());
   r.chunk_instances = chunk_size(spec, o, backend, ids.size());
-  init_columns(r, spec, ids.size());
 
   const auto n_steps = static_cast<std::uint32_t>(spec.n_steps);
   const std::uint32_t segment = segment_steps(spec.n_steps);
   Progress progress(double(ids.size()) * n_steps, o.progress);
   const auto start = std::chrono::steady_clock::now();
-  auto engine = make_engine(backend, o);
+  const std::unique_ptr<ChunkEngine> engine = spec.model->make_engine(EngineConfig{backend, o.math, o.threads});
   for (std::size_t offset = 0; offset < ids.size(); offset += r.chunk_instances) {
     const std::size_t end = std::min<std::size_t>(ids.size(), offset + r.chunk_instances);
-    const LifChunk chunk = assemble_lif_chunk(spec, std::vector<std::uint64_t>(ids.begin() + offset, ids.begin() + end));
-    engine->load(chunk);
+    const std::vector<std::uint64_t> chunk_ids(ids.begin() + offset, ids.begin() + end);
+    engine->load(spec, chunk_ids);
     for (std::uint32_t t = 0; t < n_steps; t += std::min(segment, n_steps - t)) {
       const std::uint32_t t_end = t + std::min(segment, n_steps - t);
       engine->advance(t, t_end);
-      progress.add(double(chunk.size()) * (t_end - t));
+      progress.add(double(chunk_ids.size()) * (t_end - t));
     }
-    store_chunk(r, chunk, engine->finish(spec.dt_ms, n_steps), offset);
+    store_chunk(r, spec, chunk_ids, engine->finish(), offset);
     ++r.chunks;
   }
   progress.finish();
+  count_spike_overflow(r, spec);
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.neuron_steps = double(ids.size()) * n_steps;
   return r;

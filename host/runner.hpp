@@ -22,8 +22,8 @@ struct RunOptions {
   bool progress = false;                  // progress bar on a terminal stderr
 };
 
-// One per-instance observable, values aligned with RunResult::instances. Integer observables (spike_count)
-// are stored exactly as doubles and written as uint32.
+// One per-instance observable, values aligned with RunResult::instances. Counts (names ending in "_count") are
+// stored exactly as doubles and written as uint32.
 struct ObservableColumn {
   std::string name;
   bool integer = false;
@@ -40,9 +40,10 @@ struct RunResult {
   double neuron_steps = 0;
   std::vector<std::uint64_t> instances;  // (n_run,) global instance indices
   std::vector<ObservableColumn> observables;
-  // Traces: (n_traced, trace_samples), rows in the order of trace_instances
+  // Traces: one (n_traced, trace_samples) array per traced variable, rows in the order of trace_instances
   std::vector<std::uint64_t> trace_instances;
-  std::vector<float> trace_V_mV;
+  std::vector<std::string> trace_vars;
+  std::vector<std::vector<float>> traces;
   std::uint32_t trace_samples = 0;
   // Spike times in steps: (n_recorded, spike_capacity), valid up to min(spike_count, capacity) per row
   std::vector<std::uint64_t> spike_instances;
@@ -51,6 +52,7 @@ struct RunResult {
   std::uint64_t spike_overflow_instances = 0, spike_overflow_spikes = 0;
 
   const ObservableColumn& column(const std::string& name) const;  // InternalError if absent
+  const std::vector<float>& trace(const std::string& var) const;  // InternalError if not traced
 };
 
 // "cpu" or "cuda" for a requested "auto" | "cpu" | "cuda"; BackendUnavailable (with the reason) when "cuda" is

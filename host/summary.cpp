@@ -65,12 +65,15 @@ void write_observables(OutputDir& out, const Spec& spec, const RunResult& r, nlo
 void write_traces(OutputDir& out, const Spec& spec, const RunResult& r, nlohmann::ordered_json& files) {
   if (r.trace_instances.empty()) return;
   const std::size_t rows = r.trace_instances.size(), samples = r.trace_samples;
-  out.npy("trace_V_mV.npy", r.trace_V_mV, {rows, samples});
+  for (std::size_t v = 0; v < r.trace_vars.size(); ++v) {
+    const std::string name = "trace_" + r.trace_vars[v] + ".npy";
+    out.npy(name, r.traces[v], {rows, samples});
+    files[name] = {{"shape", {rows, samples}}, {"dtype", "float32"}};
+  }
   out.npy("trace_instances.npy", r.trace_instances, {rows});
   std::vector<double> t_ms(samples);
   for (std::size_t k = 0; k < samples; ++k) t_ms[k] = double(k) * spec.traces.every * spec.dt_ms;
   out.npy("trace_t_ms.npy", t_ms, {samples});
-  files["trace_V_mV.npy"] = {{"shape", {rows, samples}}, {"dtype", "float32"}};
   files["trace_instances.npy"] = {{"shape", {rows}}, {"dtype", "uint64"}};
   files["trace_t_ms.npy"] = {{"shape", {samples}}, {"dtype", "float64"}};
 }

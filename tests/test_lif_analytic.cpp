@@ -73,7 +73,7 @@ TEST(LifAnalytic, EulerConvergesAtFirstOrder) {
         R"("params": {"I_nA": 0.2, "sigma_mV_sqrt_ms": 0}, "record": {"traces": {"vars": ["V_mV"], "instances": [0], "every": )" +
         std::to_string(every) + "}}"));
     const RunResult r = run_cpu(spec);
-    return std::fabs(r.trace_V_mV[1] - (-60.0 - 10.0 * std::exp(-20.0 / kTau_ms)));
+    return std::fabs(r.trace("V_mV")[1] - (-60.0 - 10.0 * std::exp(-20.0 / kTau_ms)));
   };
   const double coarse = error_at_20ms("euler", 0.2), fine = error_at_20ms("euler", 0.1);
   EXPECT_GT(coarse, 1e-3);
@@ -90,11 +90,11 @@ TEST(LifAnalytic, TimeFromMinus70ToMinus61At02nA) {
   ASSERT_EQ(r.trace_instances.size(), 1u);
   EXPECT_EQ(r.column("spike_count").values[0], 0);
   std::size_t k = 0;
-  while (k < r.trace_samples && r.trace_V_mV[k] < -61.0f) ++k;
+  while (k < r.trace_samples && r.trace("V_mV")[k] < -61.0f) ++k;
   ASSERT_LT(k, r.trace_samples);
   EXPECT_NEAR(k * dt, 23.03, dt);
-  EXPECT_EQ(r.trace_V_mV[0], -70.0f);  // sample 0 is the initial state
-  EXPECT_NEAR(r.trace_V_mV[r.trace_samples - 1], -60.0f, 0.03f);
+  EXPECT_EQ(r.trace("V_mV")[0], -70.0f);  // sample 0 is the initial state
+  EXPECT_NEAR(r.trace("V_mV")[r.trace_samples - 1], -60.0f, 0.03f);
 }
 
 TEST(LifAnalytic, FreeMembraneNoiseMatchesOrnsteinUhlenbeck) {
@@ -113,10 +113,10 @@ TEST(LifAnalytic, FreeMembraneNoiseMatchesOrnsteinUhlenbeck) {
   EXPECT_NEAR(var_expected, sigma * sigma * kTau_ms / 2.0, 0.01);
   for (std::size_t sample = 2; sample < r.trace_samples; ++sample) {  // t = 100, 150, 200 ms (>= 10 tau)
     double sum = 0, ss = 0;
-    for (int i = 0; i < trials; ++i) sum += r.trace_V_mV[std::size_t(i) * r.trace_samples + sample];
+    for (int i = 0; i < trials; ++i) sum += r.trace("V_mV")[std::size_t(i) * r.trace_samples + sample];
     const double mean = sum / trials;
     for (int i = 0; i < trials; ++i) {
-      const double d = r.trace_V_mV[std::size_t(i) * r.trace_samples + sample] - mean;
+      const double d = r.trace("V_mV")[std::size_t(i) * r.trace_samples + sample] - mean;
       ss += d * d;
     }
     const double var = ss / (trials - 1);

@@ -1,0 +1,42 @@
+// The contract between the generic runner (host/runner.cpp) and a model: one chunk of instances on one backend.
+// Each model provides a factory for it in its ModelInfo entry (host/model_registry.hpp); the runner handles
+// chunking, time segments, progress and gathering the results, the engine only the model's buffers and kernels.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/common/math_mode.hpp"
+
+namespace nb {
+
+struct Spec;
+
+struct EngineConfig {
+  std::string backend;  // "cpu" or "cuda" (already resolved)
+  MathMode math = MathMode::exact;
+  int threads = 0;  // CPU threads; 0 = all cores
+};
+
+// What a chunk run returns, for any model. Rows of traces and spikes are the chunk's recorded instances in the
+// order they appear in the chunk's id list.
+struct ChunkResult {
+  std::vector<std::vector<double>> observables;  // [k] follows ModelInfo::observables; each (n,)
+  std::vector<std::vector<float>> traces;        // [v] follows Spec::traces.vars; each (rows, samples)
+  std::vector<std::uint32_t> spike_steps;        // (spike rows, max_per_instance)
+};
+
+class ChunkEngine {
+ public:
+  virtual ~ChunkEngine() = default;
+  // Prepares the instances `ids` (global indices, any order) at step 0.
+  virtual void load(const Spec& spec, const std::vector<std::uint64_t>& ids) = 0;
+  // Advances every loaded instance over steps [step_begin, step_end); called for consecutive ranges.
+  virtual void advance(std::uint32_t step_begin, std::uint32_t step_end) = 0;
+  // Computes the observables after the last step and returns everything.
+  virtual ChunkResult finish() = 0;
+};
+
+}  // namespace nb
