@@ -242,7 +242,9 @@ int cmd_info(int argc, char** argv) {
   for (const auto& m : nb::all_models()) {
     nlohmann::ordered_json params = nlohmann::ordered_json::array();
     for (const auto& p : m.params) {
-      params.push_back({{"name", p.name}, {"default", p.default_value}, {"unit", p.unit}, {"range", p.range_text()}, {"description", p.description}});
+      const nlohmann::ordered_json def = p.categorical() ? nlohmann::ordered_json(p.choice_name(p.default_value))
+                                                         : nlohmann::ordered_json(p.default_value);
+      params.push_back({{"name", p.name}, {"default", def}, {"unit", p.unit}, {"range", p.range_text()}, {"description", p.description}});
     }
     models.push_back({{"name", m.name}, {"description", m.description}, {"params", params}, {"observables", m.observables},
                       {"trace_vars", m.trace_vars}, {"integrators", m.integrators}});

@@ -7,6 +7,7 @@
 
 #include "host/errors.hpp"
 #include "host/lif_model.hpp"
+#include "host/synapse_model.hpp"
 
 namespace nb {
 namespace {
@@ -48,6 +49,7 @@ std::string join(const std::vector<std::string>& names) {
 }  // namespace
 
 std::string ParamInfo::range_text() const {
+  if (categorical()) return "one of " + join(choices);
   // An infinite bound is never attained, so it always gets a round bracket.
   const bool open_low = min_exclusive || std::isinf(min);
   const bool open_high = max_exclusive || std::isinf(max);
@@ -55,11 +57,28 @@ std::string ParamInfo::range_text() const {
 }
 
 bool ParamInfo::in_range(double v) const {
+  if (categorical()) return v >= 0 && v < static_cast<double>(choices.size()) && v == std::floor(v);
   // NaN fails every comparison below; +-inf is never a usable parameter value even where a bound is infinite.
   if (!std::isfinite(v)) return false;
   const bool low_ok = min_exclusive ? v > min : v >= min;
   const bool high_ok = max_exclusive ? v < max : v <= max;
   return low_ok && high_ok;
+}
+
+std::string ParamInfo::choice_name(double value) const {
+  if (!categorical()) throw InternalError("parameter '" + name + "' is not categorical");
+  if (!in_range(value)) {
+    throw InternalError("parameter '" + name + "': " + bound_text(value) + " is not the index of a choice (" +
+                        std::to_string(choices.size()) + " choices)");
+  }
+  return choices[static_cast<std::size_t>(value)];
+}
+
+double ParamInfo::choice_value(const std::string& choice) const {
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    if (choices[i] == choice) return static_cast<double>(i);
+  }
+  throw InternalError("parameter '" + name + "' has no choice '" + choice + "'");
 }
 
 std::size_t ModelInfo::param_index(const std::string& param_name) const {
@@ -70,7 +89,7 @@ std::size_t ModelInfo::param_index(const std::string& param_name) const {
 }
 
 const std::vector<ModelInfo>& all_models() {
-  static const std::vector<ModelInfo> models = {lif_model_info()};
+  static const std::vector<ModelInfo> models = {lif_model_info(), synapse_model_info()};
   return models;
 }
 

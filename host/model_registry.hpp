@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host/chunk_engine.hpp"
@@ -23,23 +24,49 @@ struct ParamInfo {
   double max = std::numeric_limits<double>::infinity();
   bool min_exclusive = false;  // true: value must be > min, else >= min
   bool max_exclusive = false;
+  // Non-empty: a categorical parameter. The spec gives one of these names (a string; in "params", or in a
+  // "sweep" or "zip" list, never linspace/logspace), and the point table stores its index as a double
+  // (0.0, 1.0, ...). default_value is then the index of the default choice; min/max are not used.
+  std::vector<std::string> choices;
 
-  // "(0, inf)", "[0, inf)", "(-inf, inf)": used in error messages and in `neurobatch info`.
+  bool categorical() const { return !choices.empty(); }
+  // "(0, inf)", "[0, inf)", "(-inf, inf)"; "one of AMPA, GABA_A, NMDA" for a categorical parameter. Used in error
+  // messages and in `neurobatch info`.
   std::string range_text() const;
+  // Numeric: finite and within [min, max] (bounds as flagged). Categorical: a whole index into `choices`.
   bool in_range(double v) const;
+  // The name of the choice with index `value` (as stored in the point table); InternalError if this parameter
+  // is not categorical or `value` is not a valid index.
+  std::string choice_name(double value) const;
+  // The stored value (the index, as a double) of choice `name`; InternalError if there is no such choice. For
+  // model code, e.g. `p[i] == info.params[i].choice_value("NMDA")`.
+  double choice_value(const std::string& name) const;
 };
 
 struct Spec;
 
 struct ModelInfo {
+  // Defaults that depend on a categorical parameter: at every sweep point where `param` has the value `choice`,
+  // each parameter in `values` that the spec does not set explicitly (in params, sweep or zip) takes the value
+  // given here instead of its default. Explicit values always win. Rules, checked when a spec is parsed (a
+  // broken model is an InternalError): `param` is categorical and `choice` one of its choices; listed parameters
+  // are numeric, in range, and listed by the presets of one categorical parameter only (so each derived value
+  // is a function of a single choice); no (param, choice) pair appears twice.
+  struct Preset {
+    std::string param;   // the categorical parameter: "receptor"
+    std::string choice;  // "NMDA"
+    std::vector<std::pair<std::string, double>> values;  // {{"tau_s_ms", 100.0}, {"E_syn_mV", 0.0}}
+  };
+
   std::string name;  // "lif"
   std::string description;
   std::vector<ParamInfo> params;
+  std::vector<Preset> presets;
   std::vector<std::string> observables;  // per-instance outputs, in output order
   std::vector<std::string> trace_vars;   // variables that can be traced, e.g. "V_mV"
   std::vector<std::string> integrators;  // first is the default
   // Checks that involve several parameters or the time step, for the parameter vector of one sweep point
-  // (ordered as `params`). Throws SpecError naming the field; `where` describes the sweep point.
+  // (ordered as `params`). Throws SpecError naming the field; `where` describes the sweep point. Optional.
   std::function<void(const double* point_params, const Spec& spec, const std::string& where)> check_point;
 
   // The model's chunk engine on a backend (BackendUnavailable when that backend cannot run it).

@@ -113,7 +113,7 @@ void store_chunk(RunResult& r, const Spec& spec, const std::vector<std::uint64_t
 void count_spike_overflow(RunResult& r, const Spec& spec) {
   if (!spec.spikes.enabled) return;
   const std::vector<std::uint64_t>& recorded = spec.spikes.instances;  // sorted
-  const ObservableColumn& counts = r.column("spike_count");
+  const ObservableColumn& counts = r.spike_count_column();
   for (std::size_t i = 0; i < r.instances.size(); ++i) {
     if (!std::binary_search(recorded.begin(), recorded.end(), r.instances[i])) continue;
     const auto n = static_cast<std::uint64_t>(counts.values[i]);
@@ -139,6 +139,13 @@ const std::vector<float>& RunResult::trace(const std::string& var) const {
     if (trace_vars[v] == var) return traces[v];
   }
   throw InternalError("no trace of '" + var + "'");
+}
+
+const ObservableColumn& RunResult::spike_count_column() const {
+  for (const ObservableColumn& c : observables) {
+    if (c.name.size() >= 11 && c.name.compare(c.name.size() - 11, 11, "spike_count") == 0) return c;
+  }
+  throw InternalError("spikes recorded by a model without a spike_count observable");
 }
 
 const ObservableColumn& RunResult::column(const std::string& name) const {

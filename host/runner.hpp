@@ -53,6 +53,8 @@ struct RunResult {
 
   const ObservableColumn& column(const std::string& name) const;  // InternalError if absent
   const std::vector<float>& trace(const std::string& var) const;  // InternalError if not traced
+  // The count matching recorded spike times: the model's first observable named "*spike_count".
+  const ObservableColumn& spike_count_column() const;
 };
 
 // "cpu" or "cuda" for a requested "auto" | "cpu" | "cuda"; BackendUnavailable (with the reason) when "cuda" is

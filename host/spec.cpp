@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -156,6 +157,37 @@ const ParamInfo& find_param(const ModelInfo& m, const std::string& key, const st
                              did_you_mean(key, names));
 }
 
+// A categorical parameter's value: one of its choice names, stored as the choice's index.
+double get_choice(const ParamInfo& p, const Json& j, const std::string& field) {
+  if (!j.is_string()) {
+    // A whole number that is a valid index suggests the choice it would have meant.
+    const bool index = j.is_number() && p.in_range(j.get<double>());
+    const std::string hint = index ? "; did you mean '" + p.choice_name(j.get<double>()) + "'?" : "";
+    throw SpecError(field, p.name + " is categorical: expected a string, " + p.range_text() + ", got " + describe(j) +
+                               hint);
+  }
+  const std::string& given = j.get_ref<const std::string&>();
+  for (std::size_t i = 0; i < p.choices.size(); ++i) {
+    if (p.choices[i] == given) return static_cast<double>(i);
+  }
+  throw SpecError(field, "unknown " + p.name + " '" + given + "'; allowed: " + join(p.choices) +
+                             did_you_mean(given, p.choices));
+}
+
+// One value of parameter `p` as written in the spec: a number, or a choice name for a categorical parameter.
+double get_param_value(const ParamInfo& p, const Json& j, const std::string& field) {
+  return p.categorical() ? get_choice(p, j, field) : get_number(j, field);
+}
+
+// A value as the resolved spec shows it: the number, or the choice name.
+Json value_json(const ParamInfo& p, double v) { return p.categorical() ? Json(p.choice_name(v)) : Json(v); }
+
+Json values_json(const ParamInfo& p, const std::vector<double>& values) {
+  Json out = Json::array();
+  for (const double v : values) out.push_back(value_json(p, v));
+  return out;
+}
+
 void check_param_value(const ParamInfo& p, double v, const std::string& field) {
   if (p.in_range(v)) return;
   throw SpecError(field, with_unit(p.name + " = " + fmt(v), p) + " is out of range; allowed " +
@@ -200,10 +232,10 @@ struct ValueSource {
 const char* const kValueListForms =
     "a non-empty list of numbers, {\"linspace\": [start, stop, n]} or {\"logspace\": [start, stop, n]}";
 
-ValueSource read_list(const Json& j, const std::string& field) {
+ValueSource read_list(const Json& j, const ParamInfo& p, const std::string& field) {
   if (j.empty()) throw SpecError(field, "empty sweep: give at least one value");
   ValueSource src;
-  for (std::size_t i = 0; i < j.size(); ++i) src.list.push_back(get_number(j[i], indexed(field, i)));
+  for (std::size_t i = 0; i < j.size(); ++i) src.list.push_back(get_param_value(p, j[i], indexed(field, i)));
   return src;
 }
 
@@ -237,8 +269,17 @@ ValueSource read_spacing(const Json& j, const std::string& field) {
   return src;
 }
 
-ValueSource read_value_source(const Json& j, const std::string& field) {
-  if (j.is_array()) return read_list(j, field);
+ValueSource read_value_source(const Json& j, const ParamInfo& p, const std::string& field) {
+  if (j.is_array()) return read_list(j, p, field);
+  if (p.categorical()) {
+    const std::string example = "[\"" + p.choices.front() + "\"" +
+                                (p.choices.size() > 1 ? ", \"" + p.choices[1] + "\"" : std::string()) + "]";
+    if (j.is_object()) {
+      throw SpecError(field, p.name + " is categorical (" + p.range_text() + "): give a list of choices such as " +
+                                 example + "; linspace and logspace apply to numeric parameters only");
+    }
+    type_error(field, "a non-empty list of choices such as " + example + " (" + p.range_text() + ")", j);
+  }
   if (j.is_object()) return read_spacing(j, field);
   type_error(field, kValueListForms, j);
 }
@@ -284,7 +325,7 @@ void add_to_axis(AxisDraft& axis, const ModelInfo& m, const std::string& key, co
                  const std::string& field, Placement& placed) {
   axis.params.push_back(&find_param(m, key, field));
   claim(placed, key, field);
-  axis.sources.push_back(read_value_source(value, field));
+  axis.sources.push_back(read_value_source(value, *axis.params.back(), field));
   axis.fields.push_back(field);
   if (axis.sources.back().size() != axis.size()) {
     throw SpecError(field, "has " + std::to_string(axis.sources.back().size()) + " values but '" + axis.fields.front() +
@@ -366,7 +407,7 @@ void parse_params(const Json& doc, const ModelInfo& m, std::vector<double>& cons
     const std::string field = "params." + item.key();
     const ParamInfo& p = find_param(m, item.key(), field);
     claim(placed, p.name, field);
-    const double v = get_number(item.value(), field);
+    const double v = get_param_value(p, item.value(), field);
     check_param_value(p, v, field);
     constants[m.param_index(p.name)] = v;
   }
@@ -477,9 +518,126 @@ void parse_record(const Json& doc, Spec& spec) {
   if (record.contains("spikes")) parse_spikes(record["spikes"], spec);
 }
 
+// ---- Model checks and presets ---------------------------------------------------------------------------------
+
+[[noreturn]] void model_bug(const ModelInfo& m, const std::string& what) {
+  throw InternalError("model '" + m.name + "': " + what);
+}
+
+const ParamInfo* model_param(const ModelInfo& m, const std::string& name) {
+  for (const ParamInfo& p : m.params) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+// The rules of model_registry.hpp that the parser relies on: defaults in range, choices unique, presets
+// well-formed. A failure is a bug in the model's entry, not in the spec.
+void validate_model(const ModelInfo& m) {
+  if (m.params.empty() || m.integrators.empty()) model_bug(m, "no parameters or no integrators");
+  for (std::size_t i = 0; i < m.params.size(); ++i) {
+    const ParamInfo& p = m.params[i];
+    if (model_param(m, p.name) != &p) model_bug(m, "parameter '" + p.name + "' is listed twice");
+    for (std::size_t c = 0; c < p.choices.size(); ++c) {
+      if (std::find(p.choices.begin(), p.choices.begin() + c, p.choices[c]) != p.choices.begin() + c) {
+        model_bug(m, "parameter '" + p.name + "' lists choice '" + p.choices[c] + "' twice");
+      }
+    }
+    if (!p.in_range(p.default_value)) {
+      model_bug(m, "default of '" + p.name + "' (" + fmt(p.default_value) + ") is not in " + p.range_text());
+    }
+  }
+  std::map<std::string, std::string> source_of;  // preset target -> the categorical parameter whose presets list it
+  for (std::size_t k = 0; k < m.presets.size(); ++k) {
+    const ModelInfo::Preset& preset = m.presets[k];
+    const std::string what = "preset " + preset.param + " = '" + preset.choice + "'";
+    const ParamInfo* source = model_param(m, preset.param);
+    if (source == nullptr || !source->categorical()) model_bug(m, what + ": no categorical parameter of that name");
+    if (std::find(source->choices.begin(), source->choices.end(), preset.choice) == source->choices.end()) {
+      model_bug(m, what + ": not a choice of " + preset.param);
+    }
+    for (std::size_t other = 0; other < k; ++other) {
+      if (m.presets[other].param == preset.param && m.presets[other].choice == preset.choice) {
+        model_bug(m, what + " is defined twice");
+      }
+    }
+    for (std::size_t t = 0; t < preset.values.size(); ++t) {
+      const auto& [name, value] = preset.values[t];
+      const ParamInfo* target = model_param(m, name);
+      if (target == nullptr || target->categorical()) {
+        model_bug(m, what + ": '" + name + "' is not a numeric parameter");
+      }
+      for (std::size_t u = 0; u < t; ++u) {
+        if (preset.values[u].first == name) model_bug(m, what + " sets '" + name + "' twice");
+      }
+      if (!target->in_range(value)) {
+        model_bug(m, what + ": " + name + " = " + fmt(value) + " is not in " + target->range_text());
+      }
+      const auto [it, inserted] = source_of.emplace(name, preset.param);
+      if (!inserted && it->second != preset.param) {
+        model_bug(m, "'" + name + "' is set by presets of both " + it->second + " and " + preset.param);
+      }
+    }
+  }
+}
+
+// A parameter the spec leaves unset whose value is chosen by a categorical parameter's presets: at a point
+// where `source` holds choice c, `target` is by_choice[c] (the preset's value, or the target's default where
+// choice c has no preset for it).
+struct Derivation {
+  std::size_t target = 0, source = 0;
+  std::vector<double> by_choice;
+  std::vector<bool> from_preset;  // by_choice[c] comes from a preset
+};
+
+std::vector<Derivation> derivations(const ModelInfo& m, const Placement& placed) {
+  std::vector<Derivation> out;
+  for (const ModelInfo::Preset& preset : m.presets) {
+    const std::size_t source = m.param_index(preset.param);
+    const ParamInfo& s = m.params[source];
+    const std::size_t choice = static_cast<std::size_t>(s.choice_value(preset.choice));
+    for (const auto& [name, value] : preset.values) {
+      if (placed.count(name) != 0) continue;  // set explicitly: the user's value wins
+      const std::size_t target = m.param_index(name);
+      auto d = std::find_if(out.begin(), out.end(), [&](const Derivation& x) { return x.target == target; });
+      if (d == out.end()) {
+        d = out.insert(out.end(), Derivation{target, source,
+                                             std::vector<double>(s.choices.size(), m.params[target].default_value),
+                                             std::vector<bool>(s.choices.size(), false)});
+      }
+      d->by_choice[choice] = value;
+      d->from_preset[choice] = true;
+    }
+  }
+  return out;
+}
+
+// The axis and position in it where parameter `name` is swept; {axes.size(), 0} if it is not.
+std::pair<std::size_t, std::size_t> find_on_axes(const Spec& spec, const std::string& name) {
+  for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+    const std::vector<std::string>& params = spec.axes[a].params;
+    const auto it = std::find(params.begin(), params.end(), name);
+    if (it != params.end()) return {a, static_cast<std::size_t>(it - params.begin())};
+  }
+  return {spec.axes.size(), 0};
+}
+
+// Records, for param_field, the derived parameters that some point takes from a preset.
+void note_derived(Spec& spec, const std::vector<Derivation>& derivs, const std::vector<double>& constants) {
+  for (const Derivation& d : derivs) {
+    const std::string& source = spec.model->params[d.source].name;
+    const auto [a, k] = find_on_axes(spec, source);
+    const std::vector<double> used =
+        a < spec.axes.size() ? spec.axes[a].values[k] : std::vector<double>{constants[d.source]};
+    const bool any = std::any_of(used.begin(), used.end(),
+                                 [&](double c) { return d.from_preset[static_cast<std::size_t>(c)]; });
+    if (any) spec.derived_from.emplace_back(spec.model->params[d.target].name, source);
+  }
+}
+
 // ---- Point table and cross-field checks -------------------------------------------------------------------------
 
-void build_point_table(Spec& spec, const std::vector<double>& constants) {
+void build_point_table(Spec& spec, const std::vector<double>& constants, const std::vector<Derivation>& derivs) {
   const std::uint64_t n_points = spec.n_points();
   const std::size_t n_params = spec.n_params();
   reserve_or_throw(spec.point_table, n_points * n_params, "sweep", "the table of sweep points");
@@ -499,6 +657,7 @@ void build_point_table(Spec& spec, const std::vector<double>& constants) {
         row[axis_param_index[a][k]] = spec.axes[a].values[k][pos];
       }
     }
+    for (const Derivation& d : derivs) row[d.target] = d.by_choice[static_cast<std::size_t>(row[d.source])];
     spec.point_table.insert(spec.point_table.end(), row.begin(), row.end());
   }
 }
@@ -508,13 +667,16 @@ std::string describe_point(const Spec& spec, std::uint64_t point) {
   std::string values;
   for (const SweepAxis& axis : spec.axes) {
     for (const std::string& name : axis.params) {
-      values += (values.empty() ? "" : ", ") + name + "=" + fmt(spec.param(point, name));
+      const ParamInfo& p = spec.model->params[spec.model->param_index(name)];
+      const double v = spec.param(point, name);
+      values += (values.empty() ? "" : ", ") + name + "=" + (p.categorical() ? p.choice_name(v) : fmt(v));
     }
   }
   return " at sweep point " + std::to_string(point) + " (" + values + ")";
 }
 
 void check_points(const Spec& spec) {
+  if (!spec.model->check_point) return;
   const std::uint64_t n_points = spec.n_points();
   for (std::uint64_t point = 0; point < n_points; ++point) {
     // Describing a point costs more than checking it, so the description is built only for a point that fails:
@@ -551,8 +713,11 @@ Json resolved_record(const Spec& spec) {
   return record;
 }
 
-// `n_sweep_axes`: how many of spec.axes came from "sweep"; the rest are "zip" groups.
-Json resolve(const Spec& spec, const std::vector<double>& constants, std::size_t n_sweep_axes) {
+// `n_sweep_axes`: how many of spec.axes came from "sweep"; the rest are "zip" groups. Parameters not on an axis
+// are in "params" with their value (constant over the points, a preset's value included); a parameter set by
+// presets whose categorical parameter is swept, and that differs between its choices, is in "derived" instead:
+// {"tau_s_ms": {"from": "receptor", "values": [...]}}, values aligned with receptor's sweep or zip list.
+Json resolve(const Spec& spec, const std::vector<Derivation>& derivs, std::size_t n_sweep_axes) {
   Json r;
   r["model"] = spec.model->name;
   r["name"] = spec.name;
@@ -565,23 +730,41 @@ Json resolve(const Spec& spec, const std::vector<double>& constants, std::size_t
   std::vector<std::string> swept;
   for (const SweepAxis& axis : spec.axes) swept.insert(swept.end(), axis.params.begin(), axis.params.end());
   r["params"] = Json::object();
+  Json derived = Json::object();
   for (std::size_t i = 0; i < spec.n_params(); ++i) {
-    const std::string& name = spec.model->params[i].name;
-    if (std::find(swept.begin(), swept.end(), name) == swept.end()) r["params"][name] = constants[i];
+    const ParamInfo& p = spec.model->params[i];
+    if (std::find(swept.begin(), swept.end(), p.name) != swept.end()) continue;
+    const auto d = std::find_if(derivs.begin(), derivs.end(), [&](const Derivation& x) { return x.target == i; });
+    const auto [a, k] = d == derivs.end() ? std::pair<std::size_t, std::size_t>{spec.axes.size(), 0}
+                                          : find_on_axes(spec, spec.model->params[d->source].name);
+    if (a < spec.axes.size()) {
+      std::vector<double> values;
+      for (const double c : spec.axes[a].values[k]) values.push_back(d->by_choice[static_cast<std::size_t>(c)]);
+      if (std::adjacent_find(values.begin(), values.end(), std::not_equal_to<>()) != values.end()) {
+        derived[p.name] = {{"from", spec.model->params[d->source].name}, {"values", values}};
+        continue;
+      }
+    }
+    r["params"][p.name] = value_json(p, spec.point_params(0)[i]);  // the same at every point
   }
   r["sweep"] = Json::object();
   r["zip"] = Json::array();
+  r["derived"] = std::move(derived);
   Json axes = Json::array();
   for (std::size_t a = 0; a < spec.axes.size(); ++a) {
     const SweepAxis& axis = spec.axes[a];
     Json group = Json::object();
-    for (std::size_t k = 0; k < axis.params.size(); ++k) group[axis.params[k]] = axis.values[k];
+    Json values = Json::array();
+    for (std::size_t k = 0; k < axis.params.size(); ++k) {
+      values.push_back(values_json(spec.model->params[spec.model->param_index(axis.params[k])], axis.values[k]));
+      group[axis.params[k]] = values.back();
+    }
     if (a < n_sweep_axes) {
       r["sweep"].update(group);
     } else {
       r["zip"].push_back(group);
     }
-    axes.push_back({{"params", axis.params}, {"values", axis.values}});
+    axes.push_back({{"params", axis.params}, {"values", std::move(values)}});
   }
   r["record"] = resolved_record(spec);
   r["instances"] = spec.n_instances();
@@ -609,6 +792,9 @@ std::string Spec::param_field(const std::string& name) const {
       if (axis.params[k] == name) return axis.fields[k];
     }
   }
+  for (const auto& [target, source] : derived_from) {
+    if (target == name) return param_field(source);
+  }
   return "params." + name;
 }
 
@@ -621,11 +807,21 @@ std::vector<std::size_t> Spec::axis_shape() const {
 Spec parse_spec(const nlohmann::ordered_json& doc, const std::string& default_name) {
   if (!doc.is_object()) type_error("(top level)", "a JSON object", doc);
   check_keys(doc, "", kTopLevelKeys);
-  Spec spec;
   if (!doc.contains("model")) {
     throw SpecError("model", "missing: name the model to simulate, one of: " + join(model_names()));
   }
-  spec.model = &find_model(get_string(doc["model"], "model"));
+  return parse_spec(doc, find_model(get_string(doc["model"], "model")), default_name);
+}
+
+Spec parse_spec(const nlohmann::ordered_json& doc, const ModelInfo& model, const std::string& default_name) {
+  if (!doc.is_object()) type_error("(top level)", "a JSON object", doc);
+  check_keys(doc, "", kTopLevelKeys);
+  if (doc.contains("model") && get_string(doc["model"], "model") != model.name) {
+    throw SpecError("model", "got '" + doc["model"].get<std::string>() + "'; expected '" + model.name + "'");
+  }
+  validate_model(model);
+  Spec spec;
+  spec.model = &model;
   spec.name = doc.contains("name") ? get_string(doc["name"], "name") : default_name;
   parse_timing(doc, spec);
   parse_run_settings(doc, spec);
@@ -636,9 +832,11 @@ Spec parse_spec(const nlohmann::ordered_json& doc, const std::string& default_na
   const std::size_t n_sweep_axes = parse_axes(doc, spec, placed);
   parse_record(doc, spec);
 
-  build_point_table(spec, constants);
+  const std::vector<Derivation> derivs = derivations(model, placed);
+  note_derived(spec, derivs, constants);
+  build_point_table(spec, constants, derivs);
   check_points(spec);
-  spec.resolved = resolve(spec, constants, n_sweep_axes);
+  spec.resolved = resolve(spec, derivs, n_sweep_axes);
   return spec;
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -47,25 +48,37 @@ struct Spec {
   std::uint64_t trials = 1;
   std::string integrator;
   std::vector<SweepAxis> axes;            // in spec order: "sweep" keys, then "zip" groups
-  std::vector<double> point_table;        // (n_points, n_params) row-major: every parameter at every point
+  std::vector<double> point_table;        // (n_points, n_params) row-major: every parameter at every point;
+                                          // a categorical parameter as the index of its choice (0.0, 1.0, ...)
   std::vector<std::string> observables;   // which per-instance observables to write (default: all)
   TraceRequest traces;
   SpikeRequest spikes;
+  // Parameters not set in the spec whose value comes from a preset at some point (ModelInfo::Preset), mapped
+  // to the categorical parameter that selects it: {"tau_s_ms", "receptor"}.
+  std::vector<std::pair<std::string, std::string>> derived_from;
 
   std::size_t n_params() const { return model->params.size(); }
   std::uint64_t n_points() const;
   std::uint64_t n_instances() const { return n_points() * trials; }
   const double* point_params(std::uint64_t point) const { return point_table.data() + point * n_params(); }
+  // The value at a point; for a categorical parameter the index of its choice (ParamInfo::choice_name names it).
   double param(std::uint64_t point, const std::string& name) const {
     return point_params(point)[model->param_index(name)];
   }
-  std::vector<std::size_t> axis_shape() const;
-  // Where a parameter was set in the spec, for error messages: "sweep.I_nA", "zip[0].I_nA" or "params.I_nA".
-  std::string param_field(const std::string& name) const;  // sizes of the axes (empty if no sweep)
+  std::vector<std::size_t> axis_shape() const;  // sizes of the axes (empty if no sweep)
+  // Where a parameter was set in the spec, for error messages: "sweep.I_nA", "zip[0].I_nA" or "params.I_nA";
+  // for a parameter set by a preset, where its categorical parameter was set ("sweep.receptor").
+  std::string param_field(const std::string& name) const;
 };
 
 // Validates and expands a parsed JSON document. `default_name` is used when the spec has no "name".
 Spec parse_spec(const nlohmann::ordered_json& doc, const std::string& default_name = "unnamed");
+
+// The same for a given model instead of the registry's (the one above calls this after find_model; tests use it
+// with models of their own). "model" may be absent from `doc`; if present it must be model.name. The Spec
+// keeps a pointer to `model`, which must outlive it. A malformed model (e.g. a preset naming an unknown
+// parameter) is an InternalError.
+Spec parse_spec(const nlohmann::ordered_json& doc, const ModelInfo& model, const std::string& default_name = "unnamed");
 
 // Reads a spec file as JSON without validating it (PathError if unreadable, SpecError for malformed JSON), so
 // that command-line overrides (--set) can be applied first.

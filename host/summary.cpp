@@ -33,7 +33,15 @@ nlohmann::ordered_json point_entry(const Spec& spec, const RunResult& r, std::ui
   entry["index"] = p;
   nlohmann::ordered_json params = nlohmann::ordered_json::object();
   for (const SweepAxis& axis : spec.axes) {
-    for (const std::string& name : axis.params) params[name] = spec.param(p, name);
+    for (const std::string& name : axis.params) {
+      const ParamInfo& info = spec.model->params[spec.model->param_index(name)];
+      const double v = spec.param(p, name);
+      if (info.categorical()) {
+        params[name] = info.choice_name(v);
+      } else {
+        params[name] = v;
+      }
+    }
   }
   entry["params"] = params;
   nlohmann::ordered_json obs = nlohmann::ordered_json::object();
@@ -81,7 +89,7 @@ void write_traces(OutputDir& out, const Spec& spec, const RunResult& r, nlohmann
 void write_spikes(OutputDir& out, const Spec& spec, const RunResult& r, nlohmann::ordered_json& files) {
   if (r.spike_instances.empty()) return;
   const std::size_t rows = r.spike_instances.size(), cap = r.spike_capacity;
-  const ObservableColumn& counts = r.column("spike_count");
+  const ObservableColumn& counts = r.spike_count_column();
   std::vector<double> times_ms(rows * cap, kNaN);
   std::size_t row = 0;
   for (std::size_t i = 0; i < r.instances.size() && row < rows; ++i) {

@@ -9,7 +9,9 @@
 #include <limits>
 
 #include "host/errors.hpp"
+#include "host/runner.hpp"
 #include "host/spec.hpp"
+#include "host/summary.hpp"
 
 namespace nb {
 namespace {
@@ -23,10 +25,16 @@ Json with(Json doc, const std::string& key, Json value) {
   return doc;
 }
 
-// Parses `doc`, which must be refused, and checks the field named and a part of the message.
-void expect_spec_error(const Json& doc, const std::string& field, const std::string& message_part) {
+// Parses `doc` (for `model`, else for the registry's model it names), which must be refused, and checks the
+// field named and a part of the message.
+void expect_spec_error(const Json& doc, const std::string& field, const std::string& message_part,
+                       const ModelInfo* model = nullptr) {
   try {
-    parse_spec(doc);
+    if (model != nullptr) {
+      parse_spec(doc, *model);
+    } else {
+      parse_spec(doc);
+    }
     ADD_FAILURE() << "no SpecError for " << doc.dump();
   } catch (const SpecError& e) {
     EXPECT_EQ(e.field(), field) << e.what();
@@ -122,9 +130,11 @@ TEST(Spec, DefaultsFilled) {
   std::vector<std::string> keys;
   for (const auto& item : r.items()) keys.push_back(item.key());
   EXPECT_EQ(keys, (std::vector<std::string>{"model", "name", "duration_ms", "dt_ms", "n_steps", "seed", "trials",
-                                            "integrator", "params", "sweep", "zip", "record", "instances", "axes"}));
+                                            "integrator", "params", "sweep", "zip", "derived", "record", "instances",
+                                            "axes"}));
   EXPECT_EQ(r["params"].size(), spec.n_params());
   EXPECT_EQ(r["params"]["G_L_nS"], 20.0);
+  EXPECT_EQ(r["derived"], Json::object());
   EXPECT_EQ(r["record"]["traces"], nullptr);
   EXPECT_EQ(r["record"]["spikes"], nullptr);
   EXPECT_EQ(r["instances"], 1);
@@ -407,6 +417,253 @@ TEST(SpecErrors, IncompleteTraceRequest) {
                     "record.spikes.max_per_instance", "[1, 1000000]");
   expect_spec_error(with(minimal(), "record", {{"spikes", {{"instances", "some"}}}}), "record.spikes.instances",
                     "\"all\" or a list");
+}
+
+// ---- Categorical parameters and presets (a test model, parsed with parse_spec(doc, model)) -----------------
+
+ParamInfo numeric(std::string name, double def, std::string unit,
+                  double min = -std::numeric_limits<double>::infinity()) {
+  ParamInfo p{std::move(name), def, std::move(unit), "test parameter"};
+  p.min = min;
+  return p;
+}
+
+ParamInfo categorical(std::string name, std::vector<std::string> choices, double default_index = 0) {
+  ParamInfo p{std::move(name), default_index, "", "test choice"};
+  p.choices = std::move(choices);
+  return p;
+}
+
+// A kinetic-synapse-like model: "receptor" picks defaults of tau_s_ms (every choice) and E_syn_mV (GABA_A only).
+// Its cross-field check refuses tau_s_ms > duration_ms, to see where an error about a preset value points.
+const ModelInfo& synapse_like() {
+  static const ModelInfo m = [] {
+    ModelInfo info;
+    info.name = "synapse_like";
+    info.params = {categorical("receptor", {"AMPA", "GABA_A", "NMDA"}), numeric("tau_s_ms", 5, "ms", 0),
+                   numeric("E_syn_mV", 0, "mV"), numeric("g_nS", 1, "nS", 0),
+                   categorical("train", {"periodic", "poisson", "lif"}, 1)};
+    info.params[1].min_exclusive = true;
+    info.presets = {{"receptor", "AMPA", {{"tau_s_ms", 2}}},
+                    {"receptor", "GABA_A", {{"tau_s_ms", 6}, {"E_syn_mV", -70}}},
+                    {"receptor", "NMDA", {{"tau_s_ms", 100}}}};
+    info.observables = {"peak"};
+    info.trace_vars = {"s"};
+    info.integrators = {"exact"};
+    info.check_point = [](const double* p, const Spec& spec, const std::string& where) {
+      if (p[1] > spec.duration_ms) {
+        throw SpecError(spec.param_field("tau_s_ms"), "tau_s_ms must not exceed duration_ms" + where);
+      }
+    };
+    return info;
+  }();
+  return m;
+}
+
+Json synapse_doc() { return Json{{"model", "synapse_like"}, {"duration_ms", 500}}; }
+
+Spec parse_synapse(const Json& doc) { return parse_spec(doc, synapse_like()); }
+
+TEST(ModelRegistry, CategoricalParamInfo) {
+  const ParamInfo p = categorical("receptor", {"AMPA", "GABA_A", "NMDA"});
+  EXPECT_TRUE(p.categorical());
+  EXPECT_FALSE(numeric("g_nS", 1, "nS").categorical());
+  EXPECT_EQ(p.range_text(), "one of AMPA, GABA_A, NMDA");
+  EXPECT_TRUE(p.in_range(0.0));
+  EXPECT_TRUE(p.in_range(2.0));
+  EXPECT_FALSE(p.in_range(3.0));
+  EXPECT_FALSE(p.in_range(-1.0));
+  EXPECT_FALSE(p.in_range(0.5));
+  EXPECT_FALSE(p.in_range(std::nan("")));
+  EXPECT_EQ(p.choice_name(1.0), "GABA_A");
+  EXPECT_EQ(p.choice_value("NMDA"), 2.0);
+  EXPECT_THROW(p.choice_name(3.0), InternalError);
+  EXPECT_THROW(p.choice_name(0.5), InternalError);
+  EXPECT_THROW(p.choice_value("nmda"), InternalError);
+  EXPECT_THROW(numeric("g_nS", 1, "nS").choice_name(0.0), InternalError);
+}
+
+TEST(SpecCategorical, DefaultChoiceAndItsPreset) {
+  const Spec spec = parse_synapse(synapse_doc());
+  EXPECT_EQ(spec.param(0, "receptor"), 0.0);  // AMPA
+  EXPECT_EQ(spec.param(0, "train"), 1.0);     // poisson, the default index
+  EXPECT_EQ(spec.param(0, "tau_s_ms"), 2.0);  // AMPA's preset, not the default 5
+  EXPECT_EQ(spec.param(0, "E_syn_mV"), 0.0);  // no AMPA preset: the default
+  const Json& params = spec.resolved["params"];
+  EXPECT_EQ(params, (Json{{"receptor", "AMPA"}, {"tau_s_ms", 2.0}, {"E_syn_mV", 0.0}, {"g_nS", 1.0},
+                          {"train", "poisson"}}));
+  EXPECT_EQ(spec.resolved["derived"], Json::object());
+  EXPECT_EQ(spec.resolved["model"], "synapse_like");
+}
+
+TEST(SpecCategorical, InParams) {
+  const Spec spec = parse_synapse(with(synapse_doc(), "params", {{"receptor", "GABA_A"}, {"train", "lif"}}));
+  EXPECT_EQ(spec.param(0, "receptor"), 1.0);
+  EXPECT_EQ(spec.param(0, "train"), 2.0);
+  EXPECT_EQ(spec.param(0, "tau_s_ms"), 6.0);
+  EXPECT_EQ(spec.param(0, "E_syn_mV"), -70.0);
+  EXPECT_EQ(spec.resolved["params"]["receptor"], "GABA_A");
+  EXPECT_EQ(spec.resolved["params"]["train"], "lif");
+  EXPECT_EQ(spec.resolved["params"]["tau_s_ms"], 6.0);
+  EXPECT_EQ(spec.resolved["params"]["E_syn_mV"], -70.0);
+}
+
+TEST(SpecCategorical, SweptPresetsApplyPerPoint) {
+  Json doc = with(synapse_doc(), "sweep", {{"receptor", {"NMDA", "AMPA", "GABA_A"}}, {"g_nS", {1, 2}}});
+  const Spec spec = parse_synapse(doc);
+  EXPECT_EQ(spec.axes.at(0).values.at(0), (std::vector<double>{2, 0, 1}));  // stored as indices
+  const double tau[3] = {100, 2, 6}, E[3] = {0, 0, -70};
+  for (std::uint64_t p = 0; p < 6; ++p) {
+    EXPECT_EQ(spec.param(p, "receptor"), (std::vector<double>{2, 0, 1}[p / 2])) << "point " << p;
+    EXPECT_EQ(spec.param(p, "tau_s_ms"), tau[p / 2]) << "point " << p;
+    EXPECT_EQ(spec.param(p, "E_syn_mV"), E[p / 2]) << "point " << p;
+  }
+  const Json& r = spec.resolved;
+  EXPECT_EQ(r["sweep"]["receptor"], Json({"NMDA", "AMPA", "GABA_A"}));
+  EXPECT_EQ(r["axes"][0]["values"], Json::array({Json({"NMDA", "AMPA", "GABA_A"})}));
+  EXPECT_EQ(r["axes"][1]["values"], Json::array({Json({1.0, 2.0})}));
+  // Values that vary with the swept choice: aligned with receptor's list.
+  EXPECT_EQ(r["derived"], (Json{{"tau_s_ms", {{"from", "receptor"}, {"values", {100.0, 2.0, 6.0}}}},
+                                {"E_syn_mV", {{"from", "receptor"}, {"values", {0.0, 0.0, -70.0}}}}}));
+  EXPECT_FALSE(r["params"].contains("tau_s_ms"));
+  EXPECT_FALSE(r["params"].contains("E_syn_mV"));
+  EXPECT_EQ(r["params"], (Json{{"train", "poisson"}}));
+}
+
+TEST(SpecCategorical, PresetValueConstantOverTheSweepStaysInParams) {
+  // E_syn_mV is 0 for both AMPA and NMDA: the same at every point, so a plain resolved param.
+  const Spec spec = parse_synapse(with(synapse_doc(), "sweep", {{"receptor", {"AMPA", "NMDA"}}}));
+  EXPECT_EQ(spec.resolved["params"]["E_syn_mV"], 0.0);
+  EXPECT_EQ(spec.resolved["derived"], (Json{{"tau_s_ms", {{"from", "receptor"}, {"values", {2.0, 100.0}}}}}));
+}
+
+TEST(SpecCategorical, ExplicitValueBeatsPreset) {
+  Json doc = with(synapse_doc(), "sweep", {{"receptor", {"AMPA", "GABA_A", "NMDA"}}});
+  doc["params"] = {{"tau_s_ms", 3}};
+  const Spec spec = parse_synapse(doc);
+  for (std::uint64_t p = 0; p < 3; ++p) EXPECT_EQ(spec.param(p, "tau_s_ms"), 3.0) << "point " << p;
+  EXPECT_EQ(spec.param(1, "E_syn_mV"), -70.0);  // not given: still from the preset
+  EXPECT_EQ(spec.resolved["params"]["tau_s_ms"], 3.0);
+  EXPECT_EQ(spec.resolved["derived"], (Json{{"E_syn_mV", {{"from", "receptor"}, {"values", {0.0, -70.0, 0.0}}}}}));
+
+  // Swept explicitly, against a constant choice.
+  Json swept = with(synapse_doc(), "params", {{"receptor", "NMDA"}});
+  swept["sweep"] = {{"tau_s_ms", {1, 4}}};
+  const Spec s2 = parse_synapse(swept);
+  EXPECT_EQ(s2.param(0, "tau_s_ms"), 1.0);
+  EXPECT_EQ(s2.param(1, "tau_s_ms"), 4.0);
+  EXPECT_EQ(s2.resolved["derived"], Json::object());
+}
+
+TEST(SpecCategorical, InZipWithPresets) {
+  Json doc = synapse_doc();
+  doc["sweep"] = {{"train", {"lif", "periodic"}}};
+  doc["zip"] = Json::array({{{"receptor", {"GABA_A", "NMDA"}}, {"g_nS", {0.5, 3}}}});
+  const Spec spec = parse_synapse(doc);
+  ASSERT_EQ(spec.axis_shape(), (std::vector<std::size_t>{2, 2}));
+  // Point 1 = (train lif, zip position 1: NMDA, g 3); point 2 = (train periodic, GABA_A, g 0.5).
+  EXPECT_EQ(spec.param(1, "train"), 2.0);
+  EXPECT_EQ(spec.param(1, "receptor"), 2.0);
+  EXPECT_EQ(spec.param(1, "g_nS"), 3.0);
+  EXPECT_EQ(spec.param(1, "tau_s_ms"), 100.0);
+  EXPECT_EQ(spec.param(2, "train"), 0.0);
+  EXPECT_EQ(spec.param(2, "receptor"), 1.0);
+  EXPECT_EQ(spec.param(2, "tau_s_ms"), 6.0);
+  EXPECT_EQ(spec.param(2, "E_syn_mV"), -70.0);
+  const Json& r = spec.resolved;
+  EXPECT_EQ(r["sweep"]["train"], Json({"lif", "periodic"}));
+  EXPECT_EQ(r["zip"][0]["receptor"], Json({"GABA_A", "NMDA"}));
+  EXPECT_EQ(r["axes"][1]["values"], Json::array({Json({"GABA_A", "NMDA"}), Json({0.5, 3.0})}));
+  EXPECT_EQ(r["derived"]["tau_s_ms"], (Json{{"from", "receptor"}, {"values", {6.0, 100.0}}}));
+
+  // A value zipped with the choice is explicit, so it beats the preset.
+  Json explicit_zip = synapse_doc();
+  explicit_zip["zip"] = Json::array({{{"receptor", {"GABA_A", "NMDA"}}, {"tau_s_ms", {7, 8}}}});
+  const Spec s2 = parse_synapse(explicit_zip);
+  EXPECT_EQ(s2.param(0, "tau_s_ms"), 7.0);
+  EXPECT_EQ(s2.param(1, "tau_s_ms"), 8.0);
+  EXPECT_EQ(s2.param(0, "E_syn_mV"), -70.0);
+  EXPECT_EQ(s2.resolved["derived"], (Json{{"E_syn_mV", {{"from", "receptor"}, {"values", {-70.0, 0.0}}}}}));
+}
+
+TEST(SpecCategorical, SummaryPointsNameTheChoice) {
+  Json doc = with(synapse_doc(), "sweep", {{"receptor", {"NMDA", "AMPA"}}});
+  const Spec spec = parse_synapse(doc);
+  RunResult r;
+  r.instances = {0, 1};
+  const Json summary = make_summary(spec, r);
+  EXPECT_EQ(summary["points"][0]["params"]["receptor"], "NMDA");
+  EXPECT_EQ(summary["points"][1]["params"]["receptor"], "AMPA");
+  EXPECT_EQ(summary["spec"]["sweep"]["receptor"], Json({"NMDA", "AMPA"}));
+}
+
+TEST(SpecCategoricalErrors, UnknownChoiceWithHint) {
+  const ModelInfo* m = &synapse_like();
+  expect_spec_error(with(synapse_doc(), "sweep", {{"receptor", {"AMPA", "GABA_A", "NMAD"}}}), "sweep.receptor[2]",
+                    "unknown receptor 'NMAD'; allowed: AMPA, GABA_A, NMDA; did you mean 'NMDA'?", m);
+  expect_spec_error(with(synapse_doc(), "params", {{"receptor", "gaba_a"}}), "params.receptor",
+                    "did you mean 'GABA_A'?", m);
+  expect_spec_error(with(synapse_doc(), "zip", Json::array({{{"train", {"poisson", "periodc"}}, {"g_nS", {1, 2}}}})),
+                    "zip[0].train[1]", "allowed: periodic, poisson, lif; did you mean 'periodic'?", m);
+}
+
+TEST(SpecCategoricalErrors, NumberForCategorical) {
+  const ModelInfo* m = &synapse_like();
+  expect_spec_error(with(synapse_doc(), "params", {{"receptor", 2}}), "params.receptor",
+                    "receptor is categorical: expected a string, one of AMPA, GABA_A, NMDA, got number 2; "
+                    "did you mean 'NMDA'?",
+                    m);
+  expect_spec_error(with(synapse_doc(), "sweep", {{"train", {"lif", 7.5}}}), "sweep.train[1]",
+                    "expected a string, one of periodic, poisson, lif, got number 7.5", m);
+  expect_spec_error(with(synapse_doc(), "sweep", {{"receptor", "NMDA"}}), "sweep.receptor",
+                    "a non-empty list of choices such as [\"AMPA\", \"GABA_A\"]", m);
+}
+
+TEST(SpecCategoricalErrors, StringForNumeric) {
+  const ModelInfo* m = &synapse_like();
+  expect_spec_error(with(synapse_doc(), "params", {{"g_nS", "AMPA"}}), "params.g_nS", "expected a number", m);
+  expect_spec_error(with(synapse_doc(), "sweep", {{"tau_s_ms", {1, "NMDA"}}}), "sweep.tau_s_ms[1]",
+                    "expected a number", m);
+}
+
+TEST(SpecCategoricalErrors, SpacingRefusedForCategorical) {
+  const ModelInfo* m = &synapse_like();
+  expect_spec_error(with(synapse_doc(), "sweep", {{"receptor", {{"linspace", {0, 2, 3}}}}}), "sweep.receptor",
+                    "linspace and logspace apply to numeric parameters only", m);
+  expect_spec_error(with(synapse_doc(), "zip", Json::array({{{"train", {{"logspace", {1, 2, 2}}}}}})),
+                    "zip[0].train", "one of periodic, poisson, lif", m);
+}
+
+TEST(SpecCategoricalErrors, CheckOnPresetValueNamesTheChoiceField) {
+  // NMDA's tau_s_ms = 100 exceeds duration_ms = 50 at point 1: the field is where the choice was made.
+  Json doc = with(with(synapse_doc(), "duration_ms", 50), "sweep", {{"receptor", {"AMPA", "NMDA"}}});
+  expect_spec_error(doc, "sweep.receptor", "at sweep point 1 (receptor=NMDA)", &synapse_like());
+  // Set explicitly, it is named itself.
+  expect_spec_error(with(with(synapse_doc(), "duration_ms", 50), "params", {{"tau_s_ms", 60}}), "params.tau_s_ms",
+                    "must not exceed", &synapse_like());
+}
+
+TEST(SpecCategoricalErrors, ModelNameMustMatch) {
+  expect_spec_error(with(synapse_doc(), "model", "lif"), "model", "expected 'synapse_like'", &synapse_like());
+  EXPECT_NO_THROW(parse_spec(Json{{"duration_ms", 10}}, synapse_like()));  // "model" may be left out
+}
+
+TEST(SpecCategoricalErrors, BrokenPresetsAreInternalErrors) {
+  const Json doc = synapse_doc();
+  auto broken = [&](auto edit) {
+    ModelInfo m = synapse_like();
+    edit(m);
+    EXPECT_THROW(parse_spec(doc, m), InternalError);
+  };
+  broken([](ModelInfo& m) { m.presets[0].choice = "AMPAR"; });                    // not a choice
+  broken([](ModelInfo& m) { m.presets[0].param = "g_nS"; });                      // not categorical
+  broken([](ModelInfo& m) { m.presets[0].values[0].second = -1; });               // out of range
+  broken([](ModelInfo& m) { m.presets[0].values[0].first = "tau_ms"; });          // unknown target
+  broken([](ModelInfo& m) { m.presets[0].values[0].first = "train"; });           // categorical target
+  broken([](ModelInfo& m) { m.presets.push_back(m.presets[0]); });                // defined twice
+  broken([](ModelInfo& m) { m.presets.push_back({"train", "lif", {{"tau_s_ms", 1}}}); });  // two sources
+  broken([](ModelInfo& m) { m.params[0].default_value = 3; });                    // default not a choice
+  broken([](ModelInfo& m) { m.params[4].choices.push_back("lif"); });             // duplicate choice
 }
 
 // ---- Files ----------------------------------------------------------------------------------------------------

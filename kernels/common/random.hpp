@@ -15,6 +15,8 @@ namespace nb {
 // existing seeds would reproduce different results.
 enum class RandomStream : std::uint32_t {
   lif_membrane_noise = 0,
+  synapse_poisson_train = 1,
+  synapse_pre_membrane_noise = 2,
 };
 
 constexpr std::uint64_t kMaxInstances = std::uint64_t(1) << 48;  // instance index must fit 48 counter bits

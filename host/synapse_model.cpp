@@ -1,0 +1,215 @@
+#include "host/synapse_model.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "host/errors.hpp"
+#include "host/lif_model.hpp"
+#include "host/spec.hpp"
+#include "host/synapse_buffers.hpp"
+
+namespace nb {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+ParamInfo param(std::string name, double def, std::string unit, std::string doc, double min = -kInf,
+                bool min_exclusive = false, double max = kInf, bool max_exclusive = false) {
+  ParamInfo p;
+  p.name = std::move(name);
+  p.default_value = def;
+  p.unit = std::move(unit);
+  p.description = std::move(doc);
+  p.min = min;
+  p.min_exclusive = min_exclusive;
+  p.max = max;
+  p.max_exclusive = max_exclusive;
+  return p;
+}
+
+ParamInfo choice(std::string name, std::vector<std::string> choices, std::size_t def, std::string doc) {
+  ParamInfo p = param(std::move(name), static_cast<double>(def), "", std::move(doc));
+  p.choices = std::move(choices);
+  return p;
+}
+
+std::string fmt(double v) {
+  std::ostringstream s;
+  s.precision(10);
+  s << v;
+  return s.str();
+}
+
+void check_synapse_point(const double* p, const Spec& spec, const std::string& where) {
+  const ModelInfo& m = synapse_model_info();
+  // One Bernoulli draw (poisson) or one phase step (periodic) per time step: at most one spike per step.
+  const double spikes_per_step = p[m.param_index("rate_Hz")] * spec.dt_ms * 1e-3;
+  if (spikes_per_step > 1.0) {
+    throw SpecError(spec.param_field("rate_Hz"), "rate_Hz * dt must be <= 1 spike per step (got " +
+                                                     fmt(spikes_per_step) + ")" + where + "; lower rate_Hz or dt_ms");
+  }
+  if (!(p[m.param_index("transient_ms")] < spec.duration_ms)) {
+    throw SpecError(spec.param_field("transient_ms"), "transient_ms must be below duration_ms = " +
+                                                          fmt(spec.duration_ms) + " ms" + where);
+  }
+}
+
+// ---- Chunk assembly --------------------------------------------------------------------------------------------
+
+std::uint32_t assign_rows(const std::vector<std::uint64_t>& ids, const std::vector<std::uint64_t>& recorded,
+                          std::vector<std::int32_t>& row) {
+  row.assign(ids.size(), -1);
+  std::int32_t next = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (std::binary_search(recorded.begin(), recorded.end(), ids[i])) row[i] = next++;
+  }
+  return static_cast<std::uint32_t>(next);
+}
+
+// The presynaptic LIF neuron: the LIF model's defaults with the synapse model's current and noise.
+void set_pre_neuron(SynapseChunk& c, std::size_t i, double I_nA, double sigma, double dt_ms) {
+  const ModelInfo& lif = lif_model_info();
+  const auto def = [&](const char* name) { return lif.params[lif.param_index(name)].default_value; };
+  const double tau_ms = 1000.0 * def("C_nF") / def("G_L_nS");
+  c.pre_V_inf_mV[i] = static_cast<float>(def("V_L_mV") + I_nA / (1e-3 * def("G_L_nS")));
+  c.pre_decay[i] = static_cast<float>(std::exp(-dt_ms / tau_ms));
+  c.pre_noise_mV[i] = static_cast<float>(sigma * std::sqrt(dt_ms));
+  c.pre_V_reset_mV[i] = static_cast<float>(def("V_reset_mV"));
+  c.pre_V_th_mV[i] = static_cast<float>(def("V_th_mV"));
+  c.pre_refractory_steps[i] = static_cast<std::uint32_t>(std::llround(def("t_ref_ms") / dt_ms));
+  c.pre_V_mV[i] = static_cast<float>(def("V_init_mV"));
+}
+
+// x in [0, 1] as a 32-bit fixed-point fraction (2^32 = 1), saturating at 2^32 - 1: a probability for the Poisson
+// comparison, a phase or phase increment for the periodic train.
+std::uint32_t fixed_point_turns(double x) {
+  return static_cast<std::uint32_t>(std::min(4294967295.0, std::round(x * 4294967296.0)));
+}
+
+void resize(SynapseChunk& c, std::size_t n) {
+#define NB_RESIZE(type, name) c.name.assign(n, type{});
+  NB_SYNAPSE_INPUTS(NB_RESIZE)
+  NB_SYNAPSE_STATE(NB_RESIZE)
+#undef NB_RESIZE
+}
+
+// ---- CPU engine ------------------------------------------------------------------------------------------------
+
+template <class T>
+using HostVec = std::vector<T>;
+
+class SynapseCpuEngine final : public ChunkEngine {
+ public:
+  explicit SynapseCpuEngine(int threads) : threads_(threads) {}
+
+  void load(const Spec& spec, const std::vector<std::uint64_t>& ids) override {
+    spec_ = &spec;
+    chunk_ = assemble_synapse_chunk(spec, ids);
+    buffers_.load(chunk_);
+  }
+  void advance(std::uint32_t step_begin, std::uint32_t step_end) override {
+    synapse::advance_cpu(view(), step_begin, step_end, threads_);
+  }
+  ChunkResult finish() override {
+    synapse::finalize_cpu(view(), spec_->dt_ms, static_cast<std::uint32_t>(spec_->n_steps), threads_);
+    return buffers_.result(*spec_, [](const auto& v) { return v; });
+  }
+
+ private:
+  synapse::View view() {
+    return buffers_.view(chunk_, [](auto& v) { return v.empty() ? nullptr : v.data(); });
+  }
+  int threads_;
+  const Spec* spec_ = nullptr;
+  SynapseChunk chunk_;
+  SynapseBuffers<HostVec> buffers_;
+};
+
+}  // namespace
+
+SynapseChunk assemble_synapse_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids) {
+  const ModelInfo& m = *spec.model;
+  const std::size_t i_tau = m.param_index("tau_s_ms"), i_alpha = m.param_index("alpha"),
+                    i_train = m.param_index("train"), i_rate = m.param_index("rate_Hz"),
+                    i_phase = m.param_index("phase"), i_Ipre = m.param_index("I_pre_nA"),
+                    i_sigpre = m.param_index("sigma_pre_mV_sqrt_ms"), i_s0 = m.param_index("s_init"),
+                    i_trans = m.param_index("transient_ms");
+  const double dt_ms = spec.dt_ms;
+  SynapseChunk c;
+  c.seed = spec.seed;
+  resize(c, ids.size());
+  c.instance_id = ids;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const double* p = spec.point_params(ids[i] / spec.trials);
+    const auto train = static_cast<std::uint32_t>(p[i_train]);
+    const double spikes_per_step = p[i_rate] * dt_ms * 1e-3;
+    c.decay[i] = static_cast<float>(std::exp(-dt_ms / p[i_tau]));
+    c.keep[i] = static_cast<float>(std::exp(-p[i_alpha]));
+    c.train[i] = train;
+    c.phase_increment[i] = fixed_point_turns(spikes_per_step);
+    c.poisson_threshold[i] = fixed_point_turns(spikes_per_step);  // P(word < threshold) = threshold / 2^32
+    c.transient_steps[i] = static_cast<std::uint32_t>(std::llround(p[i_trans] / dt_ms));
+    set_pre_neuron(c, i, p[i_Ipre], p[i_sigpre], dt_ms);
+    c.s[i] = static_cast<float>(p[i_s0]);
+    c.phase[i] = fixed_point_turns(p[i_phase]);
+    c.any_poisson = c.any_poisson || train == synapse::kPoisson;
+    c.any_lif = c.any_lif || train == synapse::kLif;
+  }
+  if (!spec.traces.vars.empty()) {
+    c.trace_every = spec.traces.every;
+    c.trace_samples = static_cast<std::uint32_t>(spec.n_steps / spec.traces.every + 1);
+    c.trace_rows = assign_rows(ids, spec.traces.instances, c.trace_row);
+  }
+  if (spec.spikes.enabled) {
+    c.spike_capacity = spec.spikes.max_per_instance;
+    c.spike_rows = assign_rows(ids, spec.spikes.instances, c.spike_row);
+  }
+  return c;
+}
+
+std::unique_ptr<ChunkEngine> make_synapse_chunk_engine(const EngineConfig& config) {
+  if (config.backend == "cuda") return make_synapse_cuda_engine(config.math);
+  return std::make_unique<SynapseCpuEngine>(config.threads);
+}
+
+#if !defined(NB_HAVE_CUDA)
+std::unique_ptr<ChunkEngine> make_synapse_cuda_engine(MathMode) {
+  throw BackendUnavailable("--backend cuda: this build has no CUDA backend");
+}
+#endif
+
+const ModelInfo& synapse_model_info() {
+  static const ModelInfo info = [] {
+    ModelInfo m;
+    m.name = "synapse";
+    m.description =
+        "Kinetic synapse driven by a presynaptic train: ds/dt = alpha sum_j delta(t - t_j) (1 - s) - s / tau_s";
+    m.params = {
+        choice("receptor", {"AMPA", "GABA_A", "NMDA"}, 0, "receptor preset: sets tau_s_ms unless given"),
+        param("tau_s_ms", 2.0, "ms", "decay time constant of s (AMPA 2, GABA_A 10, NMDA 100)", 0.0, true),
+        param("alpha", 1.0, "", "jump strength: s+ = 1 - (1 - s-) exp(-alpha)", 0.0),
+        choice("train", {"periodic", "poisson", "lif"}, 1, "presynaptic spike train"),
+        param("rate_Hz", 10.0, "Hz", "presynaptic rate (periodic and poisson trains); rate * dt <= 1", 0.0),
+        param("phase", 0.0, "", "periodic train: fraction of the period elapsed at t = 0", 0.0, false, 1.0, true),
+        param("I_pre_nA", 0.45, "nA", "lif train: current into the presynaptic LIF neuron (LIF defaults otherwise)"),
+        param("sigma_pre_mV_sqrt_ms", 0.0, "mV/sqrt(ms)", "lif train: presynaptic membrane noise", 0.0),
+        param("s_init", 0.0, "", "s at t = 0", 0.0, false, 1.0),
+        param("transient_ms", 0.0, "ms", "statistics of s use t > transient_ms", 0.0),
+    };
+    m.presets = {{"receptor", "GABA_A", {{"tau_s_ms", 10.0}}}, {"receptor", "NMDA", {{"tau_s_ms", 100.0}}}};
+    m.observables = {"s_mean", "s_sd", "s_peak", "s_final", "pre_spike_count", "pre_rate_Hz", "pre_isi_cv"};
+    m.trace_vars = {"s", "V_pre_mV"};
+    m.integrators = {"exact"};
+    m.check_point = check_synapse_point;
+    m.make_engine = make_synapse_chunk_engine;
+    m.bytes_per_instance = kSynapseBytesPerInstance;
+    return m;
+  }();
+  return info;
+}
+
+}  // namespace nb
