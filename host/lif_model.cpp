@@ -72,7 +72,7 @@ const ModelInfo& lif_model_info() {
     m.integrators = {"euler", "exact"};
     m.check_point = check_lif_point;
     m.make_engine = make_lif_chunk_engine;
-    m.bytes_per_instance = kLifBytesPerInstance;
+    m.bytes_per_instance = [](const Spec&) { return kLifBytesPerInstance; };
     return m;
   }();
   return info;

@@ -7,6 +7,7 @@
 
 #include "host/errors.hpp"
 #include "host/lif_model.hpp"
+#include "host/lif_cond_model.hpp"
 #include "host/synapse_model.hpp"
 
 namespace nb {
@@ -89,7 +90,7 @@ std::size_t ModelInfo::param_index(const std::string& param_name) const {
 }
 
 const std::vector<ModelInfo>& all_models() {
-  static const std::vector<ModelInfo> models = {lif_model_info(), synapse_model_info()};
+  static const std::vector<ModelInfo> models = {lif_model_info(), synapse_model_info(), lif_cond_model_info()};
   return models;
 }
 

@@ -73,7 +73,7 @@ struct ModelInfo {
   std::function<std::unique_ptr<ChunkEngine>(const EngineConfig&)> make_engine;
   // Backend memory per instance while a chunk runs (coefficients, state, observables), excluding recording
   // buffers; sizes chunks against the memory budget.
-  std::size_t bytes_per_instance = 0;
+  std::function<std::size_t(const Spec&)> bytes_per_instance;
 
   std::size_t param_index(const std::string& name) const;  // InternalError if absent
 };

@@ -55,7 +55,7 @@ std::uint64_t chunk_size(const Spec& spec, const RunOptions& o, const std::strin
                     " MiB: record fewer instances (record.traces.instances, record.spikes.instances), a larger "
                     "record.traces.every, a smaller record.spikes.max_per_instance, or raise --memory-budget-MB");
   }
-  const std::uint64_t fit = (budget - trace_bytes - spike_bytes) / spec.model->bytes_per_instance;
+  const std::uint64_t fit = (budget - trace_bytes - spike_bytes) / spec.model->bytes_per_instance(spec);
   if (fit == 0) throw UserError("the memory budget is too small for a single instance; raise --memory-budget-MB");
   return std::min<std::uint64_t>(fit, std::max<std::size_t>(n_run, 1));
 }

@@ -206,7 +206,7 @@ const ModelInfo& synapse_model_info() {
     m.integrators = {"exact"};
     m.check_point = check_synapse_point;
     m.make_engine = make_synapse_chunk_engine;
-    m.bytes_per_instance = kSynapseBytesPerInstance;
+    m.bytes_per_instance = [](const Spec&) { return kSynapseBytesPerInstance; };
     return m;
   }();
   return info;

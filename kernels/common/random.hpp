@@ -17,6 +17,9 @@ enum class RandomStream : std::uint32_t {
   lif_membrane_noise = 0,
   synapse_poisson_train = 1,
   synapse_pre_membrane_noise = 2,
+  lif_cond_membrane_noise = 3,
+  lif_cond_excitatory_inputs = 4,  // neuron = input synapse index
+  lif_cond_inhibitory_inputs = 5,  // neuron = input synapse index
 };
 
 constexpr std::uint64_t kMaxInstances = std::uint64_t(1) << 48;  // instance index must fit 48 counter bits

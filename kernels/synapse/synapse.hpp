@@ -52,10 +52,12 @@ struct State {
 };
 
 // Gating update for one step; `spike`: the presynaptic neuron fired during the step.
-NB_HD float gate(float s, const Coefficients& c, bool spike) {
-  const float decayed = s * c.decay;
-  return spike ? 1.0f - (1.0f - decayed) * c.keep : decayed;
+NB_HD float gate_step(float s, float decay, float keep, bool spike) {
+  const float decayed = s * decay;
+  return spike ? 1.0f - (1.0f - decayed) * keep : decayed;
 }
+
+NB_HD float gate(float s, const Coefficients& c, bool spike) { return gate_step(s, c.decay, c.keep, spike); }
 
 NB_HD bool periodic_spike(std::uint32_t& phase, std::uint32_t increment) {
   const std::uint32_t next = phase + increment;  // wraps modulo 2^32: one period completed

@@ -1,0 +1,261 @@
+#include "host/lif_cond_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "host/errors.hpp"
+#include "host/lif_cond_buffers.hpp"
+#include "host/spec.hpp"
+
+namespace nb {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kMaxInputs = 100000;  // per population and neuron
+
+ParamInfo param(std::string name, double def, std::string unit, std::string doc, double min = -kInf,
+                bool min_exclusive = false, double max = kInf) {
+  ParamInfo p;
+  p.name = std::move(name);
+  p.default_value = def;
+  p.unit = std::move(unit);
+  p.description = std::move(doc);
+  p.min = min;
+  p.min_exclusive = min_exclusive;
+  p.max = max;
+  return p;
+}
+
+std::string fmt(double v) {
+  std::ostringstream s;
+  s.precision(10);
+  s << v;
+  return s.str();
+}
+
+const std::vector<ParamInfo>& lif_cond_params() {
+  static const std::vector<ParamInfo> params = [] {
+    ParamInfo mg = param("mg_block", 0, "", "NMDA magnesium block (Jahr & Stevens 1990)");
+    mg.choices = {"off", "on"};
+    return std::vector<ParamInfo>{
+        param("C_nF", 0.2, "nF", "membrane capacitance", 0.0, true),
+        param("G_L_nS", 20.0, "nS", "leak conductance", 0.0, true),
+        param("V_L_mV", -70.0, "mV", "leak reversal potential"),
+        param("V_reset_mV", -60.0, "mV", "reset potential after a spike (must be < V_th_mV)"),
+        param("V_th_mV", -52.0, "mV", "spike threshold"),
+        param("V_spike_mV", -20.0, "mV", "value drawn in traces at a spike step (cosmetic)"),
+        param("t_ref_ms", 2.0, "ms", "absolute refractory period", 0.0),
+        param("I_nA", 0.0, "nA", "constant injected current"),
+        param("sigma_mV_sqrt_ms", 0.0, "mV/sqrt(ms)", "additive membrane noise", 0.0),
+        param("V_init_mV", -70.0, "mV", "membrane potential at t = 0"),
+        param("K_E", 100, "", "excitatory inputs (each with an AMPA and an NMDA gate), integer", 0.0, false, kMaxInputs),
+        param("K_I", 25, "", "inhibitory inputs (GABA_A gates), integer", 0.0, false, kMaxInputs),
+        param("r_E_Hz", 5.0, "Hz", "Poisson rate of each excitatory input", 0.0),
+        param("r_I_Hz", 10.0, "Hz", "Poisson rate of each inhibitory input", 0.0),
+        param("g_AMPA_nS", 4.0, "nS", "maximal AMPA conductance per synapse", 0.0),
+        param("g_NMDA_nS", 0.0, "nS", "maximal NMDA conductance per synapse (0: no NMDA)", 0.0),
+        param("g_GABA_nS", 4.0, "nS", "maximal GABA_A conductance per synapse", 0.0),
+        param("tau_AMPA_ms", 2.0, "ms", "AMPA gate decay", 0.0, true),
+        param("tau_NMDA_ms", 100.0, "ms", "NMDA gate decay", 0.0, true),
+        param("tau_GABA_ms", 10.0, "ms", "GABA_A gate decay", 0.0, true),
+        param("alpha_AMPA", 1.0, "", "AMPA jump: s+ = 1 - (1 - s-) exp(-alpha)", 0.0),
+        param("alpha_NMDA", 1.0, "", "NMDA jump", 0.0),
+        param("alpha_GABA", 1.0, "", "GABA_A jump", 0.0),
+        param("E_AMPA_mV", 0.0, "mV", "AMPA reversal potential"),
+        param("E_NMDA_mV", 0.0, "mV", "NMDA reversal potential"),
+        param("E_GABA_mV", -70.0, "mV", "GABA_A reversal potential"),
+        mg,
+        param("Mg_mM", 1.0, "mM", "extracellular magnesium for the block", 0.0),
+        param("transient_ms", 0.0, "ms", "V and conductance statistics use t > transient_ms", 0.0),
+    };
+  }();
+  return params;
+}
+
+void check_rate(const double* p, const ModelInfo& m, const Spec& spec, const char* name, const std::string& where) {
+  const double per_step = p[m.param_index(name)] * spec.dt_ms * 1e-3;
+  if (per_step > 1.0) {
+    throw SpecError(spec.param_field(name), std::string(name) + " * dt must be <= 1 spike per step (got " +
+                                                fmt(per_step) + ")" + where);
+  }
+}
+
+void check_count(const double* p, const ModelInfo& m, const Spec& spec, const char* name, const std::string& where) {
+  const double k = p[m.param_index(name)];
+  if (k != std::floor(k)) {
+    throw SpecError(spec.param_field(name), std::string(name) + " must be a whole number of inputs (got " + fmt(k) +
+                                                ")" + where);
+  }
+}
+
+void check_lif_cond_point(const double* p, const Spec& spec, const std::string& where) {
+  const ModelInfo& m = lif_cond_model_info();
+  if (!(p[m.param_index("V_reset_mV")] < p[m.param_index("V_th_mV")])) {
+    throw SpecError(spec.param_field("V_reset_mV"), "V_reset_mV must be below V_th_mV" + where);
+  }
+  check_count(p, m, spec, "K_E", where);
+  check_count(p, m, spec, "K_I", where);
+  check_rate(p, m, spec, "r_E_Hz", where);
+  check_rate(p, m, spec, "r_I_Hz", where);
+  if (!(p[m.param_index("transient_ms")] < spec.duration_ms)) {
+    throw SpecError(spec.param_field("transient_ms"), "transient_ms must be below duration_ms" + where);
+  }
+  const double tau_m_ms = 1000.0 * p[m.param_index("C_nF")] / p[m.param_index("G_L_nS")];
+  if (spec.integrator == "euler" && !(spec.dt_ms < tau_m_ms)) {
+    throw SpecError("dt_ms", "forward Euler needs dt_ms < C/G_L = " + fmt(tau_m_ms) + " ms" + where);
+  }
+}
+
+std::uint32_t fixed_point_probability(double p) {
+  return static_cast<std::uint32_t>(std::min(4294967295.0, std::round(p * 4294967296.0)));
+}
+
+std::uint32_t assign_rows(const std::vector<std::uint64_t>& ids, const std::vector<std::uint64_t>& recorded,
+                          std::vector<std::int32_t>& row) {
+  row.assign(ids.size(), -1);
+  std::int32_t next = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (std::binary_search(recorded.begin(), recorded.end(), ids[i])) row[i] = next++;
+  }
+  return static_cast<std::uint32_t>(next);
+}
+
+// Every input and initial state of one instance from its sweep point's parameters (host, double -> float once).
+void set_instance(LifCondChunk& c, std::size_t i, const double* p, const ModelInfo& m, const Spec& spec) {
+  const auto P = [&](const char* name) { return p[m.param_index(name)]; };
+  const double dt = spec.dt_ms;
+  c.G_L_nS[i] = static_cast<float>(P("G_L_nS"));
+  c.V_L_mV[i] = static_cast<float>(P("V_L_mV"));
+  c.I_pA[i] = static_cast<float>(1000.0 * P("I_nA"));
+  c.dt_over_C[i] = static_cast<float>(1e-3 * dt / P("C_nF"));  // dt [ms] G [nS] / C [nF] is 1e-3 dt G / C
+  c.noise_mV[i] = static_cast<float>(P("sigma_mV_sqrt_ms") * std::sqrt(dt));
+  c.V_reset_mV[i] = static_cast<float>(P("V_reset_mV"));
+  c.V_th_mV[i] = static_cast<float>(P("V_th_mV"));
+  c.V_spike_mV[i] = static_cast<float>(P("V_spike_mV"));
+  c.refractory_steps[i] = static_cast<std::uint32_t>(std::llround(P("t_ref_ms") / dt));
+  c.exponential[i] = spec.integrator == "exponential" ? 1u : 0u;
+  c.mg_over_357[i] = P("mg_block") != 0.0 ? static_cast<float>(P("Mg_mM") / 3.57) : 0.0f;
+  c.g_AMPA_nS[i] = static_cast<float>(P("g_AMPA_nS"));
+  c.E_AMPA_mV[i] = static_cast<float>(P("E_AMPA_mV"));
+  c.g_NMDA_nS[i] = static_cast<float>(P("g_NMDA_nS"));
+  c.E_NMDA_mV[i] = static_cast<float>(P("E_NMDA_mV"));
+  c.g_GABA_nS[i] = static_cast<float>(P("g_GABA_nS"));
+  c.E_GABA_mV[i] = static_cast<float>(P("E_GABA_mV"));
+  c.decay_A[i] = static_cast<float>(std::exp(-dt / P("tau_AMPA_ms")));
+  c.decay_N[i] = static_cast<float>(std::exp(-dt / P("tau_NMDA_ms")));
+  c.decay_G[i] = static_cast<float>(std::exp(-dt / P("tau_GABA_ms")));
+  c.keep_A[i] = static_cast<float>(std::exp(-P("alpha_AMPA")));
+  c.keep_N[i] = static_cast<float>(std::exp(-P("alpha_NMDA")));
+  c.keep_G[i] = static_cast<float>(std::exp(-P("alpha_GABA")));
+  c.K_E[i] = static_cast<std::uint32_t>(P("K_E"));
+  c.K_I[i] = static_cast<std::uint32_t>(P("K_I"));
+  c.threshold_E[i] = fixed_point_probability(P("r_E_Hz") * dt * 1e-3);
+  c.threshold_I[i] = fixed_point_probability(P("r_I_Hz") * dt * 1e-3);
+  c.transient_steps[i] = static_cast<std::uint32_t>(std::llround(P("transient_ms") / dt));
+  c.V_mV[i] = static_cast<float>(P("V_init_mV"));
+  c.noisy = c.noisy || c.noise_mV[i] != 0.0f;
+  c.K_E_max = std::max(c.K_E_max, c.K_E[i]);
+  c.K_I_max = std::max(c.K_I_max, c.K_I[i]);
+}
+
+template <class T>
+using HostVec = std::vector<T>;
+
+class LifCondCpuEngine final : public ChunkEngine {
+ public:
+  explicit LifCondCpuEngine(int threads) : threads_(threads) {}
+  void load(const Spec& spec, const std::vector<std::uint64_t>& ids) override {
+    spec_ = &spec;
+    chunk_ = assemble_lif_cond_chunk(spec, ids);
+    buffers_.load(chunk_);
+  }
+  void advance(std::uint32_t step_begin, std::uint32_t step_end) override {
+    lif_cond::advance_cpu(view(), step_begin, step_end, threads_);
+  }
+  ChunkResult finish() override {
+    lif_cond::finalize_cpu(view(), spec_->dt_ms, static_cast<std::uint32_t>(spec_->n_steps), threads_);
+    return buffers_.result(*spec_, [](const auto& v) { return v; });
+  }
+
+ private:
+  lif_cond::View view() {
+    return buffers_.view(chunk_, [](auto& v) { return v.empty() ? nullptr : v.data(); });
+  }
+  int threads_;
+  const Spec* spec_ = nullptr;
+  LifCondChunk chunk_;
+  LifCondBuffers<HostVec> buffers_;
+};
+
+std::unique_ptr<ChunkEngine> make_lif_cond_engine(const EngineConfig& config) {
+  if (config.backend == "cuda") return make_lif_cond_cuda_engine(config.math);
+  return std::make_unique<LifCondCpuEngine>(config.threads);
+}
+
+// Inputs + state + observables, plus the gates of the largest input counts of the spec.
+std::size_t lif_cond_bytes_per_instance(const Spec& spec) {
+  const ModelInfo& m = *spec.model;
+  double K_E = 0, K_I = 0;
+  for (std::uint64_t p = 0; p < spec.n_points(); ++p) {
+    K_E = std::max(K_E, spec.point_params(p)[m.param_index("K_E")]);
+    K_I = std::max(K_I, spec.point_params(p)[m.param_index("K_I")]);
+  }
+  return 8 + 31 * 4 + 9 * 4 + 8 + 8 * 8 + 13 * 8 + static_cast<std::size_t>(2 * K_E + K_I) * 4;
+}
+
+}  // namespace
+
+LifCondChunk assemble_lif_cond_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids) {
+  LifCondChunk c;
+  c.seed = spec.seed;
+  const std::size_t n = ids.size();
+#define NB_RESIZE(type, name) c.name.assign(n, type{});
+  NB_LIF_COND_INPUTS(NB_RESIZE)
+  NB_LIF_COND_STATE(NB_RESIZE)
+#undef NB_RESIZE
+  c.instance_id = ids;
+  for (std::size_t i = 0; i < n; ++i) set_instance(c, i, spec.point_params(ids[i] / spec.trials), *spec.model, spec);
+  // Rows are always present ((n,) of -1 when nothing is recorded): the CPU kernel loads them with the inputs.
+  if (!spec.traces.vars.empty()) {
+    c.trace_every = spec.traces.every;
+    c.trace_samples = static_cast<std::uint32_t>(spec.n_steps / spec.traces.every + 1);
+    c.trace_rows = assign_rows(ids, spec.traces.instances, c.trace_row);
+  }
+  if (spec.spikes.enabled) {
+    c.spike_capacity = spec.spikes.max_per_instance;
+    c.spike_rows = assign_rows(ids, spec.spikes.instances, c.spike_row);
+  }
+  if (c.trace_rows == 0) c.trace_row.assign(n, -1);
+  if (c.spike_rows == 0) c.spike_row.assign(n, -1);
+  return c;
+}
+
+#if !defined(NB_HAVE_CUDA)
+std::unique_ptr<ChunkEngine> make_lif_cond_cuda_engine(MathMode) {
+  throw BackendUnavailable("--backend cuda: this build has no CUDA backend");
+}
+#endif
+
+const ModelInfo& lif_cond_model_info() {
+  static const ModelInfo info = [] {
+    ModelInfo m;
+    m.name = "lif_cond";
+    m.description = "LIF neuron driven through AMPA, NMDA and GABA_A kinetic synapses by K_E excitatory and K_I "
+                    "inhibitory Poisson inputs (conductance-based)";
+    m.params = lif_cond_params();
+    m.observables = {"spike_count",    "rate_Hz",      "first_spike_ms", "isi_mean_ms",    "isi_sd_ms",
+                     "isi_cv",         "V_mean_mV",    "V_sd_mV",        "g_AMPA_mean_nS", "g_AMPA_sd_nS",
+                     "g_NMDA_mean_nS", "g_NMDA_sd_nS", "g_GABA_mean_nS", "g_GABA_sd_nS"};
+    m.trace_vars = {"V_mV", "g_AMPA_nS", "g_NMDA_nS", "g_GABA_nS"};
+    m.integrators = {"exponential", "euler"};
+    m.check_point = check_lif_cond_point;
+    m.make_engine = make_lif_cond_engine;
+    m.bytes_per_instance = lif_cond_bytes_per_instance;
+    return m;
+  }();
+  return info;
+}
+
+}  // namespace nb
