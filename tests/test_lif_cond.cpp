@@ -1,20 +1,268 @@
-// Conductance-driven LIF neurons (MODELS.md sections 1 and 2).
+// Conductance-driven LIF neurons (MODELS.md sections 1 and 2; kernels/lif_cond/lif_cond.hpp): expectations derived
+// from the math (reversal bounds, the discrete-time stationary gate moments, the Mg block formula, the LIF closed
+// form), reproducibility across chunking, threads and instance order, CPU/CUDA parity, and bad specs.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "host/compare.hpp"
+#include "host/errors.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {
 namespace {
 
-TEST(LifCond, MeanConductanceMatchesPoissonGating) {
-  // Each of K inputs is a kinetic synapse with mean gate r tau q / (1 + r tau q) (continuous-time value; the
-  // discrete step adds O(dt) which the tolerance covers): the AMPA conductance averages g K times that.
-  const Spec spec = test::spec_from(R"({"model": "lif_cond", "duration_ms": 4000, "dt_ms": 0.05, "seed": 1,
-      "trials": 8, "params": {"transient_ms": 100, "K_E": 50, "r_E_Hz": 20, "g_AMPA_nS": 0.5, "K_I": 0}})");
-  const RunResult r = test::run_cpu(spec);
-  const double q = 1.0 - std::exp(-1.0), rtq = 20.0 * 2e-3 * q;
-  const double expected = 0.5 * 50 * rtq / (1.0 + rtq);
-  double mean = 0;
-  for (double v : r.column("g_AMPA_mean_nS").values) mean += v / 8;
-  EXPECT_NEAR(mean, expected, 0.03 * expected);
+using test::run_cpu;
+using test::run_on;
+using test::spec_from;
+using Json = nlohmann::ordered_json;
+
+// ---- The math the tests compare with --------------------------------------------------------------------------
+
+// Stationary moments of one kinetic gate driven by Bernoulli(p) inputs, p = r dt, sampled after each step
+// (kernels/synapse/synapse.hpp: s <- d s, then s <- 1 - (1 - s) k on a spike; q = 1 - k = 1 - e^-alpha):
+//   spike:    s' = q + (1 - q) d s      no spike: s' = d s
+//   mean:     m1 = p q / (1 - d (1 - p q))
+//   2nd mom.: m2 = p (q^2 + 2 q (1 - q) d m1) / (1 - d^2 (1 - p + p (1 - q)^2))
+struct GateMoments {
+  double mean, var;
+};
+
+GateMoments stationary_gate(double r_Hz, double dt_ms, double tau_ms, double alpha) {
+  const double p = r_Hz * dt_ms * 1e-3, q = 1.0 - std::exp(-alpha), d = std::exp(-dt_ms / tau_ms);
+  const double m1 = p * q / (1.0 - d * (1.0 - p * q));
+  const double m2 = p * (q * q + 2.0 * q * (1.0 - q) * d * m1) / (1.0 - d * d * (1.0 - p + p * (1.0 - q) * (1.0 - q)));
+  return {m1, m2 - m1 * m1};
+}
+
+// Jahr & Stevens magnesium block.
+double mg_block(double V_mV, double Mg_mM) { return 1.0 / (1.0 + Mg_mM * std::exp(-0.062 * V_mV) / 3.57); }
+
+double mean_of(const std::vector<double>& x) { return std::accumulate(x.begin(), x.end(), 0.0) / double(x.size()); }
+
+// Standard error of the mean of x from its own spread (sample SD, ddof = 1).
+double std_error(const std::vector<double>& x) {
+  const double m = mean_of(x);
+  double ss = 0;
+  for (double v : x) ss += (v - m) * (v - m);
+  return std::sqrt(ss / double(x.size() - 1) / double(x.size()));
+}
+
+// Values [first, first + n) of a column.
+std::vector<double> slice(const RunResult& r, const std::string& name, std::size_t first, std::size_t n) {
+  const auto& v = r.column(name).values;
+  return std::vector<double>(v.begin() + first, v.begin() + first + n);
+}
+
+// Row `row` of a traced variable.
+std::vector<float> trace_row(const RunResult& r, const std::string& var, std::size_t row) {
+  const auto& t = r.trace(var);
+  return std::vector<float>(t.begin() + row * r.trace_samples, t.begin() + (row + 1) * r.trace_samples);
+}
+
+std::string lif_cond_spec(const std::string& integrator, double dt_ms, double duration_ms, const std::string& rest) {
+  return R"({"model": "lif_cond", "integrator": ")" + integrator + R"(", "dt_ms": )" + std::to_string(dt_ms) +
+         R"(, "duration_ms": )" + std::to_string(duration_ms) + ", " + rest + "}";
+}
+
+// ---- 1. Reversal potentials bound the membrane -------------------------------------------------------------------
+
+// With frozen conductances V_inf = (sum_x g_x E_x + I) / sum_x g_x is a convex combination of the reversal
+// potentials (I = 0), and one step moves V towards V_inf without passing it: exactly (factor e^-rate in (0, 1)) for
+// the exponential integrator, and for Euler as long as rate = dt G_tot / C <= 1. So V stays within
+// [min E, max E] when it starts there (no membrane noise, threshold out of reach).
+struct Extremes {
+  float min = 1e30f, max = -1e30f;
+};
+
+Extremes trace_extremes(const RunResult& r) {
+  Extremes e;
+  for (float v : r.trace("V_mV")) {
+    e.min = std::min(e.min, v);
+    e.max = std::max(e.max, v);
+  }
+  return e;
+}
+
+TEST(LifCond, ExcitationAloneNeverDrivesVAboveItsReversal) {
+  // 50 inputs at 1000 Hz with 200 nS AMPA (+ 20 nS NMDA, Mg-blocked) each: mean AMPA gate ~0.56, g_A ~5600 nS
+  // against G_L = 20 nS, so V_inf ~ -70 * 20 / 5620 = -0.25 mV: V runs up close to E_AMPA = E_NMDA = 0 mV but never
+  // past it. Euler at dt = 0.01 ms: G_tot <= 20 + 50 (200 + 20) = 11020 nS, rate <= 0.01 * 11020 / 200 = 0.55 < 1.
+  for (const char* integrator : {"exponential", "euler"}) {
+    const Spec spec = spec_from(lif_cond_spec(integrator, 0.01, 100, R"("trials": 4, "seed": 5,
+        "params": {"K_E": 50, "K_I": 0, "r_E_Hz": 1000, "g_AMPA_nS": 200, "g_NMDA_nS": 20, "mg_block": "on",
+                   "E_AMPA_mV": 0, "E_NMDA_mV": 0, "V_th_mV": 100, "V_reset_mV": -60, "V_init_mV": -70,
+                   "I_nA": 0, "sigma_mV_sqrt_ms": 0},
+        "record": {"traces": {"vars": ["V_mV"], "instances": "all", "every": 1}})"));
+    const RunResult r = run_cpu(spec);
+    const Extremes e = trace_extremes(r);
+    std::printf("[%s] excitatory: V in [%.6f, %.6f] mV, V_mean %.4f\n", integrator, e.min, e.max,
+                mean_of(r.column("V_mean_mV").values));
+    EXPECT_LE(e.max, 0.0f + 1e-4f) << integrator;
+    EXPECT_GE(e.min, -70.0f - 1e-4f) << integrator << ": every reversal (and V_init) is >= -70 mV";
+    EXPECT_GT(e.max, -1.0f) << integrator << ": the drive must bring V close to 0 mV for the bound to mean much";
+    EXPECT_EQ(mean_of(r.column("spike_count").values), 0.0);
+  }
+}
+
+TEST(LifCond, InhibitionAloneNeverDrivesVBelowItsReversal) {
+  // Leak towards -50 mV, 50 GABA_A inputs at 1000 Hz with 200 nS each (mean gate ~0.86 at tau 10 ms): g_G ~8600 nS,
+  // V_inf ~ (-50 * 20 - 70 * 8600) / 8620 = -69.95 mV: V falls from -50 mV towards E_GABA = -70 mV, never below.
+  // Euler at dt = 0.01 ms: G_tot <= 20 + 50 * 200 = 10020 nS, rate <= 0.5.
+  for (const char* integrator : {"exponential", "euler"}) {
+    const Spec spec = spec_from(lif_cond_spec(integrator, 0.01, 100, R"("trials": 4, "seed": 6,
+        "params": {"K_E": 0, "K_I": 50, "r_I_Hz": 1000, "g_GABA_nS": 200, "E_GABA_mV": -70, "V_L_mV": -50,
+                   "V_init_mV": -50, "V_th_mV": 100, "V_reset_mV": -60, "I_nA": 0, "sigma_mV_sqrt_ms": 0},
+        "record": {"traces": {"vars": ["V_mV"], "instances": "all", "every": 1}})"));
+    const RunResult r = run_cpu(spec);
+    const Extremes e = trace_extremes(r);
+    std::printf("[%s] inhibitory: V in [%.6f, %.6f] mV\n", integrator, e.min, e.max);
+    EXPECT_GE(e.min, -70.0f - 1e-4f) << integrator;
+    EXPECT_LE(e.max, -50.0f + 1e-4f) << integrator << ": every reversal (and V_init) is <= -50 mV";
+    EXPECT_LT(e.min, -69.0f) << integrator << ": the drive must bring V close to -70 mV for the bound to mean much";
+  }
+}
+
+
+// ---- 2. Conductance statistics ----------------------------------------------------------------------------------
+
+// The K inputs of a population are independent gates, so the conductance g sum_k s_k has mean g K m1 and variance
+// g^2 K var (stationary_gate). Per instance the model reports the time mean and time SD over the sampled steps; over
+// trials, E[time mean] = g K m1 and, by the law of total variance, E[SD^2 + (mean - grand mean)^2 n / (n - 1)] =
+// g^2 K var. Both are checked within 5 standard errors estimated from the spread over n = 32 trials: a false failure
+// has probability ~2e-5 per check (Student t, 31 degrees of freedom), ~2.6e-4 for the 12 checks here. The
+// discrete formula differs from the continuous r tau q / (1 + r tau q) by ~2.5% for AMPA at dt = 0.1 ms (about
+// 10 standard errors here), and a variance of K^2 instead of K (inputs sharing random words) would be far off.
+TEST(LifCond, MeanAndSdOfConductancesMatchTheStationaryGates) {
+  const int trials = 32;
+  const double dt = 0.1, r_E = 50, r_I = 30;
+  const Spec spec = spec_from(lif_cond_spec("exponential", dt, 2500, R"("trials": 32, "seed": 17,
+      "params": {"transient_ms": 500, "r_E_Hz": 50, "r_I_Hz": 30, "g_AMPA_nS": 0.5, "g_NMDA_nS": 0.3,
+                 "g_GABA_nS": 0.7, "tau_NMDA_ms": 80, "alpha_NMDA": 0.5, "alpha_GABA": 2, "mg_block": "off",
+                 "sigma_mV_sqrt_ms": 1},
+      "zip": [{"K_E": [10, 40], "K_I": [40, 10]}])"));
+  const RunResult r = run_cpu(spec);
+  const struct {
+    const char* name;
+    double g, K[2], r, tau, alpha;
+  } receptors[] = {{"g_AMPA", 0.5, {10, 40}, r_E, 2.0, 1.0},
+                   {"g_NMDA", 0.3, {10, 40}, r_E, 80.0, 0.5},
+                   {"g_GABA", 0.7, {40, 10}, r_I, 10.0, 2.0}};
+  for (int point = 0; point < 2; ++point) {
+    for (const auto& x : receptors) {
+      const GateMoments gate = stationary_gate(x.r, dt, x.tau, x.alpha);
+      const double K = x.K[point];
+      const std::vector<double> means = slice(r, std::string(x.name) + "_mean_nS", point * trials, trials);
+      const std::vector<double> sds = slice(r, std::string(x.name) + "_sd_nS", point * trials, trials);
+      const double grand = mean_of(means);
+      std::vector<double> total_var(trials);
+      for (int t = 0; t < trials; ++t) {
+        total_var[t] = sds[t] * sds[t] + (means[t] - grand) * (means[t] - grand) * trials / (trials - 1.0);
+      }
+      const double expected_mean = x.g * K * gate.mean, expected_var = x.g * x.g * K * gate.var;
+      const double rtq = x.r * 1e-3 * x.tau * (1.0 - std::exp(-x.alpha));
+      std::printf("%s K=%g: mean %.6f expected %.6f (continuous %.6f) se %.6f | var %.6f expected %.6f se %.6f\n",
+                  x.name, K, grand, expected_mean, x.g * K * rtq / (1 + rtq), std_error(means), mean_of(total_var),
+                  expected_var, std_error(total_var));
+      EXPECT_NEAR(grand, expected_mean, 5.0 * std_error(means)) << x.name << " K = " << K;
+      EXPECT_NEAR(mean_of(total_var), expected_var, 5.0 * std_error(total_var)) << x.name << " K = " << K;
+    }
+  }
+}
+
+
+// With the block on, the NMDA conductance of a step is g_N B(V) with V the membrane at the start of the step
+// (lif_cond.hpp), i.e. trace sample k carries g_N(k) B(V[k - 1]) (no spikes here, so V[k - 1] is the true V).
+// The gates do not depend on V: the same spec with the block off draws the same inputs (same seed and instance
+// index) and traces g_N(k) itself, so the per-sample ratio must be the block formula evaluated at the traced V.
+TEST(LifCond, NmdaBlockFollowsTheMagnesiumFormulaSampleBySample) {
+  const double Mg_mM = 1.5;
+  auto run = [](const char* block) {
+    return run_cpu(spec_from(lif_cond_spec("exponential", 0.1, 400, R"("trials": 3, "seed": 23,
+        "params": {"K_E": 20, "r_E_Hz": 100, "g_AMPA_nS": 8, "g_NMDA_nS": 1, "K_I": 10, "r_I_Hz": 20,
+                   "g_GABA_nS": 3, "V_th_mV": 100, "sigma_mV_sqrt_ms": 1, "Mg_mM": 1.5, "mg_block": ")" +
+                                                                   std::string(block) + R"("},
+        "record": {"traces": {"vars": ["V_mV", "g_AMPA_nS", "g_NMDA_nS", "g_GABA_nS"], "instances": "all",
+                              "every": 1}})")));
+  };
+  const RunResult off = run("off"), on = run("on");
+  ASSERT_EQ(on.trace_samples, 4001u);
+  EXPECT_EQ(off.trace("g_AMPA_nS"), on.trace("g_AMPA_nS")) << "gates must not depend on V";
+  EXPECT_EQ(off.trace("g_GABA_nS"), on.trace("g_GABA_nS"));
+  for (std::size_t row = 0; row < 3; ++row) {
+    const std::vector<float> V = trace_row(on, "V_mV", row), gN_on = trace_row(on, "g_NMDA_nS", row),
+                             gN_off = trace_row(off, "g_NMDA_nS", row);
+    double worst = 0, B_min = 1, B_max = 0, sum_on = 0, sum_off = 0;
+    std::size_t checked = 0;
+    for (std::size_t k = 1; k < on.trace_samples; ++k) {
+      sum_on += gN_on[k];
+      sum_off += gN_off[k];
+      if (gN_off[k] == 0.0f) continue;
+      const double B = mg_block(V[k - 1], Mg_mM);
+      worst = std::max(worst, std::fabs(double(gN_on[k]) / gN_off[k] - B) / B);
+      B_min = std::min(B_min, B);
+      B_max = std::max(B_max, B);
+      ++checked;
+    }
+    const double n = on.trace_samples - 1.0;
+    std::printf("row %zu: checked %zu, worst rel %.3g, B in [%.4f, %.4f], g_NMDA_mean on %.5f off %.5f\n", row, checked,
+                worst, B_min, B_max, on.column("g_NMDA_mean_nS").values[row], off.column("g_NMDA_mean_nS").values[row]);
+    EXPECT_GT(checked, 3900u);
+    EXPECT_LT(worst, 1e-5) << "row " << row;
+    EXPECT_LT(B_min, 0.1) << "V should sweep a range where the block matters";
+    EXPECT_GT(B_max, 0.2);
+    // The observables are the same per-step values averaged (no transient): with the block off, g_N itself.
+    EXPECT_NEAR(on.column("g_NMDA_mean_nS").values[row], sum_on / n, 1e-6 * sum_on / n);
+    EXPECT_NEAR(off.column("g_NMDA_mean_nS").values[row], sum_off / n, 1e-6 * sum_off / n);
+    EXPECT_GT(on.column("g_NMDA_mean_nS").values[row], B_min * off.column("g_NMDA_mean_nS").values[row]);
+    EXPECT_LT(on.column("g_NMDA_mean_nS").values[row], B_max * off.column("g_NMDA_mean_nS").values[row]);
+  }
+}
+
+
+// ---- 3. Without inputs it is the plain LIF ----------------------------------------------------------------------
+
+struct RateCase {
+  double I_nA, rate_Hz;  // MODELS.md section 1 table (tau = 10 ms, V_L -70, V_reset -60, V_th -52, t_ref 2 ms)
+};
+const RateCase kRateTable[] = {{0.37, 32.968}, {0.45, 81.856}, {0.50, 103.935}, {0.60, 140.681}};
+
+// K_E = K_I = 0 (the receptors' conductances and the Mg block are set but have nothing to act on): C dV/dt =
+// -G_L (V - V_L) + I, so the intervals are the LIF closed form, each a whole number of steps: within one dt for the
+// exponential integrator, within dt + T dt / tau for Euler (T = time to threshold; see test_lif_analytic.cpp).
+// The first spike comes after tau ln((V_init - V_ss) / (V_th - V_ss)) from V_init = -70 mV, within one dt.
+TEST(LifCond, WithoutInputsIntervalsAreTheLifClosedForm) {
+  std::string currents;
+  for (const auto& c : kRateTable) currents += (currents.empty() ? "" : ", ") + std::to_string(c.I_nA);
+  const std::string rest = R"("params": {"K_E": 0, "K_I": 0, "g_NMDA_nS": 1, "mg_block": "on", "sigma_mV_sqrt_ms": 0},
+      "sweep": {"I_nA": [)" + currents + "]}";
+  const double tau = 10.0;
+  for (const auto& [integrator, dt] : {std::pair<const char*, double>{"exponential", 0.05}, {"exponential", 0.02},
+                                       {"exponential", 0.1}, {"euler", 0.05}}) {
+    const bool exact = std::string(integrator) == "exponential";
+    const RunResult r = run_cpu(spec_from(lif_cond_spec(integrator, dt, 3000, rest)));
+    for (std::size_t k = 0; k < std::size(kRateTable); ++k) {
+      const double isi_ms = 1000.0 / kRateTable[k].rate_Hz, T_ms = isi_ms - 2.0;
+      const double V_ss = -70.0 + kRateTable[k].I_nA / 0.02;
+      const double first_ms = tau * std::log((-70.0 - V_ss) / (-52.0 - V_ss));
+      const double tolerance = exact ? dt : dt + T_ms * dt / tau;
+      std::printf("%s dt %g I %g: isi %.4f (closed form %.4f), first %.4f (%.4f), sd %g\n", integrator, dt,
+                  kRateTable[k].I_nA, r.column("isi_mean_ms").values[k], isi_ms, r.column("first_spike_ms").values[k],
+                  first_ms, r.column("isi_sd_ms").values[k]);
+      EXPECT_NEAR(r.column("isi_mean_ms").values[k], isi_ms, tolerance) << integrator << " dt " << dt << " I " << kRateTable[k].I_nA;
+      EXPECT_NEAR(r.column("first_spike_ms").values[k], first_ms, exact ? dt : dt + first_ms * dt / tau)
+          << integrator << " dt " << dt << " I " << kRateTable[k].I_nA;
+      EXPECT_LE(r.column("isi_sd_ms").values[k], dt) << "deterministic: intervals differ by at most one step";
+      EXPECT_EQ(r.column("g_AMPA_mean_nS").values[k], 0.0);
+      EXPECT_EQ(r.column("g_NMDA_mean_nS").values[k], 0.0);
+      EXPECT_EQ(r.column("g_GABA_mean_nS").values[k], 0.0);
+    }
+  }
 }
 
 }  // namespace

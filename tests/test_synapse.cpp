@@ -89,6 +89,7 @@ void check_single_spike(double s_init) {
   const std::uint32_t n = r.trace_samples;
   ASSERT_EQ(n, spec.n_steps + 1);
   ASSERT_EQ(r.trace_instances.size(), spec.n_instances());
+  double max_rel_err = 0;
   for (std::uint64_t i = 0; i < spec.n_instances(); ++i) {
     const double alpha = spec.param(i, "alpha"), tau = spec.param(i, "tau_s_ms");
     const std::string where = "alpha " + std::to_string(alpha) + ", tau " + std::to_string(tau);
@@ -99,23 +100,25 @@ void check_single_spike(double s_init) {
     // Within the step: decay first, then the jump.
     const double s_plus = 1.0 - (1.0 - s_init * std::exp(-spec.dt_ms / tau)) * std::exp(-alpha);
     EXPECT_NEAR(s[1], s_plus, 1e-6) << where;
-    // Afterwards pure exponential decay. Float rounding: decay = float(exp(-dt/tau)) is off by <= 2^-24
-    // relative and each product rounds by <= 2^-24, so after k <= 100 steps the relative error is <= 1.2e-5
-    // in the worst case (typically ~1e-6); 1e-5 + k 2^-24 bounds it.
+    // Afterwards pure exponential decay, relative tolerance 1e-5. Float rounding: decay = float(exp(-dt/tau))
+    // is off by <= 2^-24 relative and each product rounds by <= 2^-24, so the worst case after k steps is
+    // k 2^-23 (1.2e-5 at k = 100, the tolerance is widened to that where it exceeds 1e-5); measured <= 3.4e-6.
     for (std::uint32_t k = 1; k < n; ++k) {
-      const double expected = s[1] * std::exp(-(k - 1) * spec.dt_ms / tau);
-      ASSERT_NEAR(s[k], expected, expected * (1e-5 + k * 0x1p-24)) << where << ", step " << k;
+      const double expected = s[1] * std::exp(-static_cast<double>(k - 1) * spec.dt_ms / tau);
+      ASSERT_NEAR(s[k], expected, expected * std::max(1e-5, k * 0x1p-23)) << where << ", step " << k;
+      max_rel_err = std::max(max_rel_err, std::fabs(s[k] / expected - 1.0));
     }
     EXPECT_EQ(r.column("s_peak").values[i], static_cast<double>(s[1])) << where;
     EXPECT_EQ(r.column("s_final").values[i], static_cast<double>(s[n - 1])) << where;
   }
+  std::printf("  single spike, s_init %.1f: largest relative deviation from s+ exp(-t/tau): %.2e\n", s_init, max_rel_err);
 }
 
 TEST(SynapseExact, SingleSpikeJumpsToOneMinusExpMinusAlphaThenDecaysExponentially) { check_single_spike(0.0); }
 
 TEST(SynapseExact, JumpFromNonzeroGatingDecaysFirstThenJumps) {
-  // s+ = 1 - (1 - s- e^{-dt/tau}) e^-alpha; the other order, (1 - (1 - s-) e^-alpha) e^{-dt/tau}, differs by
-  // > 0.02 for AMPA and is refused by the 1e-6 tolerance.
+  // s+ = 1 - (1 - s- e^{-dt/tau}) e^-alpha. The other order, (1 - (1 - s-) e^-alpha) e^{-dt/tau}, is lower by
+  // (1 - e^-alpha)(1 - e^{-dt/tau}) >= 3.9e-4 here (NMDA, alpha 0.5), far outside the 1e-6 tolerance.
   check_single_spike(0.4);
 }
 
@@ -124,8 +127,8 @@ TEST(SynapseExact, JumpFromNonzeroGatingDecaysFirstThenJumps) {
 constexpr double kRates[] = {5, 10, 50, 99};
 
 // Rates x receptors, transient 10 tau (the initial-condition bias of the window average is < e^-10 tau / W of
-// the mean, negligible), duration 5 s at dt = 0.1 ms, 256 trials: 12 points x 256 x 5e4 = 1.5e8 steps.
-const char* kPoissonDoc = R"({"model": "synapse", "duration_ms": 5000, "dt_ms": 0.1, "seed": 31, "trials": 256,
+// the mean, negligible), duration 20 s at dt = 0.1 ms, 256 trials: 12 points x 256 x 2e5 = 6e8 steps (~2 s on 2 cores).
+const char* kPoissonDoc = R"({"model": "synapse", "duration_ms": 20000, "dt_ms": 0.1, "seed": 31, "trials": 256,
     "params": {"train": "poisson"},
     "sweep": {"rate_Hz": [5, 10, 50, 99]},
     "zip": [{"receptor": ["AMPA", "GABA_A", "NMDA"], "transient_ms": [20, 100, 1000]}]})";
@@ -144,7 +147,8 @@ TEST(SynapsePoisson, TimeAveragedGatingMatchesDiscreteStationaryMean) {
   // Each trial's s_mean is an average over W = duration - transient of the stationary process; trials are
   // independent, so the spread of s_mean over the 256 trials gives the standard error of their mean. The
   // check |mean - m| < 4 SE fails by chance with probability ~6e-5 per point (the t distribution with 255
-  // degrees of freedom: ~8e-5), ~1e-3 for the 12 points together.
+  // degrees of freedom: ~8e-5), ~1e-3 for the 12 points together (for a seed drawn at random; the seed is
+  // fixed, so the outcome is deterministic for a given generator).
   const Spec& spec = poisson_spec();
   const RunResult& r = poisson_run();
   ASSERT_EQ(spec.n_points(), 12u);
@@ -169,7 +173,7 @@ TEST(SynapsePoisson, DiscreteMeanTendsToContinuousMeanAtFirstOrderInDt) {
       EXPECT_GT(gap(0.1), 0.0);
       EXPECT_NEAR(gap(0.1) / gap(0.05), 2.0, 0.05) << "tau " << tau << ", rate " << rate;
       EXPECT_NEAR(gap(0.05) / gap(0.01), 5.0, 0.1) << "tau " << tau << ", rate " << rate;
-      EXPECT_LT(gap(1e-4), 1e-5);
+      EXPECT_NEAR(gap(1e-4) / gap(0.1), 1e-3, 1e-4) << "tau " << tau << ", rate " << rate;
     }
   }
   const double ampa_99 = poisson_mean_discrete(99, 2, 1, 0.1) / poisson_mean_continuous(99, 2, 1) - 1.0;
@@ -204,7 +208,8 @@ TEST(SynapsePoisson, CoarseStepIsResolvablyOffTheContinuousMeanSmallStepIsNot) {
 TEST(SynapsePoisson, SpikeCountsAreBinomialNearPoisson) {
   // One Bernoulli draw per step with p = r dt (exact to 2^-32): the count over n steps is Binomial(n, p), mean n p,
   // variance n p (1 - p) (Poisson's n p to within 1%). Mean within 5 SE (false failure 6e-7 per point); sample
-  // variance within 5 of its SEs, var sqrt(2 / (N - 1)) (the count is near normal: n p >= 25).
+  // variance within 5 of its SEs, var sqrt(2 / (N - 1)) (the count is near normal, n p >= 100; the skew of the
+  // sample variance raises the false-failure odds to ~1e-5 per point).
   // Intervals are geometric: CV sqrt(1 - p) ~ 1, checked loosely (within 0.1) on the trial average.
   const Spec& spec = poisson_spec();
   const RunResult& r = poisson_run();
@@ -225,46 +230,54 @@ TEST(SynapsePoisson, SpikeCountsAreBinomialNearPoisson) {
 // ---- 3. Periodic trains ------------------------------------------------------------------------------------
 
 // Discrete-time periodic mean: spikes every P steps (P = 1 / (r dt)), s sampled after each step, decay factor d,
-// keep factor k: s+ = q / (1 - k d^P), <s> = s+ (1 - d^P) / (P (1 - d)). This equals the exact continuous
-// formula times (dt / tau) / (1 - d) = 1 + dt / (2 tau) + O(dt^2): the samples are a left Riemann sum of a
-// decaying exponential. When P is not a whole number the spike times jitter by one step, which changes the
-// mean only at second order (the mean interval is fixed, and the first-order terms cancel on the orbit).
-double periodic_mean_discrete(double rate_Hz, double tau_ms, double alpha, double dt_ms) {
-  const double P = 1.0 / (rate_Hz * 1e-3 * dt_ms), d = std::exp(-dt_ms / tau_ms), k = std::exp(-alpha);
-  const double dP = std::pow(d, P);
+// keep factor k: s+ = q / (1 - k d^P), <s> = s+ (1 - d^P) / (P (1 - d)). With d = e^{-dt/tau} this is the exact
+// continuous formula times (dt / tau) / (1 - d) = 1 + dt / (2 tau) + O(dt^2): the samples are a left Riemann
+// sum of a decaying exponential. When P is not a whole number (99 Hz) the spike times jitter by one step, which
+// changes the mean only at second order (the mean interval is fixed, the first-order terms cancel on the orbit).
+double periodic_mean_discrete(double rate_Hz, double dt_ms, double d, double k) {
+  const double P = 1.0 / (rate_Hz * 1e-3 * dt_ms), dP = std::pow(d, P);
   return (1.0 - k) / (1.0 - k * dP) * (1.0 - dP) / (P * (1.0 - d));
 }
+
+// The kernel's factors: computed in double, stored as float (synapse.hpp, Coefficients).
+double float_factor(double x) { return static_cast<double>(static_cast<float>(x)); }
 
 // Transient 1000 ms: the periodic orbit attracts by e^-(alpha + T/tau) per period, so it is reached to better
 // than e^-5 everywhere. The 1000 ms window holds exactly r x 1 s periods for every rate (99 Hz included), and
 // phase 0.5 keeps the phase far from the wrap at both ends of the window.
 Json periodic_doc(double dt_ms) {
-  Json doc = Json::parse(R"({"model": "synapse", "duration_ms": 2000, "transient_ms": 1000,
+  Json doc = Json::parse(R"({"model": "synapse", "duration_ms": 2000,
       "params": {"train": "periodic", "phase": 0.5, "transient_ms": 1000},
       "sweep": {"rate_Hz": [5, 10, 50, 99], "receptor": ["AMPA", "GABA_A", "NMDA"]}})");
-  doc.erase("transient_ms");
   doc["dt_ms"] = dt_ms;
   return doc;
 }
 
 TEST(SynapsePeriodic, MeanMatchesExactPeriodicFormula) {
-  // At dt = 0.01 ms the sampling bias dt / (2 tau) is at most 0.25% (AMPA). Tolerances, relative:
-  //   against the continuous formula: dt / tau (twice the first-order bias) + 1e-3;
-  //   against the discrete formula:   2e-4, for float rounding: decay = float(exp(-dt/tau)) is off by up to
-  //   2^-25 / (dt / tau) relative in tau (3e-4 for NMDA at dt = 0.01, but <s> depends weakly on tau there), and
-  //   the one-step jitter of the 99 Hz train (1010.1 steps per period) is second order.
+  // dt = 0.01 ms. Three checks, relative tolerances:
+  //  - against the exact continuous formula: dt / tau (twice the first-order sampling bias dt / (2 tau), which
+  //    is 0.25% for AMPA) + 1e-3 (the float factors below shift NMDA's mean by ~1e-4);
+  //  - against the discrete formula with the kernel's float factors: 2e-5. What is left is the rounding of s
+  //    itself (products rounded to 2^-24, errors contracted at each spike; ~1e-6 measured) and the 99 Hz
+  //    jitter (second order, < 1e-6 here). With the factors in double instead, NMDA would be off by 2e-4:
+  //    float(exp(-1e-4)) shortens tau by 2.2e-4;
+  //  - the sampling bias is upwards where it dominates that rounding (AMPA, GABA_A: dt / (2 tau) >= 5e-4).
   const Spec spec = make_spec(periodic_doc(0.01));
+  const double dt = spec.dt_ms;
   const RunResult r = run_cpu(spec);
   for (std::uint64_t i = 0; i < spec.n_instances(); ++i) {
     const double rate = spec.param(i, "rate_Hz"), tau = spec.param(i, "tau_s_ms");
     const double sim = r.column("s_mean").values[i];
-    const double exact = periodic_mean_exact(rate, tau, 1.0), discrete = periodic_mean_discrete(rate, tau, 1.0, 0.01);
+    const double exact = periodic_mean_exact(rate, tau, 1.0);
+    const double discrete = periodic_mean_discrete(rate, dt, std::exp(-dt / tau), std::exp(-1.0));
+    const double discrete_f = periodic_mean_discrete(rate, dt, float_factor(std::exp(-dt / tau)), float_factor(std::exp(-1.0)));
     const std::string where = "rate " + std::to_string(rate) + " Hz, tau " + std::to_string(tau) + " ms";
-    EXPECT_NEAR(sim, exact, exact * (0.01 / tau + 1e-3)) << where;
-    EXPECT_NEAR(sim, discrete, discrete * 2e-4) << where;
-    EXPECT_GT(sim, exact) << where << ": left-Riemann sampling of a decaying exponential is biased upwards";
-    std::printf("  periodic tau %5.0f ms  rate %3.0f Hz: simulated %.6f  discrete %.6f  exact %.6f  (rel err %+.2e)\n",
-                tau, rate, sim, discrete, exact, sim / exact - 1.0);
+    EXPECT_NEAR(sim, exact, exact * (dt / tau + 1e-3)) << where;
+    EXPECT_NEAR(sim, discrete_f, discrete_f * 2e-5) << where;
+    if (tau <= 10) EXPECT_GT(sim, exact) << where << ": left-Riemann sampling of a decaying exponential is biased upwards";
+    std::printf("  periodic tau %5.0f ms  rate %3.0f Hz: simulated %.7f  discrete(float factors) %.7f (%+.1e)  "
+                "discrete %.7f  exact %.7f (%+.2e)\n",
+                tau, rate, sim, discrete_f, sim / discrete_f - 1.0, discrete, exact, sim / exact - 1.0);
   }
 }
 
@@ -272,7 +285,6 @@ TEST(SynapsePeriodic, SamplingErrorHalvesWithDt) {
   // AMPA at 99 Hz: relative error ~ dt / (2 tau) = 0.5%, 0.25%, 0.125% for dt = 0.02, 0.01, 0.005 ms.
   auto error = [](double dt) {
     Json doc = periodic_doc(dt);
-    doc["sweep"] = Json::object();
     doc.erase("sweep");
     doc["params"]["rate_Hz"] = 99;
     doc["params"]["receptor"] = "AMPA";
@@ -305,7 +317,7 @@ TEST(SynapsePeriodic, FirstSpikeFollowsThePhase) {
   // The phase is the fraction of the period elapsed at t = 0: the first spike comes at step
   // ceil((1 - phase) / (r dt)), and then one every 1 / (r dt) steps. 100 Hz at dt = 0.1 ms: 100 steps per period.
   const Spec spec = spec_from(R"({"model": "synapse", "duration_ms": 50, "dt_ms": 0.1,
-      "params": {"train": "periodic", "rate_Hz": 100}, "sweep": {"phase": [0, 0.25, 0.505, 0.9]},
+      "params": {"train": "periodic", "rate_Hz": 100}, "sweep": {"phase": [0, 0.25, 0.505, 0.905]},
       "record": {"spikes": {"instances": "all", "max_per_instance": 8}}})");
   const RunResult r = run_cpu(spec);
   const std::uint32_t first[] = {100, 75, 50, 10};
@@ -381,7 +393,8 @@ TEST(SynapseLifTrain, GatingJumpsAtTheRecordedSpikesAndOnlyThere) {
       ASSERT_EQ(s[t] > s[t - 1], spike) << "instance " << i << ", step " << t;
       rises += s[t] > s[t - 1] ? 1 : 0;
       const double expected = spike ? 1.0 - (1.0 - s[t - 1] * d) * k : s[t - 1] * d;
-      ASSERT_NEAR(s[t], expected, 1e-6 * std::max(expected, 1e-30)) << "instance " << i << ", step " << t;
+      // + 1e-40: a denormal s carries fewer digits.
+      ASSERT_NEAR(s[t], expected, 1e-6 * expected + 1e-40) << "instance " << i << ", step " << t;
       if (spike) ASSERT_EQ(V[t], static_cast<float>(kVreset)) << "the presynaptic neuron resets at its spike";
     }
     EXPECT_EQ(rises, count);
@@ -406,8 +419,9 @@ std::string mixed_doc(double duration_ms) {
 }
 
 // Bitwise equality of each instance's results, whatever the order the two runs hold them in.
+// `b` may run a subset of `a`'s instances.
 void expect_same_per_instance(const RunResult& a, const RunResult& b) {
-  ASSERT_EQ(a.instances.size(), b.instances.size());
+  ASSERT_LE(b.instances.size(), a.instances.size());
   std::map<std::uint64_t, std::size_t> at;
   for (std::size_t i = 0; i < a.instances.size(); ++i) at[a.instances[i]] = i;
   for (const ObservableColumn& c : b.observables) {
@@ -418,7 +432,6 @@ void expect_same_per_instance(const RunResult& a, const RunResult& b) {
     }
   }
   ASSERT_EQ(a.trace_samples, b.trace_samples);
-  ASSERT_EQ(a.trace_instances.size(), b.trace_instances.size());
   std::map<std::uint64_t, std::size_t> row;
   for (std::size_t k = 0; k < a.trace_instances.size(); ++k) row[a.trace_instances[k]] = k;
   for (std::size_t v = 0; v < b.trace_vars.size(); ++v) {
@@ -441,8 +454,12 @@ void expect_same_per_instance(const RunResult& a, const RunResult& b) {
                            &a.spike_steps[srow.at(id) * a.spike_capacity]))
         << "spike steps of instance " << id;
   }
-  EXPECT_EQ(a.spike_overflow_instances, b.spike_overflow_instances);
-  EXPECT_EQ(a.spike_overflow_spikes, b.spike_overflow_spikes);
+  if (a.instances.size() == b.instances.size()) {
+    EXPECT_EQ(a.trace_instances.size(), b.trace_instances.size());
+    EXPECT_EQ(a.spike_instances.size(), b.spike_instances.size());
+    EXPECT_EQ(a.spike_overflow_instances, b.spike_overflow_instances);
+    EXPECT_EQ(a.spike_overflow_spikes, b.spike_overflow_spikes);
+  }
 }
 
 TEST(SynapseReproducibility, TheMixedBatchExercisesNoiseSpikesAndOverflow) {
@@ -495,10 +512,13 @@ TEST(SynapseReproducibility, InstanceOrderDoesNotMatter) {
   std::iota(reversed.instances.rbegin(), reversed.instances.rend(), std::uint64_t(0));
   const RunResult rev = run_cpu(spec, reversed);
   ASSERT_EQ(rev.instances.front(), 62u);
+  ASSERT_EQ(rev.trace_instances.front(), 62u);
   expect_same_per_instance(full, rev);
   RunOptions few;  // scattered instances of every train, in a new order: lanes regroup
   few.instances = {44, 3, 62, 20, 21, 0};
-  expect_same_per_instance(full, run_cpu(spec, few));
+  const RunResult sub = run_cpu(spec, few);
+  ASSERT_EQ(sub.trace_instances.size(), 5u);
+  expect_same_per_instance(full, sub);
 }
 
 TEST(SynapseReproducibility, TimeSegmentationDoesNotMatter) {
@@ -628,6 +648,30 @@ TEST(SynapseSpec, SweptBadValueNamesTheSweepAndThePoint) {
     EXPECT_EQ(e.field(), "sweep.rate_Hz");
     EXPECT_NE(std::string(e.what()).find("1.5"), std::string::npos) << e.what();  // 3000 Hz x 0.5 ms = 1.5
   }
+}
+
+TEST(SynapseSpec, ExplicitTauOverridesTheReceptorPreset) {
+  const Spec spec = spec_from(R"({"model": "synapse", "duration_ms": 10, "dt_ms": 0.1,
+      "params": {"tau_s_ms": 50}, "sweep": {"receptor": ["AMPA", "NMDA"]}})");
+  EXPECT_EQ(spec.param(0, "tau_s_ms"), 50.0);
+  EXPECT_EQ(spec.param(1, "tau_s_ms"), 50.0);
+}
+
+// Known model bugs (reported, not fixed here): enable once host/synapse_model.cpp is fixed.
+
+TEST(SynapseSpec, DISABLED_TransientThatRoundsToTheWholeRunIsRefused) {
+  // transient_ms = 9.96 < duration_ms = 10 passes check_synapse_point, but transient_steps = round(99.6) = 100 =
+  // n_steps leaves no sampled step: s_mean = 0 / 0 = NaN (and s_sd = 0). The spec should be refused.
+  EXPECT_THROW((void)spec_from(R"({"model": "synapse", "duration_ms": 10, "dt_ms": 0.1,
+      "params": {"transient_ms": 9.96}})"), SpecError);
+}
+
+TEST(SynapsePeriodic, DISABLED_OneSpikePerStepAtRateTimesDtOne) {
+  // rate_Hz * dt = 1 is accepted and means a spike every step, but the increment saturates at 2^32 - 1: from
+  // phase 0 the first step does not fire (9 spikes in 10 steps, the first at step 2).
+  const RunResult r = run_cpu(spec_from(R"({"model": "synapse", "duration_ms": 1, "dt_ms": 0.1,
+      "params": {"train": "periodic", "rate_Hz": 10000, "phase": 0}})"));
+  EXPECT_EQ(r.column("pre_spike_count").values[0], 10.0);
 }
 
 }  // namespace

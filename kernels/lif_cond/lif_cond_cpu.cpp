@@ -99,22 +99,26 @@ void store_block(const View& v, const Block& b) {
   }
 }
 
+// Synapse k's words of steps 4 block .. 4 block + 3 for every lane, into out[(j) * kLanes + l]. Drawn into a local
+// array first: the vectoriser gives up on stores through the block's heap buffers.
+void draw_synapse_words(const View& v, const Block& b, std::uint32_t k, bool inhibitory, std::uint32_t block,
+                        std::uint32_t* out) {
+  std::uint32_t w4[4][kLanes];
+#pragma omp simd
+  for (std::size_t l = 0; l < kLanes; ++l) {
+    const Philox4x32Words w = input_words(v.seed, b.instance_id[l], k, inhibitory, block);
+    w4[0][l] = w.w[0];
+    w4[1][l] = w.w[1];
+    w4[2][l] = w.w[2];
+    w4[3][l] = w.w[3];
+  }
+  std::copy(&w4[0][0], &w4[0][0] + 4 * kLanes, out);
+}
+
 // Words of steps 4 block .. 4 block + 3 for every synapse and lane.
 void draw_words(const View& v, Block& b, std::uint32_t block) {
-  for (std::uint32_t k = 0; k < v.K_E_max; ++k) {
-#pragma omp simd
-    for (std::size_t l = 0; l < kLanes; ++l) {
-      const Philox4x32Words w = input_words(v.seed, b.instance_id[l], k, false, block);
-      for (std::size_t j = 0; j < 4; ++j) b.word_E[(k * 4 + j) * kLanes + l] = w.w[j];
-    }
-  }
-  for (std::uint32_t k = 0; k < v.K_I_max; ++k) {
-#pragma omp simd
-    for (std::size_t l = 0; l < kLanes; ++l) {
-      const Philox4x32Words w = input_words(v.seed, b.instance_id[l], k, true, block);
-      for (std::size_t j = 0; j < 4; ++j) b.word_I[(k * 4 + j) * kLanes + l] = w.w[j];
-    }
-  }
+  for (std::uint32_t k = 0; k < v.K_E_max; ++k) draw_synapse_words(v, b, k, false, block, &b.word_E[k * 4 * kLanes]);
+  for (std::uint32_t k = 0; k < v.K_I_max; ++k) draw_synapse_words(v, b, k, true, block, &b.word_I[k * 4 * kLanes]);
 }
 
 void advance_gates(const View& v, Block& b, std::uint32_t t) {
@@ -154,7 +158,7 @@ void advance_gates(const View& v, Block& b, std::uint32_t t) {
 template <bool Noisy, bool Record>
 void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint32_t step_end) {
   float xi[4][kLanes] = {};
-  bool spiked[kLanes];
+  std::uint32_t spiked[kLanes];  // 32-bit: byte-sized lane arrays make gcc pick more lanes than a block has
   float mg[kLanes];
   for (std::uint32_t t = step_begin; t < step_end; ++t) {
     const bool new_block = t == step_begin || (t & 3u) == 0u;
@@ -172,10 +176,11 @@ void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint3
       lif::State s = b.lif_state(l);
       Moments mo = b.moments(l);
       const Conductances g{b.g_AMPA_nS[l] * b.sum_A[l], b.g_NMDA_nS[l] * b.sum_N[l], b.g_GABA_nS[l] * b.sum_G[l]};
-      spiked[l] = membrane_step<ExactMath>(s, b.membrane(l), Receptor{b.g_AMPA_nS[l], b.E_AMPA_mV[l]},
-                                           Receptor{b.g_NMDA_nS[l], b.E_NMDA_mV[l]},
-                                           Receptor{b.g_GABA_nS[l], b.E_GABA_mV[l]}, g, xi_t[l], mg[l]);
-      lif::tally_spike(s, spiked[l], t + 1u);
+      const bool spike = membrane_step<ExactMath>(s, b.membrane(l), Receptor{b.g_AMPA_nS[l], b.E_AMPA_mV[l]},
+                                                  Receptor{b.g_NMDA_nS[l], b.E_NMDA_mV[l]},
+                                                  Receptor{b.g_GABA_nS[l], b.E_GABA_mV[l]}, g, xi_t[l], mg[l]);
+      lif::tally_spike(s, spike, t + 1u);
+      spiked[l] = spike ? 1u : 0u;
       accumulate(mo, s.V_mV, g, mg[l], t + 1u > b.transient_steps[l]);
       b.set_lif_state(l, s);
       b.set_moments(l, mo);
@@ -183,7 +188,7 @@ void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint3
     if (Record) {
       for (std::size_t l = 0; l < b.lanes; ++l) {
         const Conductances g{b.g_AMPA_nS[l] * b.sum_A[l], b.g_NMDA_nS[l] * b.sum_N[l], b.g_GABA_nS[l] * b.sum_G[l]};
-        record_step(v, b.first + l, b.lif_state(l), g, mg[l], spiked[l], t + 1u);
+        record_step(v, b.first + l, b.lif_state(l), g, mg[l], spiked[l] != 0u, t + 1u);
       }
     }
     advance_gates(v, b, t);

@@ -88,16 +88,18 @@ Block load_block(const View& v, std::size_t first) {
 
 // The lanes' step. Blocks whose lanes share a train use the specialised presynaptic step (vectorises); mixed
 // blocks (a train sweep boundary) use the generic one. Both compute the same values.
+// `spiked` is 32-bit, not bool: with byte-sized elements gcc picks 64 lanes per vector, more than the block has.
 template <int T>
-void step_lanes(Block& b, const std::uint32_t* word, const float* xi, std::uint32_t t_after, bool* spiked) {
+void step_lanes(Block& b, const std::uint32_t* word, const float* xi, std::uint32_t t_after, std::uint32_t* spiked) {
 #pragma omp simd
   for (std::size_t l = 0; l < kLanes; ++l) {
     State st = b.state(l);
     lif::State pre = b.pre_state(l);
     const Coefficients c = b.coefficients(l);
-    spiked[l] = T < 0 ? presynaptic_spike(st, pre, c, word[l], xi[l])
-                      : presynaptic_spike_of<static_cast<Train>(T < 0 ? 0 : T)>(st, pre, c, word[l], xi[l]);
-    finish_step(st, pre, c, spiked[l], t_after);
+    const bool spike = T < 0 ? presynaptic_spike(st, pre, c, word[l], xi[l])
+                             : presynaptic_spike_of<static_cast<Train>(T < 0 ? 0 : T)>(st, pre, c, word[l], xi[l]);
+    finish_step(st, pre, c, spike, t_after);
+    spiked[l] = spike ? 1u : 0u;
     b.set_state(l, st, pre);
   }
 }
@@ -114,7 +116,7 @@ template <bool Record, int T>
 void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint32_t step_end) {
   std::uint32_t words[4][kLanes] = {};
   float xi[4][kLanes] = {};
-  bool spiked[kLanes];
+  std::uint32_t spiked[kLanes];
   const bool need_words = T == kPoisson || (T < 0 && v.any_poisson);
   const bool need_noise = T == kLif || (T < 0 && v.any_lif);
   for (std::uint32_t t = step_begin; t < step_end; ++t) {
@@ -136,7 +138,7 @@ void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint3
     step_lanes<T>(b, words[t & 3u], xi[t & 3u], t + 1u, spiked);
     if (Record) {
       for (std::size_t l = 0; l < b.lanes; ++l) {
-        record_step(v, b.first + l, b.state(l), b.pre_state(l), spiked[l], t + 1u);
+        record_step(v, b.first + l, b.state(l), b.pre_state(l), spiked[l] != 0u, t + 1u);
       }
     }
   }

@@ -1,0 +1,157 @@
+// Throughput benchmark for every model, driven by specs like a user's run. Prints one JSON object per line:
+//   {"benchmark": "lif_noisy", "model": "lif", "unit": "neuron-steps/s", "backend": "cpu", "threads": 2,
+//    "math": "exact", "instances": 1000000, "steps": 10000, "seconds": 7.1, "throughput": 1.4e9, ...}
+// Timing covers advancing the state (the kernels), not spec parsing, chunk assembly, transfers or output: the
+// engine is loaded outside the timed region and the first call is a short warm-up. Sizes grow 10x from
+// --min-instances until one run exceeds --max-seconds or the backend's --max-instances is reached.
+#include <omp.h>
+
+#include <chrono>
+#include <iostream>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "host/engines.hpp"
+#include "host/errors.hpp"
+#include "host/spec.hpp"
+#include "host/summary.hpp"
+
+namespace {
+
+struct Config {
+  std::uint32_t steps = 10000;
+  std::uint64_t min_instances = 1000;
+  std::uint64_t max_instances_cpu = 10000000, max_instances_cuda = 10000000;
+  double max_seconds = 8.0;
+  bool cpu = true, cuda = true;
+  std::string only;  // run only the benchmark of this name
+};
+
+struct Case {
+  std::string name, unit;
+  double work_per_instance_step;  // e.g. synapses per neuron for synapse-steps
+  std::string spec;               // JSON; "trials" and "duration_ms" are set per run
+};
+
+// Realistic ensembles at dt = 0.05 ms (LIF) or 0.1 ms (synapses): currents and rates spread over a sweep.
+std::vector<Case> cases() {
+  return {
+      {"lif_noiseless", "neuron-steps/s", 1,
+       R"({"model": "lif", "dt_ms": 0.05, "integrator": "exact", "params": {"sigma_mV_sqrt_ms": 0},
+           "sweep": {"I_nA": {"linspace": [0.2, 0.6, 1000]}}})"},
+      {"lif_noisy", "neuron-steps/s", 1,
+       R"({"model": "lif", "dt_ms": 0.05, "integrator": "exact", "params": {"sigma_mV_sqrt_ms": 0.3},
+           "sweep": {"I_nA": {"linspace": [0.2, 0.6, 1000]}}})"},
+      {"synapse_poisson", "synapse-steps/s", 1,
+       R"({"model": "synapse", "dt_ms": 0.1, "params": {"train": "poisson", "receptor": "AMPA"},
+           "sweep": {"rate_Hz": {"linspace": [1, 100, 1000]}}})"},
+      {"synapse_periodic", "synapse-steps/s", 1,
+       R"({"model": "synapse", "dt_ms": 0.1, "params": {"train": "periodic", "receptor": "NMDA"},
+           "sweep": {"rate_Hz": {"linspace": [1, 100, 1000]}}})"},
+      {"lif_cond_100_inputs", "neuron-steps/s", 1,
+       R"({"model": "lif_cond", "dt_ms": 0.1, "params": {"K_E": 80, "K_I": 20, "g_NMDA_nS": 0.1},
+           "sweep": {"r_E_Hz": {"linspace": [1, 20, 1000]}}})"},
+  };
+}
+
+double time_run(nb::ChunkEngine& engine, const nb::Spec& spec, std::uint32_t steps) {
+  std::vector<std::uint64_t> ids(spec.n_instances());
+  std::iota(ids.begin(), ids.end(), std::uint64_t(0));
+  engine.load(spec, ids);
+  engine.advance(0, std::min<std::uint32_t>(steps, 64));  // warm-up: first launch, page faults
+  engine.load(spec, ids);
+  const auto t0 = std::chrono::steady_clock::now();
+  engine.advance(0, steps);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  engine.finish();
+  return s;
+}
+
+void series(const Config& cfg, const Case& c, const std::string& backend, int threads, nb::MathMode math,
+            std::uint64_t max_instances, const std::string& device) {
+  for (std::uint64_t n = cfg.min_instances; n <= max_instances; n *= 10) {
+    nlohmann::ordered_json doc = nlohmann::ordered_json::parse(c.spec);
+    doc["trials"] = (n + 999) / 1000;  // 1000 sweep points per spec
+    const double dt_ms = doc["dt_ms"].get<double>();
+    doc["duration_ms"] = dt_ms * cfg.steps;
+    const nb::Spec spec = nb::parse_spec(doc, c.name);
+    auto engine = spec.model->make_engine(nb::EngineConfig{backend, math, threads});
+    const double s = time_run(*engine, spec, static_cast<std::uint32_t>(spec.n_steps));
+    nlohmann::ordered_json j;
+    j["benchmark"] = c.name;
+    j["model"] = spec.model->name;
+    j["unit"] = c.unit;
+    j["backend"] = backend;
+    j["device"] = device;
+    j["threads"] = threads;
+    j["math"] = math == nb::MathMode::exact ? "exact" : "fast";
+    j["instances"] = spec.n_instances();
+    j["steps"] = spec.n_steps;
+    j["seconds"] = s;
+    j["throughput"] = double(spec.n_instances()) * double(spec.n_steps) * c.work_per_instance_step / s;
+    std::cout << j.dump() << std::endl;
+    if (s > cfg.max_seconds) break;
+  }
+}
+
+Config parse(int argc, char** argv) {
+  Config c;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) throw nb::UserError(a + ": missing value");
+      return argv[++i];
+    };
+    if (a == "--steps") c.steps = static_cast<std::uint32_t>(std::stoul(next()));
+    else if (a == "--min-instances") c.min_instances = std::stoull(next());
+    else if (a == "--max-instances-cpu") c.max_instances_cpu = std::stoull(next());
+    else if (a == "--max-instances-cuda") c.max_instances_cuda = std::stoull(next());
+    else if (a == "--max-seconds") c.max_seconds = std::stod(next());
+    else if (a == "--only") c.only = next();
+    else if (a == "--cpu-only") c.cuda = false;
+    else if (a == "--cuda-only") c.cpu = false;
+    else {
+      throw nb::UserError("unknown option " + a +
+                          " (options: --steps N --min-instances N --max-instances-cpu N --max-instances-cuda N "
+                          "--max-seconds S --only NAME --cpu-only --cuda-only)");
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Config cfg = parse(argc, argv);
+    nlohmann::ordered_json header;
+    header["benchmark"] = "header";
+    header["build"] = nb::build_info();
+    header["cuda"] = nb::cuda_unavailable_reason().empty() ? "available" : nb::cuda_unavailable_reason();
+    std::cout << header.dump() << std::endl;
+    const bool cuda = cfg.cuda && nb::cuda_unavailable_reason().empty();
+    const std::string gpu = cuda ? nb::cuda_devices().front().name : "";
+    for (const Case& c : cases()) {
+      if (!cfg.only.empty() && c.name != cfg.only) continue;
+      if (cfg.cpu) {
+        // The CPU's fast mode runs the exact kernels (kernels/common/math_mode.hpp): one series per thread count.
+        const int all = omp_get_max_threads();
+        series(cfg, c, "cpu", 1, nb::MathMode::exact, cfg.max_instances_cpu, "cpu");
+        if (all > 1) series(cfg, c, "cpu", all, nb::MathMode::exact, cfg.max_instances_cpu, "cpu");
+      }
+      if (cuda) {
+        for (nb::MathMode math : {nb::MathMode::exact, nb::MathMode::fast}) {
+          series(cfg, c, "cuda", 0, math, cfg.max_instances_cuda, gpu);
+        }
+      }
+    }
+    return 0;
+  } catch (const nb::UserError& e) {
+    std::cerr << "neurobatch-bench: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "neurobatch-bench: " << e.what() << "\n";
+    return 1;
+  }
+}
