@@ -99,8 +99,8 @@ void check_lif_cond_point(const double* p, const Spec& spec, const std::string& 
   check_count(p, m, spec, "K_I", where);
   check_rate(p, m, spec, "r_E_Hz", where);
   check_rate(p, m, spec, "r_I_Hz", where);
-  if (!(p[m.param_index("transient_ms")] < spec.duration_ms)) {
-    throw SpecError(spec.param_field("transient_ms"), "transient_ms must be below duration_ms" + where);
+  if (std::llround(p[m.param_index("transient_ms")] / spec.dt_ms) >= static_cast<long long>(spec.n_steps)) {
+    throw SpecError(spec.param_field("transient_ms"), "transient_ms must leave at least one step before duration_ms" + where);
   }
   const double tau_m_ms = 1000.0 * p[m.param_index("C_nF")] / p[m.param_index("G_L_nS")];
   if (spec.integrator == "euler" && !(spec.dt_ms < tau_m_ms)) {

@@ -14,14 +14,14 @@ namespace nb {
 // Inputs, (n,) each: kernel coefficients, initial state, recording rows (-1: not recorded).
 #define NB_SYNAPSE_INPUTS(X)                                                                                   \
   X(std::uint64_t, instance_id)                                                                                \
-  X(float, decay) X(float, keep) X(std::uint32_t, train) X(std::uint32_t, phase_increment)                            \
+  X(float, decay) X(float, keep) X(std::uint32_t, train) X(std::uint64_t, phase_increment)                            \
   X(std::uint32_t, poisson_threshold) X(std::uint32_t, transient_steps) X(float, pre_V_inf_mV)               \
   X(float, pre_decay) X(float, pre_noise_mV) X(float, pre_V_reset_mV) X(float, pre_V_th_mV)                  \
   X(std::uint32_t, pre_refractory_steps) X(std::int32_t, trace_row) X(std::int32_t, spike_row)
 
 // State, (n,) each, initialised from the inputs.
 #define NB_SYNAPSE_STATE(X)                                                                                    \
-  X(float, s) X(float, s_peak) X(std::uint32_t, phase) X(double, s_sum) X(double, s_sq_sum) X(float, pre_V_mV)        \
+  X(float, s) X(float, s_peak) X(std::uint64_t, phase) X(double, s_sum) X(double, s_sq_sum) X(float, pre_V_mV)        \
   X(std::uint32_t, pre_refractory_left) X(std::uint32_t, pre_spike_count) X(std::uint32_t, pre_first_spike_step) \
   X(std::uint32_t, pre_last_spike_step) X(std::uint64_t, pre_isi_sq_sum)
 

@@ -52,8 +52,9 @@ void check_synapse_point(const double* p, const Spec& spec, const std::string& w
     throw SpecError(spec.param_field("rate_Hz"), "rate_Hz * dt must be <= 1 spike per step (got " +
                                                      fmt(spikes_per_step) + ")" + where + "; lower rate_Hz or dt_ms");
   }
-  if (!(p[m.param_index("transient_ms")] < spec.duration_ms)) {
-    throw SpecError(spec.param_field("transient_ms"), "transient_ms must be below duration_ms = " +
+  // The statistics need at least one sampled step after the transient (counted in whole steps).
+  if (std::llround(p[m.param_index("transient_ms")] / spec.dt_ms) >= static_cast<long long>(spec.n_steps)) {
+    throw SpecError(spec.param_field("transient_ms"), "transient_ms must leave at least one step before duration_ms = " +
                                                           fmt(spec.duration_ms) + " ms" + where);
   }
 }
@@ -150,7 +151,7 @@ SynapseChunk assemble_synapse_chunk(const Spec& spec, const std::vector<std::uin
     c.decay[i] = static_cast<float>(std::exp(-dt_ms / p[i_tau]));
     c.keep[i] = static_cast<float>(std::exp(-p[i_alpha]));
     c.train[i] = train;
-    c.phase_increment[i] = fixed_point_turns(spikes_per_step);
+    c.phase_increment[i] = static_cast<std::uint64_t>(std::ceil(spikes_per_step * 4294967296.0));
     c.poisson_threshold[i] = fixed_point_turns(spikes_per_step);  // P(word < threshold) = threshold / 2^32
     c.transient_steps[i] = static_cast<std::uint32_t>(std::llround(p[i_trans] / dt_ms));
     set_pre_neuron(c, i, p[i_Ipre], p[i_sigpre], dt_ms);

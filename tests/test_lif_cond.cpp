@@ -274,5 +274,263 @@ TEST(LifCond, WithoutInputsIntervalsAreTheLifClosedForm) {
   }
 }
 
+
+// ---- 4. Fluctuation-driven firing is irregular -------------------------------------------------------------------
+
+// Three regimes with the same mean conductances (r_E 20 Hz, r_I 50 Hz; K g fixed), no membrane noise:
+//   point 0, few strong inputs (20 x 12 nS AMPA, 10 x 4 nS GABA_A): the mean conductances g_A ~6.1 nS, g_G ~9.6 nS
+//     give V_inf = (G_L V_L + g_G E_G) / (G_L + g_A + g_G) ~ -58 mV, 6 mV below threshold: only the input
+//     fluctuations (each AMPA event ~ +4 mV) make it fire, at random times: CV of the intervals near 1 (> 0.5);
+//   point 1, the same mean from 10x as many inputs 10x weaker: fluctuations shrink ~sqrt(10)x, firing nearly stops;
+//   point 2, as point 1 plus I = 0.4 nA: V_inf ~ -47 mV is above threshold, the neuron fires regularly (CV < 0.3)
+//     at about the LIF rate with the effective G_tot: 1 / (t_ref + C/G_tot ln((V_reset - V_inf) / (V_th - V_inf))).
+TEST(LifCond, FluctuationDrivenFiringIsIrregularMeanDrivenIsRegular) {
+  const int trials = 8;
+  const double dt = 0.1;
+  const Spec spec = spec_from(lif_cond_spec("exponential", dt, 4000, R"("trials": 8, "seed": 31,
+      "params": {"r_E_Hz": 20, "r_I_Hz": 50, "transient_ms": 200, "sigma_mV_sqrt_ms": 0},
+      "zip": [{"K_E": [20, 200, 200], "g_AMPA_nS": [12, 1.2, 1.2], "K_I": [10, 100, 100],
+               "g_GABA_nS": [4, 0.4, 0.4], "I_nA": [0, 0, 0.4]}])"));
+  const RunResult r = run_cpu(spec);
+  const double g_A = 20 * 12 * stationary_gate(20, dt, 2, 1).mean, g_G = 10 * 4 * stationary_gate(50, dt, 10, 1).mean;
+  const double G_tot = 20 + g_A + g_G, V_inf = (20 * -70.0 + g_G * -70.0) / G_tot;
+  ASSERT_LT(V_inf, -52.0 - 4.0) << "the design needs a sub-threshold mean";
+  auto column = [&](const char* name, int point) { return slice(r, name, point * trials, trials); };
+  double spikes[3] = {0, 0, 0};
+  for (int point = 0; point < 3; ++point) {
+    for (double c : column("spike_count", point)) spikes[point] += c;
+  }
+  std::printf("V_inf of the mean %.3f mV; spikes %g %g %g; V_mean %.3f; V_sd %.3f %.3f; CV %.3f %.3f; rate %.2f\n",
+              V_inf, spikes[0], spikes[1], spikes[2], mean_of(column("V_mean_mV", 0)), mean_of(column("V_sd_mV", 0)),
+              mean_of(column("V_sd_mV", 1)), mean_of(column("isi_cv", 0)), mean_of(column("isi_cv", 2)),
+              mean_of(column("rate_Hz", 2)));
+  // Point 0: sub-threshold on average, firing, irregular.
+  for (int t = 0; t < trials; ++t) {
+    EXPECT_LT(column("V_mean_mV", 0)[t], -52.0 - 4.0) << "trial " << t;
+    EXPECT_GT(column("rate_Hz", 0)[t], 2.0) << "trial " << t;
+    EXPECT_GT(column("isi_cv", 0)[t], 0.5) << "trial " << t;
+  }
+  // Point 1: same mean (conductances within a few percent), much smaller fluctuations, (almost) silent.
+  EXPECT_NEAR(mean_of(column("g_AMPA_mean_nS", 1)), mean_of(column("g_AMPA_mean_nS", 0)), 0.05 * g_A);
+  EXPECT_NEAR(mean_of(column("g_GABA_mean_nS", 1)), mean_of(column("g_GABA_mean_nS", 0)), 0.05 * g_G);
+  EXPECT_LT(mean_of(column("V_sd_mV", 1)), 0.5 * mean_of(column("V_sd_mV", 0)));
+  EXPECT_LT(spikes[1], 0.1 * spikes[0]);
+  // Point 2: mean-driven, regular, near the LIF rate of the mean conductances.
+  const double V_inf2 = V_inf + 400.0 / G_tot;
+  const double rate2 = 1000.0 / (2.0 + 1000.0 * 0.2 / G_tot * std::log((-60.0 - V_inf2) / (-52.0 - V_inf2)));
+  for (int t = 0; t < trials; ++t) {
+    EXPECT_LT(column("isi_cv", 2)[t], 0.3) << "trial " << t;
+    EXPECT_NEAR(column("rate_Hz", 2)[t], rate2, 0.1 * rate2) << "trial " << t;
+  }
+}
+
+// ---- 5. Reproducibility -----------------------------------------------------------------------------------------
+
+// Every instance has its own K_E (so the gate arrays of a chunk have inactive synapses beyond an instance's K_E, and
+// a chunk's K_E_max depends on which instances it holds) and rate; membrane noise on, Mg block on, traces of every
+// variable and spikes recorded. 450 ms at 0.1 ms is 4500 steps: two time segments of the runner.
+const char* kReproSweep = R"({
+  "model": "lif_cond", "duration_ms": 450, "dt_ms": 0.1, "seed": 77, "trials": 4,
+  "params": {"K_I": 10, "r_I_Hz": 20, "g_NMDA_nS": 0.5, "mg_block": "on", "sigma_mV_sqrt_ms": 0.8,
+             "transient_ms": 50},
+  "sweep": {"r_E_Hz": [5, 40, 150], "K_E": [0, 3, 17, 40]},
+  "record": {"traces": {"vars": ["V_mV", "g_AMPA_nS", "g_NMDA_nS", "g_GABA_nS"], "instances": [0, 13, 29, 47],
+                        "every": 3},
+             "spikes": {"instances": "all", "max_per_instance": 16}}
+})";
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// Results of `sub` (instances, trace rows and spike rows in any order) must equal those of `full`, bitwise.
+void expect_same_instances(const RunResult& full, const RunResult& sub) {
+  for (const ObservableColumn& c : sub.observables) {
+    const auto& ref = full.column(c.name).values;
+    for (std::size_t i = 0; i < sub.instances.size(); ++i) {
+      EXPECT_TRUE(same_bits(ref[sub.instances[i]], c.values[i])) << c.name << " of instance " << sub.instances[i];
+    }
+  }
+  std::map<std::uint64_t, std::size_t> full_trace_row, full_spike_row;
+  for (std::size_t k = 0; k < full.trace_instances.size(); ++k) full_trace_row[full.trace_instances[k]] = k;
+  for (std::size_t k = 0; k < full.spike_instances.size(); ++k) full_spike_row[full.spike_instances[k]] = k;
+  for (std::size_t k = 0; k < sub.trace_instances.size(); ++k) {
+    ASSERT_EQ(full_trace_row.count(sub.trace_instances[k]), 1u);
+    for (const std::string& var : sub.trace_vars) {
+      EXPECT_EQ(trace_row(sub, var, k), trace_row(full, var, full_trace_row[sub.trace_instances[k]]))
+          << var << " of instance " << sub.trace_instances[k];
+    }
+  }
+  for (std::size_t k = 0; k < sub.spike_instances.size(); ++k) {
+    ASSERT_EQ(full_spike_row.count(sub.spike_instances[k]), 1u);
+    const std::size_t c = sub.spike_capacity, j = full_spike_row[sub.spike_instances[k]];
+    const std::uint32_t n = std::min<std::uint32_t>(
+        static_cast<std::uint32_t>(full.column("spike_count").values[sub.spike_instances[k]]), sub.spike_capacity);
+    EXPECT_TRUE(std::equal(sub.spike_steps.begin() + k * c, sub.spike_steps.begin() + k * c + n,
+                           full.spike_steps.begin() + j * c))
+        << "spike steps of instance " << sub.spike_instances[k];
+  }
+}
+
+TEST(LifCond, ChunkSizeThreadsAndInstanceOrderDoNotMatter) {
+  const Spec spec = spec_from(kReproSweep);
+  RunOptions one_thread;
+  one_thread.threads = 1;
+  const RunResult whole = run_cpu(spec, one_thread);
+  // The sweep must exercise what it is meant to: spikes (and overflow of the spike buffer) and silent instances.
+  double spikes = 0, silent = 0;
+  for (double c : whole.column("spike_count").values) {
+    spikes += c;
+    silent += c == 0 ? 1 : 0;
+  }
+  std::printf("repro: %g spikes, %g silent of %zu, %llu overflowing\n", spikes, silent, whole.instances.size(),
+              static_cast<unsigned long long>(whole.spike_overflow_instances));
+  EXPECT_GT(whole.spike_overflow_instances, 0u);
+  EXPECT_GT(silent, 0);
+  {
+    RunOptions two;
+    two.threads = 2;
+    const CompareReport report = compare_results(whole, run_cpu(spec, two));
+    EXPECT_TRUE(report.identical()) << "2 threads\n" << report.to_text();
+  }
+  for (std::uint64_t chunk : {1u, 7u, 16u, 33u}) {
+    RunOptions o;
+    o.chunk_instances = chunk;
+    o.threads = 2;
+    const RunResult chunked = run_cpu(spec, o);
+    EXPECT_GT(chunked.chunks, 1u);
+    const CompareReport report = compare_results(whole, chunked);
+    EXPECT_TRUE(report.identical()) << "chunk " << chunk << "\n" << report.to_text();
+  }
+  RunOptions reversed;
+  reversed.instances.resize(spec.n_instances());
+  std::iota(reversed.instances.rbegin(), reversed.instances.rend(), std::uint64_t(0));
+  expect_same_instances(whole, run_cpu(spec, reversed));
+  RunOptions few;  // a batch of scattered instances with different K_E, traced ones among them
+  few.instances = {47, 2, 29, 13, 36};
+  expect_same_instances(whole, run_cpu(spec, few));
+  // Same seed: the same run; another seed: other inputs.
+  EXPECT_TRUE(compare_results(whole, run_cpu(spec, one_thread)).identical());
+  Json other = Json::parse(kReproSweep);
+  other["seed"] = 78;
+  EXPECT_FALSE(compare_results(whole, run_cpu(parse_spec(other), one_thread)).identical());
+}
+
+// ---- 6. CPU / CUDA parity ---------------------------------------------------------------------------------------
+
+std::string parity_spec(const std::string& integrator) {
+  return R"({"model": "lif_cond", "duration_ms": 600, "dt_ms": 0.1, "seed": 2025, "trials": 37, "integrator": ")" +
+         integrator + R"(", "params": {"K_I": 12, "r_I_Hz": 25, "g_NMDA_nS": 0.6, "mg_block": "on", "Mg_mM": 1.2,
+                                      "sigma_mV_sqrt_ms": 0.7, "transient_ms": 100},
+    "sweep": {"r_E_Hz": [10, 60], "K_E": [0, 9, 33]},
+    "record": {"traces": {"vars": ["V_mV", "g_AMPA_nS", "g_NMDA_nS", "g_GABA_nS"], "instances": [0, 40, 221],
+                          "every": 4},
+               "spikes": {"instances": [1, 75, 150, 200], "max_per_instance": 30}}})";
+}
+
+void expect_bitwise_parity(const Spec& spec) {
+  const RunResult cpu = run_on(spec, "cpu"), cuda = run_on(spec, "cuda");
+  const CompareReport report = compare_results(cpu, cuda);
+  EXPECT_TRUE(report.identical()) << report.to_text();
+  RunOptions chunked;
+  chunked.chunk_instances = 50;
+  const CompareReport chunked_report = compare_results(cpu, run_on(spec, "cuda", chunked));
+  EXPECT_TRUE(chunked_report.identical()) << "cuda in chunks of 50\n" << chunked_report.to_text();
+}
+
+TEST(LifCondParity, ExponentialIntegratorIsBitwiseIdentical) {
+  NB_REQUIRE_CUDA();
+  expect_bitwise_parity(spec_from(parity_spec("exponential")));
+}
+
+TEST(LifCondParity, EulerIsBitwiseIdentical) {
+  NB_REQUIRE_CUDA();
+  expect_bitwise_parity(spec_from(parity_spec("euler")));
+}
+
+TEST(LifCondParity, FastMathStaysStatisticallyClose) {
+  // Fast mode uses hardware exp/log/sin/cos in the membrane, the Mg block and the noise: spike times may move,
+  // statistics must not. The inputs are integer comparisons and host-computed factors, so the AMPA and GABA_A
+  // conductances do not depend on the math mode at all.
+  NB_REQUIRE_CUDA();
+  const Spec spec = spec_from(parity_spec("exponential"));
+  RunOptions fast;
+  fast.math = MathMode::fast;
+  const RunResult cpu = run_on(spec, "cpu"), gpu = run_on(spec, "cuda", fast);
+  auto total = [](const RunResult& r, const char* name) {
+    double s = 0;
+    for (double v : r.column(name).values) s += v;
+    return s;
+  };
+  EXPECT_NEAR(total(gpu, "spike_count"), total(cpu, "spike_count"), 0.03 * total(cpu, "spike_count"));
+  EXPECT_NEAR(total(gpu, "V_mean_mV"), total(cpu, "V_mean_mV"), 1e-3 * std::fabs(total(cpu, "V_mean_mV")));
+  EXPECT_NEAR(total(gpu, "g_AMPA_mean_nS"), total(cpu, "g_AMPA_mean_nS"), 1e-6 * total(cpu, "g_AMPA_mean_nS"));
+  EXPECT_NEAR(total(gpu, "g_GABA_mean_nS"), total(cpu, "g_GABA_mean_nS"), 1e-6 * total(cpu, "g_GABA_mean_nS"));
+  EXPECT_NEAR(total(gpu, "g_NMDA_mean_nS"), total(cpu, "g_NMDA_mean_nS"), 0.01 * total(cpu, "g_NMDA_mean_nS"));
+}
+
+// ---- 7. Bad specs -----------------------------------------------------------------------------------------------
+
+Json base_spec() { return Json{{"model", "lif_cond"}, {"duration_ms", 100}, {"dt_ms", 0.1}}; }
+
+Json with_params(Json params) {
+  Json doc = base_spec();
+  doc["params"] = std::move(params);
+  return doc;
+}
+
+void expect_spec_error(const Json& doc, const std::string& field, const std::string& message_part) {
+  try {
+    parse_spec(doc);
+    ADD_FAILURE() << "no SpecError for " << doc.dump();
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.field(), field) << e.what();
+    EXPECT_NE(std::string(e.what()).find(message_part), std::string::npos)
+        << "message lacks \"" << message_part << "\": " << e.what();
+  }
+}
+
+TEST(LifCond, BadSpecsNameTheFieldAndTheRule) {
+  EXPECT_NO_THROW(parse_spec(base_spec()));
+  expect_spec_error(with_params({{"K_E", 10.5}}), "params.K_E", "whole number of inputs (got 10.5)");
+  expect_spec_error(with_params({{"K_I", -1}}), "params.K_I", "out of range");
+  expect_spec_error(with_params({{"K_E", 1e6}}), "params.K_E", "out of range");
+  expect_spec_error(with_params({{"r_E_Hz", -5}}), "params.r_E_Hz", "out of range");
+  expect_spec_error(with_params({{"r_I_Hz", -0.1}}), "params.r_I_Hz", "out of range");
+  // r dt is the spike probability per step: at dt = 0.1 ms, 10 kHz is 1 (allowed), 10.5 kHz is not.
+  EXPECT_NO_THROW(parse_spec(with_params({{"r_E_Hz", 10000}})));
+  expect_spec_error(with_params({{"r_E_Hz", 10500}}), "params.r_E_Hz", "<= 1 spike per step (got 1.05)");
+  expect_spec_error(with_params({{"r_I_Hz", 20000}}), "params.r_I_Hz", "<= 1 spike per step");
+  expect_spec_error(with_params({{"tau_GABA_ms", 0}}), "params.tau_GABA_ms", "out of range");
+  expect_spec_error(with_params({{"tau_AMPA_ms", -2}}), "params.tau_AMPA_ms", "out of range");
+  expect_spec_error(with_params({{"tau_NMDA_ms", 0}}), "params.tau_NMDA_ms", "out of range");
+  expect_spec_error(with_params({{"alpha_AMPA", -0.5}}), "params.alpha_AMPA", "out of range");
+  expect_spec_error(with_params({{"alpha_GABA", -1}}), "params.alpha_GABA", "out of range");
+  expect_spec_error(with_params({{"mg_block", "sometimes"}}), "params.mg_block", "unknown mg_block 'sometimes'");
+  expect_spec_error(with_params({{"g_NMDA_nS", -1}}), "params.g_NMDA_nS", "out of range");
+  expect_spec_error(with_params({{"g_AMPA_nS", -0.5}}), "params.g_AMPA_nS", "out of range");
+  expect_spec_error(with_params({{"g_GABA_nS", -4}}), "params.g_GABA_nS", "out of range");
+  expect_spec_error(with_params({{"Mg_mM", -1}}), "params.Mg_mM", "out of range");
+  expect_spec_error(with_params({{"V_reset_mV", -52}}), "params.V_reset_mV", "must be below V_th_mV");
+  expect_spec_error(with_params({{"V_reset_mV", -40}, {"V_th_mV", -50}}), "params.V_reset_mV", "below V_th_mV");
+  // The statistics need at least one sampled step after the transient (else they would be 0 / 0).
+  expect_spec_error(with_params({{"transient_ms", 100}}), "params.transient_ms", "duration_ms");
+  expect_spec_error(with_params({{"transient_ms", 150}}), "params.transient_ms", "duration_ms");
+  expect_spec_error(with_params({{"transient_ms", 99.97}}), "params.transient_ms", "duration_ms");  // 999.7 steps
+  EXPECT_NO_THROW(parse_spec(with_params({{"transient_ms", 99.9}})));
+  expect_spec_error(with_params({{"transient_ms", -1}}), "params.transient_ms", "out of range");
+  // In a sweep the error names the sweep entry and the point.
+  Json doc = base_spec();
+  doc["sweep"] = {{"K_E", {10, 20.5}}};
+  expect_spec_error(doc, "sweep.K_E", "whole number");
+  doc["sweep"] = {{"r_E_Hz", {100, 12000}}};
+  expect_spec_error(doc, "sweep.r_E_Hz", "at sweep point 1");
+  // Forward Euler needs dt < C / G_L (10 ms at the defaults).
+  Json euler = base_spec();
+  euler["integrator"] = "euler";
+  euler["dt_ms"] = 10;
+  expect_spec_error(euler, "dt_ms", "forward Euler");
+  euler["integrator"] = "rk4";
+  expect_spec_error(euler, "integrator", "unknown integrator 'rk4'");
+}
+
 }  // namespace
 }  // namespace nb

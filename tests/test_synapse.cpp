@@ -616,8 +616,8 @@ TEST(SynapseSpec, BadInputIsRefusedNamingTheField) {
       {R"({"train": "poison"})", "params.train", "did you mean 'poisson'"},
       {R"({"train": "bursty"})", "params.train", "unknown train 'bursty'"},
       {R"({"rate_Hz": 10001})", "params.rate_Hz", "rate_Hz * dt must be <= 1"},
-      {R"({"transient_ms": 100})", "params.transient_ms", "below duration_ms"},
-      {R"({"transient_ms": 250})", "params.transient_ms", "below duration_ms"},
+      {R"({"transient_ms": 100})", "params.transient_ms", "at least one step before duration_ms"},
+      {R"({"transient_ms": 250})", "params.transient_ms", "at least one step before duration_ms"},
       {R"({"s_init": 1.5})", "params.s_init", "out of range"},
       {R"({"s_init": -0.1})", "params.s_init", "out of range"},
       {R"({"phase": 1})", "params.phase", "out of range"},
@@ -657,18 +657,15 @@ TEST(SynapseSpec, ExplicitTauOverridesTheReceptorPreset) {
   EXPECT_EQ(spec.param(1, "tau_s_ms"), 50.0);
 }
 
-// Known model bugs (reported, not fixed here): enable once host/synapse_model.cpp is fixed.
-
-TEST(SynapseSpec, DISABLED_TransientThatRoundsToTheWholeRunIsRefused) {
+TEST(SynapseSpec, TransientThatRoundsToTheWholeRunIsRefused) {
   // transient_ms = 9.96 < duration_ms = 10 passes check_synapse_point, but transient_steps = round(99.6) = 100 =
   // n_steps leaves no sampled step: s_mean = 0 / 0 = NaN (and s_sd = 0). The spec should be refused.
   EXPECT_THROW((void)spec_from(R"({"model": "synapse", "duration_ms": 10, "dt_ms": 0.1,
       "params": {"transient_ms": 9.96}})"), SpecError);
 }
 
-TEST(SynapsePeriodic, DISABLED_OneSpikePerStepAtRateTimesDtOne) {
-  // rate_Hz * dt = 1 is accepted and means a spike every step, but the increment saturates at 2^32 - 1: from
-  // phase 0 the first step does not fire (9 spikes in 10 steps, the first at step 2).
+TEST(SynapsePeriodic, OneSpikePerStepAtRateTimesDtOne) {
+  // rate_Hz * dt = 1 means a spike every step, the first at step 1 (the 64-bit phase accumulator holds 2^32).
   const RunResult r = run_cpu(spec_from(R"({"model": "synapse", "duration_ms": 1, "dt_ms": 0.1,
       "params": {"train": "periodic", "rate_Hz": 10000, "phase": 0}})"));
   EXPECT_EQ(r.column("pre_spike_count").values[0], 10.0);

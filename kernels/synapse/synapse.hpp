@@ -11,9 +11,10 @@
 // dt -> 0 (tests/test_synapse.cpp checks both).
 //
 // Presynaptic trains (one per instance):
-//   periodic: a 32-bit fixed-point phase accumulator (2^32 = one period), phase += round(r dt 2^32) each step; a
-//             spike when it wraps (integer arithmetic: no drift, identical everywhere; the phase at t = 0 is the
-//             fraction of the period already elapsed);
+//   periodic: a fixed-point phase accumulator (2^32 = one period) in 64 bits, phase += ceil(r dt 2^32) each
+//             step; a spike when it reaches 2^32 (integer arithmetic: identical everywhere; rounding the increment
+//             up keeps a spike due exactly on a step from slipping to the next; r dt = 1 fires every step; the
+//             phase at t = 0 is the fraction of the period already elapsed);
 //   poisson:  one random word per step, spike when word < p 2^32 (integer comparison: p is exact to 2^-32);
 //   lif:      a presynaptic LIF neuron advanced by the LIF model's own membrane_step (kernels/lif/lif.hpp).
 // Whatever the train, its spikes are tallied with the LIF model's tally_spike, so the presynaptic rate and ISI
@@ -35,7 +36,7 @@ struct Coefficients {
   float decay;                       // exp(-dt / tau_s)
   float keep;                        // exp(-alpha)
   std::uint32_t train;               // Train
-  std::uint32_t phase_increment;     // periodic: round(r dt 2^32), one period = 2^32
+  std::uint64_t phase_increment;     // periodic: ceil(r dt 2^32), one period = 2^32
   std::uint32_t poisson_threshold;   // poisson: round(r dt 2^32), saturating
   lif::Coefficients pre;             // lif: the presynaptic neuron
   std::uint32_t transient_steps;     // statistics use steps t_after > transient_steps
@@ -46,7 +47,7 @@ struct Coefficients {
 struct State {
   float s;
   float s_peak;
-  std::uint32_t phase;  // periodic train, 2^32 = one period
+  std::uint64_t phase;  // periodic train, in [0, 2^32): 2^32 = one period
   double s_sum;     // over sampled steps
   double s_sq_sum;
 };
@@ -59,10 +60,11 @@ NB_HD float gate_step(float s, float decay, float keep, bool spike) {
 
 NB_HD float gate(float s, const Coefficients& c, bool spike) { return gate_step(s, c.decay, c.keep, spike); }
 
-NB_HD bool periodic_spike(std::uint32_t& phase, std::uint32_t increment) {
-  const std::uint32_t next = phase + increment;  // wraps modulo 2^32: one period completed
-  const bool spike = next < phase;
-  phase = next;
+NB_HD bool periodic_spike(std::uint64_t& phase, std::uint64_t increment) {
+  constexpr std::uint64_t kPeriod = std::uint64_t(1) << 32;
+  const std::uint64_t next = phase + increment;
+  const bool spike = next >= kPeriod;
+  phase = spike ? next - kPeriod : next;
   return spike;
 }
 

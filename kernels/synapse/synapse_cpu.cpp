@@ -18,12 +18,12 @@ struct Block {
   // Coefficients
   float decay[kLanes], keep[kLanes];
   std::uint32_t train[kLanes], poisson_threshold[kLanes], transient_steps[kLanes];
-  std::uint32_t phase_increment[kLanes];
+  std::uint64_t phase_increment[kLanes];
   float pre_V_inf_mV[kLanes], pre_decay[kLanes], pre_noise_mV[kLanes], pre_V_reset_mV[kLanes], pre_V_th_mV[kLanes];
   std::uint32_t pre_refractory_steps[kLanes];
   // State
   float s[kLanes], s_peak[kLanes], pre_V_mV[kLanes];
-  std::uint32_t phase[kLanes];
+  std::uint64_t phase[kLanes];
   double s_sum[kLanes], s_sq_sum[kLanes];
   std::uint32_t pre_refractory_left[kLanes], pre_spike_count[kLanes], pre_first[kLanes], pre_last[kLanes];
   std::uint64_t pre_isi_sq[kLanes];

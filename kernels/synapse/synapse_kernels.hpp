@@ -21,7 +21,7 @@ struct View {
   const float* decay = nullptr;
   const float* keep = nullptr;
   const std::uint32_t* train = nullptr;
-  const std::uint32_t* phase_increment = nullptr;
+  const std::uint64_t* phase_increment = nullptr;
   const std::uint32_t* poisson_threshold = nullptr;
   const std::uint32_t* transient_steps = nullptr;
   const float *pre_V_inf_mV = nullptr, *pre_decay = nullptr, *pre_noise_mV = nullptr, *pre_V_reset_mV = nullptr,
@@ -29,7 +29,7 @@ struct View {
   const std::uint32_t* pre_refractory_steps = nullptr;
   // State (n,)
   float *s = nullptr, *s_peak = nullptr;
-  std::uint32_t* phase = nullptr;
+  std::uint64_t* phase = nullptr;
   double *s_sum = nullptr, *s_sq_sum = nullptr;
   float* pre_V_mV = nullptr;
   std::uint32_t *pre_refractory_left = nullptr, *pre_spike_count = nullptr, *pre_first_spike_step = nullptr,
