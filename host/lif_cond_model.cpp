@@ -102,9 +102,16 @@ void check_lif_cond_point(const double* p, const Spec& spec, const std::string& 
   if (std::llround(p[m.param_index("transient_ms")] / spec.dt_ms) >= static_cast<long long>(spec.n_steps)) {
     throw SpecError(spec.param_field("transient_ms"), "transient_ms must leave at least one step before duration_ms" + where);
   }
-  const double tau_m_ms = 1000.0 * p[m.param_index("C_nF")] / p[m.param_index("G_L_nS")];
-  if (spec.integrator == "euler" && !(spec.dt_ms < tau_m_ms)) {
-    throw SpecError("dt_ms", "forward Euler needs dt_ms < C/G_L = " + fmt(tau_m_ms) + " ms" + where);
+  // Forward Euler overshoots V_inf once dt G_tot / C >= 1. Gates and the Mg block are at most 1, so the total
+  // conductance is at most G_L + K_E (g_AMPA + g_NMDA) + K_I g_GABA.
+  const double G_max_nS = p[m.param_index("G_L_nS")] +
+                          p[m.param_index("K_E")] * (p[m.param_index("g_AMPA_nS")] + p[m.param_index("g_NMDA_nS")]) +
+                          p[m.param_index("K_I")] * p[m.param_index("g_GABA_nS")];
+  const double tau_min_ms = 1000.0 * p[m.param_index("C_nF")] / G_max_nS;
+  if (spec.integrator == "euler" && !(spec.dt_ms < tau_min_ms)) {
+    throw SpecError("dt_ms", "forward Euler needs dt_ms < C / G_max = " + fmt(tau_min_ms) +
+                                 " ms, G_max = G_L + K_E (g_AMPA + g_NMDA) + K_I g_GABA = " + fmt(G_max_nS) +
+                                 " nS" + where + "; use a smaller dt_ms or \"integrator\": \"exponential\"");
   }
 }
 

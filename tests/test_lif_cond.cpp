@@ -3,7 +3,6 @@
 // form), reproducibility across chunking, threads and instance order, CPU/CUDA parity, and bad specs.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <map>
 #include <numeric>
@@ -101,8 +100,6 @@ TEST(LifCond, ExcitationAloneNeverDrivesVAboveItsReversal) {
         "record": {"traces": {"vars": ["V_mV"], "instances": "all", "every": 1}})"));
     const RunResult r = run_cpu(spec);
     const Extremes e = trace_extremes(r);
-    std::printf("[%s] excitatory: V in [%.6f, %.6f] mV, V_mean %.4f\n", integrator, e.min, e.max,
-                mean_of(r.column("V_mean_mV").values));
     EXPECT_LE(e.max, 0.0f + 1e-4f) << integrator;
     EXPECT_GE(e.min, -70.0f - 1e-4f) << integrator << ": every reversal (and V_init) is >= -70 mV";
     EXPECT_GT(e.max, -1.0f) << integrator << ": the drive must bring V close to 0 mV for the bound to mean much";
@@ -121,13 +118,11 @@ TEST(LifCond, InhibitionAloneNeverDrivesVBelowItsReversal) {
         "record": {"traces": {"vars": ["V_mV"], "instances": "all", "every": 1}})"));
     const RunResult r = run_cpu(spec);
     const Extremes e = trace_extremes(r);
-    std::printf("[%s] inhibitory: V in [%.6f, %.6f] mV\n", integrator, e.min, e.max);
     EXPECT_GE(e.min, -70.0f - 1e-4f) << integrator;
     EXPECT_LE(e.max, -50.0f + 1e-4f) << integrator << ": every reversal (and V_init) is <= -50 mV";
     EXPECT_LT(e.min, -69.0f) << integrator << ": the drive must bring V close to -70 mV for the bound to mean much";
   }
 }
-
 
 // ---- 2. Conductance statistics ----------------------------------------------------------------------------------
 
@@ -165,16 +160,11 @@ TEST(LifCond, MeanAndSdOfConductancesMatchTheStationaryGates) {
         total_var[t] = sds[t] * sds[t] + (means[t] - grand) * (means[t] - grand) * trials / (trials - 1.0);
       }
       const double expected_mean = x.g * K * gate.mean, expected_var = x.g * x.g * K * gate.var;
-      const double rtq = x.r * 1e-3 * x.tau * (1.0 - std::exp(-x.alpha));
-      std::printf("%s K=%g: mean %.6f expected %.6f (continuous %.6f) se %.6f | var %.6f expected %.6f se %.6f\n",
-                  x.name, K, grand, expected_mean, x.g * K * rtq / (1 + rtq), std_error(means), mean_of(total_var),
-                  expected_var, std_error(total_var));
       EXPECT_NEAR(grand, expected_mean, 5.0 * std_error(means)) << x.name << " K = " << K;
       EXPECT_NEAR(mean_of(total_var), expected_var, 5.0 * std_error(total_var)) << x.name << " K = " << K;
     }
   }
 }
-
 
 // With the block on, the NMDA conductance of a step is g_N B(V) with V the membrane at the start of the step
 // (lif_cond.hpp), i.e. trace sample k carries g_N(k) B(V[k - 1]) (no spikes here, so V[k - 1] is the true V).
@@ -210,8 +200,6 @@ TEST(LifCond, NmdaBlockFollowsTheMagnesiumFormulaSampleBySample) {
       ++checked;
     }
     const double n = on.trace_samples - 1.0;
-    std::printf("row %zu: checked %zu, worst rel %.3g, B in [%.4f, %.4f], g_NMDA_mean on %.5f off %.5f\n", row, checked,
-                worst, B_min, B_max, on.column("g_NMDA_mean_nS").values[row], off.column("g_NMDA_mean_nS").values[row]);
     EXPECT_GT(checked, 3900u);
     EXPECT_LT(worst, 1e-5) << "row " << row;
     EXPECT_LT(B_min, 0.1) << "V should sweep a range where the block matters";
@@ -223,7 +211,6 @@ TEST(LifCond, NmdaBlockFollowsTheMagnesiumFormulaSampleBySample) {
     EXPECT_LT(on.column("g_NMDA_mean_nS").values[row], B_max * off.column("g_NMDA_mean_nS").values[row]);
   }
 }
-
 
 // ---- 3. Without inputs it is the plain LIF ----------------------------------------------------------------------
 
@@ -254,9 +241,6 @@ TEST(LifCond, WithoutInputsIntervalsAreTheLifClosedForm) {
       const double V_ss = -70.0 + kRateTable[k].I_nA / 0.02;
       const double first_ms = tau * std::log((-70.0 - V_ss) / (-52.0 - V_ss));
       const double tolerance = exact ? dt : dt + T_ms * dt / tau;
-      std::printf("%s dt %g I %g: isi %.4f (closed form %.4f), first %.4f (%.4f), sd %g\n", integrator, dt,
-                  kRateTable[k].I_nA, r.column("isi_mean_ms").values[k], isi_ms, r.column("first_spike_ms").values[k],
-                  first_ms, r.column("isi_sd_ms").values[k]);
       const double isi = r.column("isi_mean_ms").values[k], first = r.column("first_spike_ms").values[k];
       EXPECT_NEAR(isi, isi_ms, tolerance) << integrator << " dt " << dt << " I " << kRateTable[k].I_nA;
       EXPECT_NEAR(first, first_ms, exact ? dt : dt + first_ms * dt / tau)
@@ -273,7 +257,6 @@ TEST(LifCond, WithoutInputsIntervalsAreTheLifClosedForm) {
     }
   }
 }
-
 
 // ---- 4. Fluctuation-driven firing is irregular -------------------------------------------------------------------
 
@@ -300,10 +283,6 @@ TEST(LifCond, FluctuationDrivenFiringIsIrregularMeanDrivenIsRegular) {
   for (int point = 0; point < 3; ++point) {
     for (double c : column("spike_count", point)) spikes[point] += c;
   }
-  std::printf("V_inf of the mean %.3f mV; spikes %g %g %g; V_mean %.3f; V_sd %.3f %.3f; CV %.3f %.3f; rate %.2f\n",
-              V_inf, spikes[0], spikes[1], spikes[2], mean_of(column("V_mean_mV", 0)), mean_of(column("V_sd_mV", 0)),
-              mean_of(column("V_sd_mV", 1)), mean_of(column("isi_cv", 0)), mean_of(column("isi_cv", 2)),
-              mean_of(column("rate_Hz", 2)));
   // Point 0: sub-threshold on average, firing, irregular.
   for (int t = 0; t < trials; ++t) {
     EXPECT_LT(column("V_mean_mV", 0)[t], -52.0 - 4.0) << "trial " << t;
@@ -381,8 +360,7 @@ TEST(LifCond, ChunkSizeThreadsAndInstanceOrderDoNotMatter) {
     spikes += c;
     silent += c == 0 ? 1 : 0;
   }
-  std::printf("repro: %g spikes, %g silent of %zu, %llu overflowing\n", spikes, silent, whole.instances.size(),
-              static_cast<unsigned long long>(whole.spike_overflow_instances));
+  EXPECT_GT(spikes, 200);
   EXPECT_GT(whole.spike_overflow_instances, 0u);
   EXPECT_GT(silent, 0);
   {
@@ -416,11 +394,15 @@ TEST(LifCond, ChunkSizeThreadsAndInstanceOrderDoNotMatter) {
 
 // ---- 6. CPU / CUDA parity ---------------------------------------------------------------------------------------
 
+// 222 instances (6 points x 37 trials, so a GPU block is partly filled) with K_E 0 / 9 / 33, noise, Mg block on,
+// traces of every variable and spike times: ~16000 spikes on the CPU, 19 silent instances.
+
 std::string parity_spec(const std::string& integrator) {
-  return R"({"model": "lif_cond", "duration_ms": 600, "dt_ms": 0.1, "seed": 2025, "trials": 37, "integrator": ")" +
-         integrator + R"(", "params": {"K_I": 12, "r_I_Hz": 25, "g_NMDA_nS": 0.6, "mg_block": "on", "Mg_mM": 1.2,
-                                      "sigma_mV_sqrt_ms": 0.7, "transient_ms": 100},
-    "sweep": {"r_E_Hz": [10, 60], "K_E": [0, 9, 33]},
+  return R"({"model": "lif_cond", "duration_ms": 1000, "dt_ms": 0.1, "seed": 2025, "trials": 37, "integrator": ")" +
+         integrator + R"(",
+    "params": {"K_I": 12, "r_I_Hz": 25, "g_NMDA_nS": 0.6, "mg_block": "on", "Mg_mM": 1.2, "I_nA": 0.35,
+               "sigma_mV_sqrt_ms": 0.7, "transient_ms": 100},
+    "sweep": {"r_E_Hz": [20, 80], "K_E": [0, 9, 33]},
     "record": {"traces": {"vars": ["V_mV", "g_AMPA_nS", "g_NMDA_nS", "g_GABA_nS"], "instances": [0, 40, 221],
                           "every": 4},
                "spikes": {"instances": [1, 75, 150, 200], "max_per_instance": 30}}})";
@@ -449,7 +431,9 @@ TEST(LifCondParity, EulerIsBitwiseIdentical) {
 TEST(LifCondParity, FastMathStaysStatisticallyClose) {
   // Fast mode uses hardware exp/log/sin/cos in the membrane, the Mg block and the noise: spike times may move,
   // statistics must not. The inputs are integer comparisons and host-computed factors, so the AMPA and GABA_A
-  // conductances do not depend on the math mode at all.
+  // conductances do not depend on the math mode at all. Both runs see the same inputs and the membrane contracts
+  // between spikes, so spike counts differ only where a crossing moves by a step: far less than 3% of ~16000 (even
+  // independent runs would differ by ~1.1% (1 SD)).
   NB_REQUIRE_CUDA();
   const Spec spec = spec_from(parity_spec("exponential"));
   RunOptions fast;
@@ -530,6 +514,21 @@ TEST(LifCond, BadSpecsNameTheFieldAndTheRule) {
   expect_spec_error(euler, "dt_ms", "forward Euler");
   euler["integrator"] = "rk4";
   expect_spec_error(euler, "integrator", "unknown integrator 'rk4'");
+}
+
+TEST(LifCond, EulerRefusedWhereStrongSynapsesWouldOvershoot) {
+  // dt G_max / C = 0.1 ms * (20 + 50 * 220) nS / 0.2 nF = 5.5 >> 1: Euler would swing V past every reversal.
+  try {
+    (void)test::spec_from(R"({"model": "lif_cond", "duration_ms": 10, "dt_ms": 0.1, "integrator": "euler",
+        "params": {"K_E": 50, "g_AMPA_nS": 200, "g_NMDA_nS": 20, "K_I": 0}})");
+    FAIL() << "accepted";
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.field(), "dt_ms");
+    EXPECT_NE(std::string(e.what()).find("G_max"), std::string::npos) << e.what();
+  }
+  // The exponential integrator has no such limit.
+  EXPECT_NO_THROW((void)test::spec_from(R"({"model": "lif_cond", "duration_ms": 10, "dt_ms": 0.1,
+      "params": {"K_E": 50, "g_AMPA_nS": 200, "g_NMDA_nS": 20, "K_I": 0}})"));
 }
 
 }  // namespace
