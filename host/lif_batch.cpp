@@ -4,24 +4,10 @@
 #include <cmath>
 
 #include "host/engines.hpp"
+#include "host/model_helpers.hpp"
 
 namespace nb {
 namespace {
-
-bool contains_sorted(const std::vector<std::uint64_t>& sorted, std::uint64_t id) {
-  return std::binary_search(sorted.begin(), sorted.end(), id);
-}
-
-// Rows for recorded instances: -1 for the others. Returns the number of rows.
-std::uint32_t assign_rows(const std::vector<std::uint64_t>& ids, const std::vector<std::uint64_t>& recorded,
-                          std::vector<std::int32_t>& row) {
-  row.assign(ids.size(), -1);
-  std::int32_t next = 0;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (contains_sorted(recorded, ids[i])) row[i] = next++;
-  }
-  return static_cast<std::uint32_t>(next);
-}
 
 // Adapts a backend's LifEngine to the generic ChunkEngine contract.
 class LifChunkEngine final : public ChunkEngine {
@@ -93,15 +79,7 @@ LifChunk assemble_lif_chunk(const Spec& spec, const std::vector<std::uint64_t>& 
     c.refractory_steps[i] = static_cast<std::uint32_t>(std::llround(p[iref] / dt_ms));
     c.noisy = c.noisy || c.noise_mV[i] != 0.0f;
   }
-  if (!spec.traces.vars.empty()) {
-    c.trace_every = spec.traces.every;
-    c.trace_samples = static_cast<std::uint32_t>(spec.n_steps / spec.traces.every + 1);
-    c.trace_rows = assign_rows(ids, spec.traces.instances, c.trace_row);
-  }
-  if (spec.spikes.enabled) {
-    c.spike_capacity = spec.spikes.max_per_instance;
-    c.spike_rows = assign_rows(ids, spec.spikes.instances, c.spike_row);
-  }
+  assign_recording(c, spec, ids);
   return c;
 }
 

@@ -7,68 +7,47 @@
 
 #include "host/errors.hpp"
 #include "host/lif_cond_buffers.hpp"
+#include "host/model_helpers.hpp"
 #include "host/spec.hpp"
 
 namespace nb {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMaxInputs = 100000;  // per population and neuron
-
-ParamInfo param(std::string name, double def, std::string unit, std::string doc, double min = -kInf,
-                bool min_exclusive = false, double max = kInf) {
-  ParamInfo p;
-  p.name = std::move(name);
-  p.default_value = def;
-  p.unit = std::move(unit);
-  p.description = std::move(doc);
-  p.min = min;
-  p.min_exclusive = min_exclusive;
-  p.max = max;
-  return p;
-}
-
-std::string fmt(double v) {
-  std::ostringstream s;
-  s.precision(10);
-  s << v;
-  return s.str();
-}
 
 const std::vector<ParamInfo>& lif_cond_params() {
   static const std::vector<ParamInfo> params = [] {
-    ParamInfo mg = param("mg_block", 0, "", "NMDA magnesium block (Jahr & Stevens 1990)");
-    mg.choices = {"off", "on"};
+    const ParamInfo mg = choice_param("mg_block", {"off", "on"}, 0, "NMDA magnesium block (Jahr & Stevens 1990)");
     return std::vector<ParamInfo>{
-        param("C_nF", 0.2, "nF", "membrane capacitance", 0.0, true),
-        param("G_L_nS", 20.0, "nS", "leak conductance", 0.0, true),
-        param("V_L_mV", -70.0, "mV", "leak reversal potential"),
-        param("V_reset_mV", -60.0, "mV", "reset potential after a spike (must be < V_th_mV)"),
-        param("V_th_mV", -52.0, "mV", "spike threshold"),
-        param("V_spike_mV", -20.0, "mV", "value drawn in traces at a spike step (cosmetic)"),
-        param("t_ref_ms", 2.0, "ms", "absolute refractory period", 0.0),
-        param("I_nA", 0.0, "nA", "constant injected current"),
-        param("sigma_mV_sqrt_ms", 0.0, "mV/sqrt(ms)", "additive membrane noise", 0.0),
-        param("V_init_mV", -70.0, "mV", "membrane potential at t = 0"),
-        param("K_E", 100, "", "excitatory inputs (each with an AMPA and an NMDA gate), integer", 0.0, false, kMaxInputs),
-        param("K_I", 25, "", "inhibitory inputs (GABA_A gates), integer", 0.0, false, kMaxInputs),
-        param("r_E_Hz", 5.0, "Hz", "Poisson rate of each excitatory input", 0.0),
-        param("r_I_Hz", 10.0, "Hz", "Poisson rate of each inhibitory input", 0.0),
-        param("g_AMPA_nS", 4.0, "nS", "maximal AMPA conductance per synapse", 0.0),
-        param("g_NMDA_nS", 0.0, "nS", "maximal NMDA conductance per synapse (0: no NMDA)", 0.0),
-        param("g_GABA_nS", 4.0, "nS", "maximal GABA_A conductance per synapse", 0.0),
-        param("tau_AMPA_ms", 2.0, "ms", "AMPA gate decay", 0.0, true),
-        param("tau_NMDA_ms", 100.0, "ms", "NMDA gate decay", 0.0, true),
-        param("tau_GABA_ms", 10.0, "ms", "GABA_A gate decay", 0.0, true),
-        param("alpha_AMPA", 1.0, "", "AMPA jump: s+ = 1 - (1 - s-) exp(-alpha)", 0.0),
-        param("alpha_NMDA", 1.0, "", "NMDA jump", 0.0),
-        param("alpha_GABA", 1.0, "", "GABA_A jump", 0.0),
-        param("E_AMPA_mV", 0.0, "mV", "AMPA reversal potential"),
-        param("E_NMDA_mV", 0.0, "mV", "NMDA reversal potential"),
-        param("E_GABA_mV", -70.0, "mV", "GABA_A reversal potential"),
+        numeric_param("C_nF", 0.2, "nF", "membrane capacitance", 0.0, true),
+        numeric_param("G_L_nS", 20.0, "nS", "leak conductance", 0.0, true),
+        numeric_param("V_L_mV", -70.0, "mV", "leak reversal potential"),
+        numeric_param("V_reset_mV", -60.0, "mV", "reset potential after a spike (must be < V_th_mV)"),
+        numeric_param("V_th_mV", -52.0, "mV", "spike threshold"),
+        numeric_param("V_spike_mV", -20.0, "mV", "value drawn in traces at a spike step (cosmetic)"),
+        numeric_param("t_ref_ms", 2.0, "ms", "absolute refractory period", 0.0),
+        numeric_param("I_nA", 0.0, "nA", "constant injected current"),
+        numeric_param("sigma_mV_sqrt_ms", 0.0, "mV/sqrt(ms)", "additive membrane noise", 0.0),
+        numeric_param("V_init_mV", -70.0, "mV", "membrane potential at t = 0"),
+        numeric_param("K_E", 100, "", "excitatory inputs (each with an AMPA and an NMDA gate), integer", 0.0, false, kMaxInputs),
+        numeric_param("K_I", 25, "", "inhibitory inputs (GABA_A gates), integer", 0.0, false, kMaxInputs),
+        numeric_param("r_E_Hz", 5.0, "Hz", "Poisson rate of each excitatory input", 0.0),
+        numeric_param("r_I_Hz", 10.0, "Hz", "Poisson rate of each inhibitory input", 0.0),
+        numeric_param("g_AMPA_nS", 4.0, "nS", "maximal AMPA conductance per synapse", 0.0),
+        numeric_param("g_NMDA_nS", 0.0, "nS", "maximal NMDA conductance per synapse (0: no NMDA)", 0.0),
+        numeric_param("g_GABA_nS", 4.0, "nS", "maximal GABA_A conductance per synapse", 0.0),
+        numeric_param("tau_AMPA_ms", 2.0, "ms", "AMPA gate decay", 0.0, true),
+        numeric_param("tau_NMDA_ms", 100.0, "ms", "NMDA gate decay", 0.0, true),
+        numeric_param("tau_GABA_ms", 10.0, "ms", "GABA_A gate decay", 0.0, true),
+        numeric_param("alpha_AMPA", 1.0, "", "AMPA jump: s+ = 1 - (1 - s-) exp(-alpha)", 0.0),
+        numeric_param("alpha_NMDA", 1.0, "", "NMDA jump", 0.0),
+        numeric_param("alpha_GABA", 1.0, "", "GABA_A jump", 0.0),
+        numeric_param("E_AMPA_mV", 0.0, "mV", "AMPA reversal potential"),
+        numeric_param("E_NMDA_mV", 0.0, "mV", "NMDA reversal potential"),
+        numeric_param("E_GABA_mV", -70.0, "mV", "GABA_A reversal potential"),
         mg,
-        param("Mg_mM", 1.0, "mM", "extracellular magnesium for the block", 0.0),
-        param("transient_ms", 0.0, "ms", "V and conductance statistics use t > transient_ms", 0.0),
+        numeric_param("Mg_mM", 1.0, "mM", "extracellular magnesium for the block", 0.0),
+        numeric_param("transient_ms", 0.0, "ms", "V and conductance statistics use t > transient_ms", 0.0),
     };
   }();
   return params;
@@ -78,14 +57,14 @@ void check_rate(const double* p, const ModelInfo& m, const Spec& spec, const cha
   const double per_step = p[m.param_index(name)] * spec.dt_ms * 1e-3;
   if (per_step > 1.0) {
     throw SpecError(spec.param_field(name), std::string(name) + " * dt must be <= 1 spike per step (got " +
-                                                fmt(per_step) + ")" + where);
+                                                format_number(per_step) + ")" + where);
   }
 }
 
 void check_count(const double* p, const ModelInfo& m, const Spec& spec, const char* name, const std::string& where) {
   const double k = p[m.param_index(name)];
   if (k != std::floor(k)) {
-    throw SpecError(spec.param_field(name), std::string(name) + " must be a whole number of inputs (got " + fmt(k) +
+    throw SpecError(spec.param_field(name), std::string(name) + " must be a whole number of inputs (got " + format_number(k) +
                                                 ")" + where);
   }
 }
@@ -109,24 +88,10 @@ void check_lif_cond_point(const double* p, const Spec& spec, const std::string& 
                           p[m.param_index("K_I")] * p[m.param_index("g_GABA_nS")];
   const double tau_min_ms = 1000.0 * p[m.param_index("C_nF")] / G_max_nS;
   if (spec.integrator == "euler" && !(spec.dt_ms < tau_min_ms)) {
-    throw SpecError("dt_ms", "forward Euler needs dt_ms < C / G_max = " + fmt(tau_min_ms) +
-                                 " ms, G_max = G_L + K_E (g_AMPA + g_NMDA) + K_I g_GABA = " + fmt(G_max_nS) +
+    throw SpecError("dt_ms", "forward Euler needs dt_ms < C / G_max = " + format_number(tau_min_ms) +
+                                 " ms, G_max = G_L + K_E (g_AMPA + g_NMDA) + K_I g_GABA = " + format_number(G_max_nS) +
                                  " nS" + where + "; use a smaller dt_ms or \"integrator\": \"exponential\"");
   }
-}
-
-std::uint32_t fixed_point_probability(double p) {
-  return static_cast<std::uint32_t>(std::min(4294967295.0, std::round(p * 4294967296.0)));
-}
-
-std::uint32_t assign_rows(const std::vector<std::uint64_t>& ids, const std::vector<std::uint64_t>& recorded,
-                          std::vector<std::int32_t>& row) {
-  row.assign(ids.size(), -1);
-  std::int32_t next = 0;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (std::binary_search(recorded.begin(), recorded.end(), ids[i])) row[i] = next++;
-  }
-  return static_cast<std::uint32_t>(next);
 }
 
 // Every input and initial state of one instance from its sweep point's parameters (host, double -> float once).
@@ -158,8 +123,8 @@ void set_instance(LifCondChunk& c, std::size_t i, const double* p, const ModelIn
   c.keep_G[i] = static_cast<float>(std::exp(-P("alpha_GABA")));
   c.K_E[i] = static_cast<std::uint32_t>(P("K_E"));
   c.K_I[i] = static_cast<std::uint32_t>(P("K_I"));
-  c.threshold_E[i] = fixed_point_probability(P("r_E_Hz") * dt * 1e-3);
-  c.threshold_I[i] = fixed_point_probability(P("r_I_Hz") * dt * 1e-3);
+  c.threshold_E[i] = fixed_point_fraction(P("r_E_Hz") * dt * 1e-3);
+  c.threshold_I[i] = fixed_point_fraction(P("r_I_Hz") * dt * 1e-3);
   c.transient_steps[i] = static_cast<std::uint32_t>(std::llround(P("transient_ms") / dt));
   c.V_mV[i] = static_cast<float>(P("V_init_mV"));
   c.noisy = c.noisy || c.noise_mV[i] != 0.0f;
@@ -224,18 +189,7 @@ LifCondChunk assemble_lif_cond_chunk(const Spec& spec, const std::vector<std::ui
 #undef NB_RESIZE
   c.instance_id = ids;
   for (std::size_t i = 0; i < n; ++i) set_instance(c, i, spec.point_params(ids[i] / spec.trials), *spec.model, spec);
-  // Rows are always present ((n,) of -1 when nothing is recorded): the CPU kernel loads them with the inputs.
-  if (!spec.traces.vars.empty()) {
-    c.trace_every = spec.traces.every;
-    c.trace_samples = static_cast<std::uint32_t>(spec.n_steps / spec.traces.every + 1);
-    c.trace_rows = assign_rows(ids, spec.traces.instances, c.trace_row);
-  }
-  if (spec.spikes.enabled) {
-    c.spike_capacity = spec.spikes.max_per_instance;
-    c.spike_rows = assign_rows(ids, spec.spikes.instances, c.spike_row);
-  }
-  if (c.trace_rows == 0) c.trace_row.assign(n, -1);
-  if (c.spike_rows == 0) c.spike_row.assign(n, -1);
+  assign_recording(c, spec, ids);  // rows are (n,) even when nothing is recorded: the CPU kernel loads them
   return c;
 }
 

@@ -9,40 +9,12 @@
 
 #include "host/errors.hpp"
 #include "host/lif_model.hpp"
+#include "host/model_helpers.hpp"
 #include "host/spec.hpp"
 #include "host/synapse_buffers.hpp"
 
 namespace nb {
 namespace {
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-ParamInfo param(std::string name, double def, std::string unit, std::string doc, double min = -kInf,
-                bool min_exclusive = false, double max = kInf, bool max_exclusive = false) {
-  ParamInfo p;
-  p.name = std::move(name);
-  p.default_value = def;
-  p.unit = std::move(unit);
-  p.description = std::move(doc);
-  p.min = min;
-  p.min_exclusive = min_exclusive;
-  p.max = max;
-  p.max_exclusive = max_exclusive;
-  return p;
-}
-
-ParamInfo choice(std::string name, std::vector<std::string> choices, std::size_t def, std::string doc) {
-  ParamInfo p = param(std::move(name), static_cast<double>(def), "", std::move(doc));
-  p.choices = std::move(choices);
-  return p;
-}
-
-std::string fmt(double v) {
-  std::ostringstream s;
-  s.precision(10);
-  s << v;
-  return s.str();
-}
 
 void check_synapse_point(const double* p, const Spec& spec, const std::string& where) {
   const ModelInfo& m = synapse_model_info();
@@ -50,26 +22,16 @@ void check_synapse_point(const double* p, const Spec& spec, const std::string& w
   const double spikes_per_step = p[m.param_index("rate_Hz")] * spec.dt_ms * 1e-3;
   if (spikes_per_step > 1.0) {
     throw SpecError(spec.param_field("rate_Hz"), "rate_Hz * dt must be <= 1 spike per step (got " +
-                                                     fmt(spikes_per_step) + ")" + where + "; lower rate_Hz or dt_ms");
+                                                     format_number(spikes_per_step) + ")" + where + "; lower rate_Hz or dt_ms");
   }
   // The statistics need at least one sampled step after the transient (counted in whole steps).
   if (std::llround(p[m.param_index("transient_ms")] / spec.dt_ms) >= static_cast<long long>(spec.n_steps)) {
     throw SpecError(spec.param_field("transient_ms"), "transient_ms must leave at least one step before duration_ms = " +
-                                                          fmt(spec.duration_ms) + " ms" + where);
+                                                          format_number(spec.duration_ms) + " ms" + where);
   }
 }
 
 // ---- Chunk assembly --------------------------------------------------------------------------------------------
-
-std::uint32_t assign_rows(const std::vector<std::uint64_t>& ids, const std::vector<std::uint64_t>& recorded,
-                          std::vector<std::int32_t>& row) {
-  row.assign(ids.size(), -1);
-  std::int32_t next = 0;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (std::binary_search(recorded.begin(), recorded.end(), ids[i])) row[i] = next++;
-  }
-  return static_cast<std::uint32_t>(next);
-}
 
 // The presynaptic LIF neuron: the LIF model's defaults with the synapse model's current and noise.
 void set_pre_neuron(SynapseChunk& c, std::size_t i, double I_nA, double sigma, double dt_ms) {
@@ -83,12 +45,6 @@ void set_pre_neuron(SynapseChunk& c, std::size_t i, double I_nA, double sigma, d
   c.pre_V_th_mV[i] = static_cast<float>(def("V_th_mV"));
   c.pre_refractory_steps[i] = static_cast<std::uint32_t>(std::llround(def("t_ref_ms") / dt_ms));
   c.pre_V_mV[i] = static_cast<float>(def("V_init_mV"));
-}
-
-// x in [0, 1] as a 32-bit fixed-point fraction (2^32 = 1), saturating at 2^32 - 1: a probability for the Poisson
-// comparison, a phase or phase increment for the periodic train.
-std::uint32_t fixed_point_turns(double x) {
-  return static_cast<std::uint32_t>(std::min(4294967295.0, std::round(x * 4294967296.0)));
 }
 
 void resize(SynapseChunk& c, std::size_t n) {
@@ -152,23 +108,15 @@ SynapseChunk assemble_synapse_chunk(const Spec& spec, const std::vector<std::uin
     c.keep[i] = static_cast<float>(std::exp(-p[i_alpha]));
     c.train[i] = train;
     c.phase_increment[i] = static_cast<std::uint64_t>(std::ceil(spikes_per_step * 4294967296.0));
-    c.poisson_threshold[i] = fixed_point_turns(spikes_per_step);  // P(word < threshold) = threshold / 2^32
+    c.poisson_threshold[i] = fixed_point_fraction(spikes_per_step);  // P(word < threshold) = threshold / 2^32
     c.transient_steps[i] = static_cast<std::uint32_t>(std::llround(p[i_trans] / dt_ms));
     set_pre_neuron(c, i, p[i_Ipre], p[i_sigpre], dt_ms);
     c.s[i] = static_cast<float>(p[i_s0]);
-    c.phase[i] = fixed_point_turns(p[i_phase]);
+    c.phase[i] = fixed_point_fraction(p[i_phase]);
     c.any_poisson = c.any_poisson || train == synapse::kPoisson;
     c.any_lif = c.any_lif || train == synapse::kLif;
   }
-  if (!spec.traces.vars.empty()) {
-    c.trace_every = spec.traces.every;
-    c.trace_samples = static_cast<std::uint32_t>(spec.n_steps / spec.traces.every + 1);
-    c.trace_rows = assign_rows(ids, spec.traces.instances, c.trace_row);
-  }
-  if (spec.spikes.enabled) {
-    c.spike_capacity = spec.spikes.max_per_instance;
-    c.spike_rows = assign_rows(ids, spec.spikes.instances, c.spike_row);
-  }
+  assign_recording(c, spec, ids);
   return c;
 }
 
@@ -190,16 +138,16 @@ const ModelInfo& synapse_model_info() {
     m.description =
         "Kinetic synapse driven by a presynaptic train: ds/dt = alpha sum_j delta(t - t_j) (1 - s) - s / tau_s";
     m.params = {
-        choice("receptor", {"AMPA", "GABA_A", "NMDA"}, 0, "receptor preset: sets tau_s_ms unless given"),
-        param("tau_s_ms", 2.0, "ms", "decay time constant of s (AMPA 2, GABA_A 10, NMDA 100)", 0.0, true),
-        param("alpha", 1.0, "", "jump strength: s+ = 1 - (1 - s-) exp(-alpha)", 0.0),
-        choice("train", {"periodic", "poisson", "lif"}, 1, "presynaptic spike train"),
-        param("rate_Hz", 10.0, "Hz", "presynaptic rate (periodic and poisson trains); rate * dt <= 1", 0.0),
-        param("phase", 0.0, "", "periodic train: fraction of the period elapsed at t = 0", 0.0, false, 1.0, true),
-        param("I_pre_nA", 0.45, "nA", "lif train: current into the presynaptic LIF neuron (LIF defaults otherwise)"),
-        param("sigma_pre_mV_sqrt_ms", 0.0, "mV/sqrt(ms)", "lif train: presynaptic membrane noise", 0.0),
-        param("s_init", 0.0, "", "s at t = 0", 0.0, false, 1.0),
-        param("transient_ms", 0.0, "ms", "statistics of s use t > transient_ms", 0.0),
+        choice_param("receptor", {"AMPA", "GABA_A", "NMDA"}, 0, "receptor preset: sets tau_s_ms unless given"),
+        numeric_param("tau_s_ms", 2.0, "ms", "decay time constant of s (AMPA 2, GABA_A 10, NMDA 100)", 0.0, true),
+        numeric_param("alpha", 1.0, "", "jump strength: s+ = 1 - (1 - s-) exp(-alpha)", 0.0),
+        choice_param("train", {"periodic", "poisson", "lif"}, 1, "presynaptic spike train"),
+        numeric_param("rate_Hz", 10.0, "Hz", "presynaptic rate (periodic and poisson trains); rate * dt <= 1", 0.0),
+        numeric_param("phase", 0.0, "", "periodic train: fraction of the period elapsed at t = 0", 0.0, false, 1.0, true),
+        numeric_param("I_pre_nA", 0.45, "nA", "lif train: current into the presynaptic LIF neuron (LIF defaults otherwise)"),
+        numeric_param("sigma_pre_mV_sqrt_ms", 0.0, "mV/sqrt(ms)", "lif train: presynaptic membrane noise", 0.0),
+        numeric_param("s_init", 0.0, "", "s at t = 0", 0.0, false, 1.0),
+        numeric_param("transient_ms", 0.0, "ms", "statistics of s use t > transient_ms", 0.0),
     };
     m.presets = {{"receptor", "GABA_A", {{"tau_s_ms", 10.0}}}, {"receptor", "NMDA", {{"tau_s_ms", 100.0}}}};
     m.observables = {"s_mean", "s_sd", "s_peak", "s_final", "pre_spike_count", "pre_rate_Hz", "pre_isi_cv"};
