@@ -103,4 +103,27 @@ struct LifCondBuffers {
   }
 };
 
+// The conductance-driven LIF model for BufferedEngine (host/buffered_engine.hpp).
+struct LifCondTraits {
+  using Chunk = LifCondChunk;
+  template <template <class> class Vec>
+  using Buffers = LifCondBuffers<Vec>;
+  static Chunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids) {
+    return assemble_lif_cond_chunk(spec, ids);
+  }
+  static void advance_cpu(const lif_cond::View& v, std::uint32_t b, std::uint32_t e, int threads) {
+    lif_cond::advance_cpu(v, b, e, threads);
+  }
+  static void finalize_cpu(const lif_cond::View& v, double dt_ms, std::uint32_t n, int threads) {
+    lif_cond::finalize_cpu(v, dt_ms, n, threads);
+  }
+  static void advance_cuda_exact(const lif_cond::View& v, std::uint32_t b, std::uint32_t e) {
+    lif_cond::advance_cuda_exact(v, b, e);
+  }
+  static void advance_cuda_fast(const lif_cond::View& v, std::uint32_t b, std::uint32_t e) {
+    lif_cond::advance_cuda_fast(v, b, e);
+  }
+  static void finalize_cuda(const lif_cond::View& v, double dt_ms, std::uint32_t n) { lif_cond::finalize_cuda(v, dt_ms, n); }
+};
+
 }  // namespace nb

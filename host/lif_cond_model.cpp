@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "host/errors.hpp"
+#include "host/buffered_engine.hpp"
 #include "host/lif_cond_buffers.hpp"
 #include "host/model_helpers.hpp"
 #include "host/spec.hpp"
@@ -132,38 +133,9 @@ void set_instance(LifCondChunk& c, std::size_t i, const double* p, const ModelIn
   c.K_I_max = std::max(c.K_I_max, c.K_I[i]);
 }
 
-template <class T>
-using HostVec = std::vector<T>;
-
-class LifCondCpuEngine final : public ChunkEngine {
- public:
-  explicit LifCondCpuEngine(int threads) : threads_(threads) {}
-  void load(const Spec& spec, const std::vector<std::uint64_t>& ids) override {
-    spec_ = &spec;
-    chunk_ = assemble_lif_cond_chunk(spec, ids);
-    buffers_.load(chunk_);
-  }
-  void advance(std::uint32_t step_begin, std::uint32_t step_end) override {
-    lif_cond::advance_cpu(view(), step_begin, step_end, threads_);
-  }
-  ChunkResult finish() override {
-    lif_cond::finalize_cpu(view(), spec_->dt_ms, static_cast<std::uint32_t>(spec_->n_steps), threads_);
-    return buffers_.result(*spec_, [](const auto& v) { return v; });
-  }
-
- private:
-  lif_cond::View view() {
-    return buffers_.view(chunk_, [](auto& v) { return v.empty() ? nullptr : v.data(); });
-  }
-  int threads_;
-  const Spec* spec_ = nullptr;
-  LifCondChunk chunk_;
-  LifCondBuffers<HostVec> buffers_;
-};
-
 std::unique_ptr<ChunkEngine> make_lif_cond_engine(const EngineConfig& config) {
-  if (config.backend == "cuda") return make_lif_cond_cuda_engine(config.math);
-  return std::make_unique<LifCondCpuEngine>(config.threads);
+  if (config.backend == "cuda") return make_lif_cond_cuda_engine(config);
+  return std::make_unique<BufferedEngine<LifCondTraits, CpuBackend>>(config);
 }
 
 // Inputs + state + observables, plus the gates of the largest input counts of the spec.
@@ -194,7 +166,7 @@ LifCondChunk assemble_lif_cond_chunk(const Spec& spec, const std::vector<std::ui
 }
 
 #if !defined(NB_HAVE_CUDA)
-std::unique_ptr<ChunkEngine> make_lif_cond_cuda_engine(MathMode) {
+std::unique_ptr<ChunkEngine> make_lif_cond_cuda_engine(const EngineConfig&) {
   throw BackendUnavailable("--backend cuda: this build has no CUDA backend");
 }
 #endif

@@ -12,6 +12,6 @@ namespace nb {
 const ModelInfo& lif_cond_model_info();
 
 // CUDA engine (host/lif_cond_cuda_engine.cu); BackendUnavailable in CPU-only builds.
-std::unique_ptr<ChunkEngine> make_lif_cond_cuda_engine(MathMode math);
+std::unique_ptr<ChunkEngine> make_lif_cond_cuda_engine(const EngineConfig& config);
 
 }  // namespace nb

@@ -50,6 +50,6 @@ constexpr std::size_t kSynapseBytesPerInstance = 8 + 4 * 4 + 8 + 4 * 3 + 4 * 5 +
 std::unique_ptr<ChunkEngine> make_synapse_chunk_engine(const EngineConfig& config);
 
 // CUDA engine (host/synapse_cuda_engine.cu); BackendUnavailable in CPU-only builds.
-std::unique_ptr<ChunkEngine> make_synapse_cuda_engine(MathMode math);
+std::unique_ptr<ChunkEngine> make_synapse_cuda_engine(const EngineConfig& config);
 
 }  // namespace nb

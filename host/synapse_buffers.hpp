@@ -75,4 +75,27 @@ struct SynapseBuffers {
   }
 };
 
+// The synapse model for BufferedEngine (host/buffered_engine.hpp).
+struct SynapseTraits {
+  using Chunk = SynapseChunk;
+  template <template <class> class Vec>
+  using Buffers = SynapseBuffers<Vec>;
+  static Chunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids) {
+    return assemble_synapse_chunk(spec, ids);
+  }
+  static void advance_cpu(const synapse::View& v, std::uint32_t b, std::uint32_t e, int threads) {
+    synapse::advance_cpu(v, b, e, threads);
+  }
+  static void finalize_cpu(const synapse::View& v, double dt_ms, std::uint32_t n, int threads) {
+    synapse::finalize_cpu(v, dt_ms, n, threads);
+  }
+  static void advance_cuda_exact(const synapse::View& v, std::uint32_t b, std::uint32_t e) {
+    synapse::advance_cuda_exact(v, b, e);
+  }
+  static void advance_cuda_fast(const synapse::View& v, std::uint32_t b, std::uint32_t e) {
+    synapse::advance_cuda_fast(v, b, e);
+  }
+  static void finalize_cuda(const synapse::View& v, double dt_ms, std::uint32_t n) { synapse::finalize_cuda(v, dt_ms, n); }
+};
+
 }  // namespace nb

@@ -1,62 +1,15 @@
-// The synapse model's CUDA engine: the chunk's buffers as thrust::device_vector, kernels from
-// kernels/synapse/synapse_cuda_*.cu.
-#include <thrust/copy.h>
-#include <thrust/device_vector.h>
-
+// The synapse model on the CUDA backend: BufferedEngine with device buffers (host/cuda_backend.cuh).
+#include "host/cuda_backend.cuh"
 #include "host/engines.hpp"
 #include "host/errors.hpp"
 #include "host/synapse_buffers.hpp"
-#include "kernels/cuda/check.cuh"
 
 namespace nb {
-namespace {
 
-template <class T>
-using DeviceVec = thrust::device_vector<T>;
-
-class SynapseCudaEngine final : public ChunkEngine {
- public:
-  explicit SynapseCudaEngine(MathMode math) : math_(math) {}
-
-  void load(const Spec& spec, const std::vector<std::uint64_t>& ids) override {
-    spec_ = &spec;
-    chunk_ = assemble_synapse_chunk(spec, ids);
-    buffers_.load(chunk_);
-  }
-  void advance(std::uint32_t step_begin, std::uint32_t step_end) override {
-    if (math_ == MathMode::exact) {
-      synapse::advance_cuda_exact(view(), step_begin, step_end);
-    } else {
-      synapse::advance_cuda_fast(view(), step_begin, step_end);
-    }
-    NB_CUDA_CHECK(cudaDeviceSynchronize());
-  }
-  ChunkResult finish() override {
-    synapse::finalize_cuda(view(), spec_->dt_ms, static_cast<std::uint32_t>(spec_->n_steps));
-    NB_CUDA_CHECK(cudaDeviceSynchronize());
-    return buffers_.result(*spec_, [](const auto& d) {
-      std::vector<typename std::decay_t<decltype(d)>::value_type> h(d.size());
-      thrust::copy(d.begin(), d.end(), h.begin());
-      return h;
-    });
-  }
-
- private:
-  synapse::View view() {
-    return buffers_.view(chunk_, [](auto& d) { return d.empty() ? nullptr : thrust::raw_pointer_cast(d.data()); });
-  }
-  MathMode math_;
-  const Spec* spec_ = nullptr;
-  SynapseChunk chunk_;
-  SynapseBuffers<DeviceVec> buffers_;
-};
-
-}  // namespace
-
-std::unique_ptr<ChunkEngine> make_synapse_cuda_engine(MathMode math) {
+std::unique_ptr<ChunkEngine> make_synapse_cuda_engine(const EngineConfig& config) {
   const std::string reason = cuda_unavailable_reason();
   if (!reason.empty()) throw BackendUnavailable("--backend cuda: " + reason);
-  return std::make_unique<SynapseCudaEngine>(math);
+  return std::make_unique<BufferedEngine<SynapseTraits, CudaBackend>>(config);
 }
 
 }  // namespace nb

@@ -11,6 +11,7 @@
 #include "host/lif_model.hpp"
 #include "host/model_helpers.hpp"
 #include "host/spec.hpp"
+#include "host/buffered_engine.hpp"
 #include "host/synapse_buffers.hpp"
 
 namespace nb {
@@ -54,38 +55,6 @@ void resize(SynapseChunk& c, std::size_t n) {
 #undef NB_RESIZE
 }
 
-// ---- CPU engine ------------------------------------------------------------------------------------------------
-
-template <class T>
-using HostVec = std::vector<T>;
-
-class SynapseCpuEngine final : public ChunkEngine {
- public:
-  explicit SynapseCpuEngine(int threads) : threads_(threads) {}
-
-  void load(const Spec& spec, const std::vector<std::uint64_t>& ids) override {
-    spec_ = &spec;
-    chunk_ = assemble_synapse_chunk(spec, ids);
-    buffers_.load(chunk_);
-  }
-  void advance(std::uint32_t step_begin, std::uint32_t step_end) override {
-    synapse::advance_cpu(view(), step_begin, step_end, threads_);
-  }
-  ChunkResult finish() override {
-    synapse::finalize_cpu(view(), spec_->dt_ms, static_cast<std::uint32_t>(spec_->n_steps), threads_);
-    return buffers_.result(*spec_, [](const auto& v) { return v; });
-  }
-
- private:
-  synapse::View view() {
-    return buffers_.view(chunk_, [](auto& v) { return v.empty() ? nullptr : v.data(); });
-  }
-  int threads_;
-  const Spec* spec_ = nullptr;
-  SynapseChunk chunk_;
-  SynapseBuffers<HostVec> buffers_;
-};
-
 }  // namespace
 
 SynapseChunk assemble_synapse_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids) {
@@ -121,12 +90,12 @@ SynapseChunk assemble_synapse_chunk(const Spec& spec, const std::vector<std::uin
 }
 
 std::unique_ptr<ChunkEngine> make_synapse_chunk_engine(const EngineConfig& config) {
-  if (config.backend == "cuda") return make_synapse_cuda_engine(config.math);
-  return std::make_unique<SynapseCpuEngine>(config.threads);
+  if (config.backend == "cuda") return make_synapse_cuda_engine(config);
+  return std::make_unique<BufferedEngine<SynapseTraits, CpuBackend>>(config);
 }
 
 #if !defined(NB_HAVE_CUDA)
-std::unique_ptr<ChunkEngine> make_synapse_cuda_engine(MathMode) {
+std::unique_ptr<ChunkEngine> make_synapse_cuda_engine(const EngineConfig&) {
   throw BackendUnavailable("--backend cuda: this build has no CUDA backend");
 }
 #endif
