@@ -48,7 +48,7 @@ const std::vector<ParamInfo>& lif_cond_params() {
         numeric_param("E_GABA_mV", -70.0, "mV", "GABA_A reversal potential"),
         mg,
         numeric_param("Mg_mM", 1.0, "mM", "extracellular magnesium for the block", 0.0),
-        numeric_param("transient_ms", 0.0, "ms", "V and conductance statistics use t > transient_ms", 0.0),
+        numeric_param("transient_ms", 0.0, "ms", "spike, V and conductance statistics use t > transient_ms", 0.0),
     };
   }();
   return params;

@@ -531,5 +531,21 @@ TEST(LifCond, EulerRefusedWhereStrongSynapsesWouldOvershoot) {
       "params": {"K_E": 50, "g_AMPA_nS": 200, "g_NMDA_nS": 20, "K_I": 0}})"));
 }
 
+TEST(LifCond, SpikeStatisticsStartAfterTheTransient) {
+  // No inputs, 0.45 nA: regular firing at the LIF closed-form rate 81.856 Hz. With transient_ms = 500 of 2000 ms,
+  // only spikes after 500 ms are counted, stored and used for the rate (over the 1500 ms window).
+  const Spec spec = test::spec_from(R"({"model": "lif_cond", "duration_ms": 2000, "dt_ms": 0.05,
+      "params": {"K_E": 0, "K_I": 0, "I_nA": 0.45, "transient_ms": 500},
+      "record": {"spikes": {"instances": [0], "max_per_instance": 1000}}})");
+  const RunResult r = test::run_cpu(spec);
+  const double count = r.column("spike_count").values[0];
+  EXPECT_NEAR(count, 1.5 * 81.856, 1.5);
+  EXPECT_NEAR(r.column("rate_Hz").values[0], count / 1.5, 1e-9);
+  EXPECT_GT(r.column("first_spike_ms").values[0], 500.0);
+  EXPECT_LE(r.column("first_spike_ms").values[0], 500.0 + 1000.0 / 81.856 + 0.05);
+  EXPECT_GT(r.spike_steps[0] * 0.05, 500.0);
+  EXPECT_EQ(r.spike_steps[0] * 0.05, r.column("first_spike_ms").values[0]);
+}
+
 }  // namespace
 }  // namespace nb

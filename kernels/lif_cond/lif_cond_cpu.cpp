@@ -179,7 +179,7 @@ void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint3
       const bool spike = membrane_step<ExactMath>(s, b.membrane(l), Receptor{b.g_AMPA_nS[l], b.E_AMPA_mV[l]},
                                                   Receptor{b.g_NMDA_nS[l], b.E_NMDA_mV[l]},
                                                   Receptor{b.g_GABA_nS[l], b.E_GABA_mV[l]}, g, xi_t[l], mg[l]);
-      lif::tally_spike(s, spike, t + 1u);
+      lif::tally_spike(s, spike && t + 1u > b.transient_steps[l], t + 1u);  // statistics after the transient
       spiked[l] = spike ? 1u : 0u;
       accumulate(mo, s.V_mV, g, mg[l], t + 1u > b.transient_steps[l]);
       b.set_lif_state(l, s);
@@ -188,7 +188,8 @@ void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint3
     if (Record) {
       for (std::size_t l = 0; l < b.lanes; ++l) {
         const Conductances g{b.g_AMPA_nS[l] * b.sum_A[l], b.g_NMDA_nS[l] * b.sum_N[l], b.g_GABA_nS[l] * b.sum_G[l]};
-        record_step(v, b.first + l, b.lif_state(l), g, mg[l], spiked[l] != 0u, t + 1u);
+        const bool spike = spiked[l] != 0u;
+        record_step(v, b.first + l, b.lif_state(l), g, mg[l], spike, counted_spike(v, b.first + l, spike, t + 1u), t + 1u);
       }
     }
     advance_gates(v, b, t);

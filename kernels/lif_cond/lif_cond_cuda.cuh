@@ -29,9 +29,10 @@ __global__ void advance(View v, std::uint32_t step_begin, std::uint32_t step_end
     const Conductances g{ampa.g_nS * sum_A, nmda.g_nS * sum_N, gaba.g_nS * sum_G};
     float mg;
     const bool spiked = membrane_step<Math>(s, m, ampa, nmda, gaba, g, Noisy ? xi.pick(t & 3u) : 0.0f, mg);
-    if (spiked) lif::tally_spike(s, true, t + 1u);
+    const bool counted = counted_spike(v, i, spiked, t + 1u);  // statistics after the transient
+    if (counted) lif::tally_spike(s, true, t + 1u);
     accumulate(mo, s.V_mV, g, mg, t + 1u > v.transient_steps[i]);
-    if (Record) record_step(v, i, s, g, mg, spiked, t + 1u);
+    if (Record) record_step(v, i, s, g, mg, spiked, counted, t + 1u);
     const std::uint32_t block = t >> 2;
     excitatory_gates(v, i, [&](std::uint32_t k) { return word_of_step(input_words(v.seed, id, k, false, block), t); },
                      sum_A, sum_N);

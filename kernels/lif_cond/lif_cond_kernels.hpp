@@ -102,12 +102,14 @@ NB_HD void record_sample(const View& v, std::size_t i, float V_mV, const Conduct
   v.trace_g_GABA_nS[at] = g.G_nS;
 }
 
+// `spiked`: the neuron fired at this step (drawn in traces); `counted`: the spike falls after the transient and
+// was tallied, so it is also stored in the spike-time buffer.
 NB_HD void record_step(const View& v, std::size_t i, const lif::State& s, const Conductances& g, float mg, bool spiked,
-                       std::uint32_t t_after) {
+                       bool counted, std::uint32_t t_after) {
   if (v.tracing() && v.trace_row[i] >= 0 && t_after % v.trace_every == 0u) {
     record_sample(v, i, spiked ? v.V_spike_mV[i] : s.V_mV, g, mg, t_after / v.trace_every);
   }
-  if (spiked && v.spike_steps != nullptr && v.spike_row[i] >= 0 && s.spike_count <= v.spike_capacity) {
+  if (counted && v.spike_steps != nullptr && v.spike_row[i] >= 0 && s.spike_count <= v.spike_capacity) {
     v.spike_steps[static_cast<std::size_t>(v.spike_row[i]) * v.spike_capacity + (s.spike_count - 1u)] = t_after;
   }
 }
@@ -149,8 +151,13 @@ NB_HD std::uint32_t word_of_step(const Philox4x32Words& w, std::uint32_t t) {
   return k == 0u ? w.w[0] : (k == 1u ? w.w[1] : (k == 2u ? w.w[2] : w.w[3]));
 }
 
+// Spikes are tallied after the transient only, so the rate is over the remaining window.
+NB_HD bool counted_spike(const View& v, std::size_t i, bool spiked, std::uint32_t t_after) {
+  return spiked && t_after > v.transient_steps[i];
+}
+
 NB_HD void finalize_at(const View& v, std::size_t i, double dt_ms, std::uint32_t n_steps) {
-  const lif::Observables o = lif::lif_finalize(lif_state_at(v, i), dt_ms, n_steps);
+  const lif::Observables o = lif::lif_finalize(lif_state_at(v, i), dt_ms, n_steps - v.transient_steps[i]);
   v.rate_Hz[i] = o.rate_Hz;
   v.first_spike_ms[i] = o.first_spike_ms;
   v.isi_mean_ms[i] = o.isi_mean_ms;
