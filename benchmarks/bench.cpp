@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "host/engines.hpp"
+#include "host/cuda_device.hpp"
 #include "host/errors.hpp"
 #include "host/spec.hpp"
 #include "host/summary.hpp"

@@ -1,57 +1,114 @@
-// Host-side batches for the LIF model: one chunk of instances as structure-of-arrays vectors, assembled from the
-// spec's sweep points, plus the engine interface each backend implements to run such a chunk.
+// Host side of the LIF model: one chunk of instances as structure-of-arrays vectors (fields from the X-macro lists
+// of kernels/lif/lif_kernels.hpp), its buffers on either backend, and the traits that plug it into BufferedEngine.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "host/chunk_engine.hpp"
 #include "host/spec.hpp"
+#include "kernels/lif/lif_kernels.hpp"
 
 namespace nb {
 
-// One chunk of instances, ready for a backend. Every vector marked (n,) has one entry per instance.
+// The chunk as assembled on the host: inputs and initial state, (n,) each.
 struct LifChunk {
+#define NB_FIELD(type, name) std::vector<type> name;
+  NB_LIF_INPUTS(NB_FIELD)
+  NB_LIF_STATE(NB_FIELD)
+#undef NB_FIELD
   std::uint64_t seed = 0;
   bool noisy = false;
-  std::vector<std::uint64_t> instance_id;  // (n,) global instance index
-  // Kernel coefficients (n,), derived in double and rounded once to float (kernels/lif/lif.hpp)
-  std::vector<float> V_inf_mV, decay, noise_mV, V_reset_mV, V_th_mV, V_spike_mV, V_init_mV;
-  std::vector<std::uint32_t> refractory_steps;
-  // Recording: row of each instance in the chunk's trace / spike buffers, -1 if not recorded; empty if off
-  std::vector<std::int32_t> trace_row, spike_row;  // (n,)
-  std::uint32_t trace_rows = 0, trace_every = 1, trace_samples = 0;
-  std::uint32_t spike_rows = 0, spike_capacity = 0;
-
+  std::uint32_t trace_rows = 0, trace_every = 1, trace_samples = 0, spike_rows = 0, spike_capacity = 0;
   std::size_t size() const { return instance_id.size(); }
 };
 
-// What a backend returns for a chunk.
-struct LifChunkResult {
-  std::vector<std::uint32_t> spike_count;                                          // (n,)
-  std::vector<double> rate_Hz, first_spike_ms, isi_mean_ms, isi_sd_ms, isi_cv;     // (n,)
-  std::vector<float> trace_V_mV;        // (trace_rows, trace_samples)
-  std::vector<std::uint32_t> spike_steps;  // (spike_rows, spike_capacity), valid up to each spike_count
+// Assembles the chunk holding `ids` (global instance indices, any order): coefficients derived in double.
+LifChunk assemble_lif_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
+
+// Backend memory per instance: inputs + state + observables.
+constexpr std::size_t kLifBytesPerInstance = (8 + 6 * 4 + 4 + 2 * 4) + (4 * 5 + 8) + 5 * 8;
+
+template <template <class> class Vec>
+struct LifBuffers {
+#define NB_FIELD(type, name) Vec<type> name;
+  NB_LIF_INPUTS(NB_FIELD)
+  NB_LIF_STATE(NB_FIELD)
+  NB_LIF_OBSERVABLES(NB_FIELD)
+#undef NB_FIELD
+  Vec<float> trace_V_mV;           // (trace_rows, trace_samples)
+  Vec<std::uint32_t> spike_steps;  // (spike_rows, spike_capacity)
+
+  void load(const LifChunk& c) {
+#define NB_COPY(type, name) name = c.name;
+    NB_LIF_INPUTS(NB_COPY)
+    NB_LIF_STATE(NB_COPY)
+#undef NB_COPY
+#define NB_ALLOC(type, name) name.assign(c.size(), type{});
+    NB_LIF_OBSERVABLES(NB_ALLOC)
+#undef NB_ALLOC
+    trace_V_mV.assign(std::size_t(c.trace_rows) * c.trace_samples, 0.0f);
+    spike_steps.assign(std::size_t(c.spike_rows) * c.spike_capacity, 0u);
+  }
+
+  template <class Ptr>
+  lif::View view(const LifChunk& c, Ptr ptr) {
+    lif::View v;
+    v.n = c.size();
+    v.seed = c.seed;
+    v.noisy = c.noisy;
+#define NB_POINT(type, name) v.name = ptr(name);
+    NB_LIF_INPUTS(NB_POINT)
+    NB_LIF_STATE(NB_POINT)
+    NB_LIF_OBSERVABLES(NB_POINT)
+#undef NB_POINT
+    if (c.trace_rows > 0) {
+      v.trace_V_mV = ptr(trace_V_mV);
+      v.trace_every = c.trace_every;
+      v.trace_samples = c.trace_samples;
+    }
+    if (c.spike_rows > 0) {
+      v.spike_steps = ptr(spike_steps);
+      v.spike_capacity = c.spike_capacity;
+    }
+    return v;
+  }
+
+  // In the order of lif_model_info().observables; V_mV is the only traceable variable.
+  template <class ToHost>
+  ChunkResult result(const Spec& spec, ToHost host) const {
+    ChunkResult r;
+    const auto count = host(spike_count);
+    r.observables = {std::vector<double>(count.begin(), count.end()), host(rate_Hz), host(first_spike_ms),
+                     host(isi_mean_ms), host(isi_sd_ms), host(isi_cv)};
+    if (!spec.traces.vars.empty()) r.traces.push_back(host(trace_V_mV));
+    r.spike_steps = host(spike_steps);
+    return r;
+  }
 };
 
-// A backend's way of running chunks. load -> advance (any number of consecutive step ranges) -> finish.
-class LifEngine {
- public:
-  virtual ~LifEngine() = default;
-  virtual void load(const LifChunk& chunk) = 0;
-  virtual void advance(std::uint32_t step_begin, std::uint32_t step_end) = 0;
-  virtual LifChunkResult finish(double dt_ms, std::uint32_t n_steps) = 0;
+// The LIF model for BufferedEngine (host/buffered_engine.hpp).
+struct LifTraits {
+  using Chunk = LifChunk;
+  template <template <class> class Vec>
+  using Buffers = LifBuffers<Vec>;
+  static Chunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids) { return assemble_lif_chunk(spec, ids); }
+  static void advance_cpu(const lif::View& v, std::uint32_t b, std::uint32_t e, int threads) {
+    lif::advance_cpu(v, b, e, threads);
+  }
+  static void finalize_cpu(const lif::View& v, double dt_ms, std::uint32_t n, int threads) {
+    lif::finalize_cpu(v, dt_ms, n, threads);
+  }
+  static void advance_cuda_exact(const lif::View& v, std::uint32_t b, std::uint32_t e) { lif::advance_cuda_exact(v, b, e); }
+  static void advance_cuda_fast(const lif::View& v, std::uint32_t b, std::uint32_t e) { lif::advance_cuda_fast(v, b, e); }
+  static void finalize_cuda(const lif::View& v, double dt_ms, std::uint32_t n) { lif::finalize_cuda(v, dt_ms, n); }
 };
 
-// Bytes a backend holds per instance while running a chunk (coefficients, state, observables), excluding
-// recording buffers. Used to size chunks against the memory budget.
-constexpr std::size_t kLifBytesPerInstance = 8 + 7 * 4 + 4 + 5 * 4 + 8 + 5 * 8 + 2 * 4;
-
-// The LIF model's ChunkEngine on the configured backend (host/engines.hpp provides the backend engines).
+// The LIF model's ChunkEngine on the configured backend.
 std::unique_ptr<ChunkEngine> make_lif_chunk_engine(const EngineConfig& config);
 
-// Assembles the chunk holding `ids` (global instance indices, any order). Trace / spike rows are numbered in
-// the order the recorded instances appear in `ids`.
-LifChunk assemble_lif_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
+// CUDA engine (host/lif_cuda_engine.cu); BackendUnavailable in CPU-only builds.
+std::unique_ptr<ChunkEngine> make_lif_cuda_engine(const EngineConfig& config);
 
 }  // namespace nb

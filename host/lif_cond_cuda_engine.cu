@@ -1,7 +1,7 @@
 // The conductance-driven LIF model on the CUDA backend: BufferedEngine with device buffers
 // (host/cuda_backend.cuh).
 #include "host/cuda_backend.cuh"
-#include "host/engines.hpp"
+#include "host/cuda_device.hpp"
 #include "host/errors.hpp"
 #include "host/lif_cond_buffers.hpp"
 #include "host/lif_cond_model.hpp"

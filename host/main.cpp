@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "host/compare.hpp"
-#include "host/engines.hpp"
+#include "host/cuda_device.hpp"
 #include "host/errors.hpp"
 #include "host/runner.hpp"
 #include "host/spec.hpp"

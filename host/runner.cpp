@@ -8,7 +8,7 @@
 #include <fstream>
 #include <numeric>
 
-#include "host/engines.hpp"
+#include "host/cuda_device.hpp"
 #include "host/errors.hpp"
 #include "host/chunk_engine.hpp"
 #include "host/progress.hpp"

@@ -1,6 +1,6 @@
 // The synapse model on the CUDA backend: BufferedEngine with device buffers (host/cuda_backend.cuh).
 #include "host/cuda_backend.cuh"
-#include "host/engines.hpp"
+#include "host/cuda_device.hpp"
 #include "host/errors.hpp"
 #include "host/synapse_buffers.hpp"
 

@@ -7,7 +7,7 @@
 #include <random>
 #include <string>
 
-#include "host/engines.hpp"
+#include "host/cuda_device.hpp"
 #include "host/runner.hpp"
 #include "host/spec.hpp"
 

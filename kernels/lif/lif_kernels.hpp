@@ -11,44 +11,39 @@
 namespace nb {
 namespace lif {
 
+// Per-instance inputs, (n,) each: kernel coefficients (derived on the host in double, rounded once to float),
+// the global instance index that keys the noise, and the rows of the recording buffers (-1: not recorded).
+#define NB_LIF_INPUTS(X)                                                                                        \
+  X(std::uint64_t, instance_id)                                                                                 \
+  X(float, V_inf_mV) X(float, decay) X(float, noise_mV) X(float, V_reset_mV) X(float, V_th_mV)                 \
+  X(float, V_spike_mV) X(std::uint32_t, refractory_steps) X(std::int32_t, trace_row) X(std::int32_t, spike_row)
+
+// Per-instance state, (n,) each (initial values from the host).
+#define NB_LIF_STATE(X)                                                                                         \
+  X(float, V_mV) X(std::uint32_t, refractory_left) X(std::uint32_t, spike_count) X(std::uint32_t, first_spike_step) \
+  X(std::uint32_t, last_spike_step) X(std::uint64_t, isi_sq_sum_steps2)
+
+// Observables, (n,) each, written by finalize (spike_count is state).
+#define NB_LIF_OBSERVABLES(X) \
+  X(double, rate_Hz) X(double, first_spike_ms) X(double, isi_mean_ms) X(double, isi_sd_ms) X(double, isi_cv)
+
 // Structure-of-arrays view of one chunk of instances, in one backend's memory (host or device).
-// Every pointer marked (n,) has one entry per instance of the chunk; recording pointers may be null.
 struct View {
   std::size_t n = 0;
   std::uint64_t seed = 0;
   bool noisy = false;  // any noise_mV != 0; a noiseless batch skips the generator (results are the same)
-
-  const std::uint64_t* instance_id = nullptr;  // (n,) global instance index: keys the noise
-  // Coefficients (n,)
-  const float* V_inf_mV = nullptr;
-  const float* decay = nullptr;
-  const float* noise_mV = nullptr;
-  const float* V_reset_mV = nullptr;
-  const float* V_th_mV = nullptr;
-  const float* V_spike_mV = nullptr;  // drawn in traces at spike steps
-  const std::uint32_t* refractory_steps = nullptr;
-  // State (n,)
-  float* V_mV = nullptr;
-  std::uint32_t* refractory_left = nullptr;
-  std::uint32_t* spike_count = nullptr;
-  std::uint32_t* first_spike_step = nullptr;
-  std::uint32_t* last_spike_step = nullptr;
-  std::uint64_t* isi_sq_sum_steps2 = nullptr;
-  // Traces: sample k is V at step k * trace_every (k = 0 is the initial value).
-  const std::int32_t* trace_row = nullptr;  // (n,) row of trace_V_mV, or -1
-  float* trace_V_mV = nullptr;              // (rows, trace_samples)
+#define NB_FIELD(type, name) type* name = nullptr;
+  NB_LIF_INPUTS(NB_FIELD)
+  NB_LIF_STATE(NB_FIELD)
+  NB_LIF_OBSERVABLES(NB_FIELD)
+#undef NB_FIELD
+  // Traces: sample k is V at step k * trace_every (k = 0 is the initial value); null when not traced.
+  float* trace_V_mV = nullptr;  // (rows, trace_samples)
   std::uint32_t trace_every = 1;
   std::uint32_t trace_samples = 0;
-  // Spike times (in steps), the first spike_capacity of each recorded instance.
-  const std::int32_t* spike_row = nullptr;  // (n,) row of spike_steps, or -1
-  std::uint32_t* spike_steps = nullptr;     // (rows, spike_capacity)
+  // Spike times (in steps), the first spike_capacity of each recorded instance; null when not recorded.
+  std::uint32_t* spike_steps = nullptr;  // (rows, spike_capacity)
   std::uint32_t spike_capacity = 0;
-  // Observables (n,), written by finalize
-  double* rate_Hz = nullptr;
-  double* first_spike_ms = nullptr;
-  double* isi_mean_ms = nullptr;
-  double* isi_sd_ms = nullptr;
-  double* isi_cv = nullptr;
 
   bool recording() const { return trace_V_mV != nullptr || spike_steps != nullptr; }
 };
