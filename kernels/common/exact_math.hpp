@@ -69,6 +69,65 @@ NB_HD float exp(float x) {
   return select(x != x, x, select(x > kMaxArg, inf, select(x < -103.972f, 0.0f, result)));
 }
 
+// expm1(r) - r = r^2/2 + r^3/6 + ... for |r| <= ln2/2 (and a little beyond): Taylor series to r^8; the first
+// term left out, r^9/9!, is below 2.1e-10 |r| (< 0.01 ulp of expm1(r)). Evaluated as r^2 P(r), a small term
+// accurate to its own last bits that the caller adds to r: no cancellation anywhere.
+NB_HD float expm1_nonlinear(float r) {
+  const float p =
+      0.5f + r * (0.166666667f +
+                  r * (0.0416666667f +
+                       r * (0.00833333333f + r * (0.00138888889f + r * (0.000198412698f + r * 2.48015873e-05f)))));
+  return (r * r) * p;
+}
+
+// exp(x) - 1, accurate in relative terms near 0 (where exp(x) - 1 would cancel). Domain: all floats;
+// expm1(-inf) = -1, expm1(inf) = inf (overflow at the same threshold as exp), NaN -> NaN, expm1(-0) = -0.
+//
+// x = k ln2 + r as in exp (|r| <= ln2/2), but the rounding error c of r = hi - lo is kept: r + c is the reduced
+// argument to ~2^-48, and expm1(r + c) = r + p with p = expm1_nonlinear(r) + c (1 + r) (terms in c^2 and
+// c r^2 are far below float resolution). Then expm1(x) = 2^k (1 + r + p) - 1, summed in an order that never
+// cancels badly (every form is computed; selects pick one, so the CPU loops vectorise):
+//   k = 1, r < -0.25:   2 ((0.5 + r) + p): 0.5 + r is exact (Sterbenz), the result ~0.41 is much smaller
+//                       than r, so r + p must not be rounded first;
+//   -1 <= k <= 24:      2^k ((1 - 2^-k) + (r + p)), 1 - 2^-k exact (k = 0: r + p, no reduction at all);
+//   k >= 25:            2^k (((r + p) - 2^-k) + 1), 1 - 2^-k is not representable, the 2^-k still counts;
+//   k <= -2:            2^k (1 + (r + p)) - 1, the result is in [-1, -0.64], the last subtraction is benign.
+// 2^k is applied in two halves, as in exp, so that k = 128 (x just below the overflow threshold) does not
+// overflow early. x < -18 gives -1 (expm1 rounds to -1 below -25 ln2 = -17.33).
+// Accuracy (tests/test_transfer.cpp): max 1.0x ulp over every float, see the measured lines there.
+NB_HD float expm1(float x) {
+  constexpr float kMaxArg = 88.72283172607421875f;  // largest float with a finite exp (and expm1)
+  // NaN fails x >= -18 and is clamped, so the float -> int conversion never sees NaN; the final select
+  // returns it.
+  const float xc = select(x > kMaxArg, kMaxArg, select(x >= -18.0f, x, -18.0f));
+  const float t = xc * kLog2e;
+  const int k = static_cast<int>(t + select(t >= 0.0f, 0.5f, -0.5f));  // round half away from zero, -26..128
+  const float kf = static_cast<float>(k);
+  const float hi = xc - kf * kLn2Hi;  // exact: kf * kLn2Hi is exact for |k| < 256, and xc ~ k ln2 (Sterbenz)
+  const float lo = kf * kLn2Lo;
+  const float r = hi - lo;
+  const float c = (hi - r) - lo;  // r + c = hi - lo
+  const float p = expm1_nonlinear(r) + (c + c * r);
+  const float q = r + p;  // expm1(r + c)
+  const int kc = k < 64 ? k : 64;  // 2^-k only matters for k < 50
+  const float two_mk = bits_float(static_cast<std::uint32_t>(127 - kc) << 23);  // 2^-k, normal for k >= -26
+  const float one_m = 1.0f - two_mk;                                             // exact for -24 <= k <= 24
+  const bool cancel = (k == 1) & (r < -0.25f);
+  const bool big = k >= 25;
+  const bool negative = k <= -2;
+  const float y = select(cancel, (one_m + r) + p,
+                         select(big, (q - two_mk) + 1.0f, select(negative, 1.0f + q, one_m + q)));
+  const int k1 = k / 2;
+  const int k2 = k - k1;
+  const float s1 = bits_float(static_cast<std::uint32_t>(k1 + 127) << 23);
+  const float s2 = bits_float(static_cast<std::uint32_t>(k2 + 127) << 23);
+  const float scaled = y * s1 * s2;
+  const float result = select(negative, scaled - 1.0f, scaled);
+  const float inf = bits_float(0x7f800000u);
+  return select(x != x, x,
+                select(x > kMaxArg, inf, select(x < -18.0f, -1.0f, select(x == 0.0f, x, result))));
+}
+
 // sin(2 pi u) and cos(2 pi u). Reducing in turns (not radians) is exact: u - q/4 needs no rounding for the
 // uniforms used here, so no Cody-Waite constants are needed. Valid for |u| < 2^22.
 NB_HD void sincos_2pi(float u, float& sin_out, float& cos_out) {
