@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "host/errors.hpp"
 #include "host/output.hpp"
 #include "tests/test_util.hpp"
 
@@ -200,6 +201,28 @@ TEST(Cli, InfoAndHelp) {
     EXPECT_EQ(h.status, 0) << c;
     EXPECT_NE(h.output.find("usage"), std::string::npos) << c;
   }
+}
+
+TEST(Build, CudaEnginesMatchTheBuild) {
+  // A CUDA build must reach the real CUDA engines: without a usable GPU they refuse with the device's reason,
+  // never with the CPU-only build's "no CUDA backend" (which would mean the stubs were linked instead).
+  const Spec spec = test::spec_from(R"({"model": "lif", "duration_ms": 1, "dt_ms": 0.1})");
+  const std::string reason = cuda_unavailable_reason();
+#if defined(NB_HAVE_CUDA)
+  EXPECT_EQ(reason.find("no CUDA backend"), std::string::npos) << reason;
+  if (!reason.empty()) {
+    for (const ModelInfo& m : all_models()) {
+      try {
+        (void)m.make_engine(EngineConfig{"cuda", MathMode::exact, 0});
+        ADD_FAILURE() << m.name << ": a CUDA engine was made without a usable GPU";
+      } catch (const BackendUnavailable& e) {
+        EXPECT_EQ(std::string(e.what()).find("no CUDA backend"), std::string::npos) << m.name << ": " << e.what();
+      }
+    }
+  }
+#else
+  EXPECT_NE(reason.find("no CUDA backend"), std::string::npos) << reason;
+#endif
 }
 
 }  // namespace
