@@ -77,7 +77,7 @@ void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint3
     if (Noisy && (t == step_begin || (t & 3u) == 0u)) {
 #pragma omp simd
       for (std::size_t l = 0; l < kLanes; ++l) {
-        const Normals4 z = normals4<ExactMath>(v.seed, b.id[l], 0u, RandomStream::lif_membrane_noise, t >> 2);
+        const Normals4 z = membrane_noise_block<ExactMath>(v.seed, b.id[l], t);
         xi[0][l] = z.z[0];
         xi[1][l] = z.z[1];
         xi[2][l] = z.z[2];

@@ -20,7 +20,7 @@ __global__ void advance(View v, std::uint32_t step_begin, std::uint32_t step_end
   }
   Normals4 xi{};
   for (std::uint32_t t = step_begin; t < step_end; ++t) {
-    if (Noisy && (t == step_begin || (t & 3u) == 0u)) xi = membrane_noise_block<Math>(v, i, t);
+    if (Noisy && (t == step_begin || (t & 3u) == 0u)) xi = membrane_noise_block<Math>(v.seed, v.instance_id[i], t);
     const bool spiked = membrane_step(s, c, Noisy ? xi.pick(t & 3u) : 0.0f);
     if (spiked) tally_spike(s, true, t + 1u);  // rare: keep the 64-bit ISI arithmetic off the common path
     if (Record) record_step(v, i, s, spiked, t + 1u);

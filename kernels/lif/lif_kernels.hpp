@@ -88,8 +88,8 @@ NB_HD void record_step(const View& v, std::size_t i, const State& s, bool spiked
 
 // Noise for step t (one normal per step; the block of 4 is regenerated every 4 steps).
 template <class Math>
-NB_HD Normals4 membrane_noise_block(const View& v, std::size_t i, std::uint32_t t) {
-  return normals4<Math>(v.seed, v.instance_id[i], 0u, RandomStream::lif_membrane_noise, t >> 2);
+NB_HD Normals4 membrane_noise_block(std::uint64_t seed, std::uint64_t instance, std::uint32_t t) {
+  return normals4<Math>(seed, instance, 0u, RandomStream::lif_membrane_noise, t >> 2);
 }
 
 // ---- CPU reference backend (lif_cpu.cpp): OpenMP over blocks of instances, SIMD over lanes --------------------
