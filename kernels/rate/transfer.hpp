@@ -40,38 +40,53 @@ namespace rate {
 
 namespace detail {
 NB_HD float abs(float x) { return bits_float(float_bits(x) & 0x7fffffffu); }
+
+// g(y) from y and m = expm1(-y).
+NB_HD float shape(float y, float m) {
+  const float inf = bits_float(0x7f800000u);
+  return select(y == 0.0f, 1.0f, select(m == inf, 0.0f, abs(y) / abs(m)));
+}
 }  // namespace detail
 
-// Below this |y| the g(y) / d quotient is used (see above).
-constexpr float kSmallDrive = 0.5f;
+// g(y) / d is used for |y| < kSmallDrive, |u| / |expm1(-y)| elsewhere (see above).
+constexpr float kSmallDrive = 2.0f;
 
 // g(y) = y / (1 - exp(-y)), dimensionless. g(0) = 1, g(-inf) = 0, g(inf) = inf, NaN -> NaN.
 template <class Math>
 NB_HD float transfer_shape(float y) {
-  const float m = Math::expm1(-y);
-  const float g = detail::abs(y) / detail::abs(m);
-  const float inf = bits_float(0x7f800000u);
-  return select(y == 0.0f, 1.0f, select(m == inf, 0.0f, g));
+  return detail::shape(y, Math::expm1(-y));
 }
+
+namespace detail {
+// F from the drive u (in double, see above) and d.
+template <class Math>
+NB_HD float rate_from_drive_Hz(double u_Hz, float d_s) {
+  const double y_exact = static_cast<double>(d_s) * u_Hz;  // exact when u_Hz is a float
+  const float y = static_cast<float>(y_exact);
+  // y + y_lo = d u to ~2^-48; beyond |y| = 128 F is u or 0 and y_lo is irrelevant (and may be inf there).
+  const float y_lo = select(abs(y) < 128.0f, static_cast<float>(y_exact - static_cast<double>(y)), 0.0f);
+  const float u = static_cast<float>(u_Hz);
+  const float m = Math::expm1(-y);             // -(1 - e^-y)
+  const float m_corrected = m - (1.0f + m) * y_lo;  // expm1(-(y + y_lo)) = (1 + m) e^-y_lo - 1
+  const bool small = abs(y) < kSmallDrive;
+  const float rate = select(small, shape(y, m), abs(u)) / select(small, d_s, abs(m_corrected));
+  const float inf = bits_float(0x7f800000u);
+  return select(m == inf, 0.0f, rate);  // y < -88.72: F < 1e-35 Hz; u = -inf would give inf/inf
+}
+}  // namespace detail
 
 // F as a function of the drive u = a I - b [Hz]: u / (1 - exp(-d u)) [Hz], d in s.
 template <class Math>
 NB_HD float transfer_of_drive_Hz(float u_Hz, float d_s) {
-  const float y = d_s * u_Hz;
-  const float m = Math::expm1(-y);  // -(1 - e^-y)
-  const float am = detail::abs(m);
-  const float ay = detail::abs(y);
-  const bool small = ay < kSmallDrive;
-  const float g = select(y == 0.0f, 1.0f, ay / am);  // g(y), used only when small
-  const float rate = select(small, g, detail::abs(u_Hz)) / select(small, d_s, am);
-  const float inf = bits_float(0x7f800000u);
-  return select(m == inf, 0.0f, rate);  // y < -88.72 (F < 1e-35 Hz), and u = -inf, where |u| / |m| = inf/inf
+  return detail::rate_from_drive_Hz<Math>(static_cast<double>(u_Hz), d_s);
 }
 
 // F(I) = (a I - b) / (1 - exp(-d (a I - b))) [Hz]; I in nA, a in Hz/nA, b in Hz, d in s.
 template <class Math>
 NB_HD float transfer_Hz(float I_nA, float a_Hz_per_nA, float b_Hz, float d_s) {
-  return transfer_of_drive_Hz<Math>(a_Hz_per_nA * I_nA - b_Hz, d_s);
+  // a I is exact in double (24 x 24 bits), a I - b rounds at 2^-53.
+  const double u_Hz = static_cast<double>(a_Hz_per_nA) * static_cast<double>(I_nA) - static_cast<double>(b_Hz);
+  return detail::rate_from_drive_Hz<Math>(u_Hz, d_s);
 }
 
 }  // namespace rate

@@ -1,0 +1,19 @@
+// Exact math mode: compiled with -fmad=false (CMakeLists.txt), so every operation rounds as on the CPU.
+#include "kernels/rate/self_sustained_cuda.cuh"
+
+namespace nb {
+namespace self_sustained {
+
+void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
+  advance_cuda_impl<ExactMath>(v, step_begin, step_end);
+}
+
+// The final rate is evaluated in exact mode whatever the math mode, like every other observable.
+void finalize_cuda(const View& v) {
+  if (v.n == 0) return;
+  kernel::finalize<ExactMath><<<blocks_for(v.n), 256>>>(v);
+  NB_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace self_sustained
+}  // namespace nb
