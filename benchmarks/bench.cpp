@@ -49,6 +49,8 @@ std::vector<Case> cases() {
       {"synapse_periodic", "synapse-steps/s", 1,
        R"({"model": "synapse", "dt_ms": 0.1, "params": {"train": "periodic", "receptor": "NMDA"},
            "sweep": {"rate_Hz": {"linspace": [1, 100, 1000]}}})"},
+      {"self_sustained", "instance-steps/s", 1,
+       R"({"model": "self_sustained", "dt_ms": 0.5, "sweep": {"s_init": {"linspace": [0, 1, 1000]}}})"},
       {"lif_cond_100_inputs", "neuron-steps/s", 1,
        R"({"model": "lif_cond", "dt_ms": 0.1, "params": {"K_E": 80, "K_I": 20, "g_NMDA_nS": 0.1},
            "sweep": {"r_E_Hz": {"linspace": [1, 20, 1000]}}})"},
