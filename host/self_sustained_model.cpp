@@ -11,6 +11,12 @@ namespace {
 
 std::uint32_t to_step(double t_ms, double dt_ms) { return static_cast<std::uint32_t>(std::llround(t_ms / dt_ms)); }
 
+// First step whose start n dt is at or after t (a step starting inside [onset, onset + duration) is in the pulse).
+// The 1e-9 absorbs the rounding of t / dt for times on the grid.
+std::uint32_t first_step_from(double t_ms, double dt_ms) {
+  return static_cast<std::uint32_t>(std::ceil(t_ms / dt_ms - 1e-9));
+}
+
 void check_point(const double* p, const Spec& spec, const std::string& where) {
   const ModelInfo& m = self_sustained_model_info();
   for (int k = 1; k <= self_sustained::kPulses; ++k) {
@@ -80,11 +86,11 @@ SelfSustainedChunk assemble_self_sustained_chunk(const Spec& spec, const std::ve
     c.I_0_nA[i] = static_cast<float>(P("I_0_nA"));
     c.dt_ms[i] = static_cast<float>(dt);
     c.exponential[i] = spec.integrator == "exponential" ? 1u : 0u;
-    c.pulse1_begin[i] = to_step(P("pulse1_onset_ms"), dt);
-    c.pulse1_end[i] = to_step(P("pulse1_onset_ms") + P("pulse1_duration_ms"), dt);
+    c.pulse1_begin[i] = first_step_from(P("pulse1_onset_ms"), dt);
+    c.pulse1_end[i] = first_step_from(P("pulse1_onset_ms") + P("pulse1_duration_ms"), dt);
     c.pulse1_nA[i] = static_cast<float>(P("pulse1_amplitude_nA"));
-    c.pulse2_begin[i] = to_step(P("pulse2_onset_ms"), dt);
-    c.pulse2_end[i] = to_step(P("pulse2_onset_ms") + P("pulse2_duration_ms"), dt);
+    c.pulse2_begin[i] = first_step_from(P("pulse2_onset_ms"), dt);
+    c.pulse2_end[i] = first_step_from(P("pulse2_onset_ms") + P("pulse2_duration_ms"), dt);
     c.pulse2_nA[i] = static_cast<float>(P("pulse2_amplitude_nA"));
     c.s_switch[i] = static_cast<float>(P("s_switch"));
     c.probe_step[i] = to_step(P("probe_ms"), dt);

@@ -1,36 +1,40 @@
-// Population transfer function of the rate models (MODELS.md sections 4 and 5; Abbott & Chance 2005, used by
+// Population transfer function of the rate models (MODELS.md sections 4 and 5; Abbott & Chance 2005, as used by
 // Wong & Wang 2006):
 //
-//   F(I) = (a I - b) / (1 - exp(-d (a I - b)))    [Hz];  I in nA, a in Hz/nA, b in Hz, d in s (d > 0)
+//   F(I) = (a I - b) / (1 - exp(-d (a I - b)))    [Hz];   I in nA, a in Hz/nA, b in Hz, d in s (d > 0)
 //
 // With the drive u = a I - b [Hz] and y = d u (dimensionless), F = u / (1 - e^-y) = g(y) / d, where
 //
-//   g(y) = y / (1 - e^-y) = |y| / |expm1(-y)|     (y and 1 - e^-y = -expm1(-y) always have the same sign)
+//   g(y) = y / (1 - e^-y) = |y| / |expm1(-y)|      (y and 1 - e^-y = -expm1(-y) always have the same sign)
 //
 // is a smoothed ramp: g(y) -> 0+ like |y| e^-|y| for y -> -inf, g(0) = 1, g(y) -> y for y -> +inf.
 //
-// Why it is written this way (F is evaluated at every step of every trial, so it must never blow up):
-//  * u / (1 - exp(-y)) literally is 0/0 at the removable singularity a I = b, and for small |y| the
-//    difference 1 - exp(-y) has lost all its digits. expm1 (kernels/common/exact_math.hpp) has no
-//    cancellation, so |y| / |expm1(-y)| keeps full relative accuracy down to subnormal y (both are then the
-//    same float and g = 1 exactly). y = 0 is selected to g = 1, so F = 1/d there, correctly rounded
-//    (6.4935 Hz for d = 0.154 s).
-//  * Large negative y: expm1(-y) = e^|y| - 1 is large and finite up to |y| = 88.72, so |u| / |expm1(-y)|
-//    is an ordinary quotient: no inf/inf, no overflow. Below that F < 1e-35 Hz and the quotient is |u| / inf
-//    = 0 (u = -inf gives inf/inf and is selected to 0). F(-inf) = 0, F >= 0 everywhere.
-//  * Large positive y: expm1(-y) -> -1, F -> u exactly (F = u for y > 17.3); F(+inf) = +inf.
-//  * Two equivalent quotients are used: near the singularity (|y| < kSmallDrive) F = g(y) / d, which is
-//    insensitive to the rounding of y = d u (dg/dy = 1/2 there) and exact for subnormal y; elsewhere
-//    F = |u| / |expm1(-y)|, one rounding fewer (F = u exactly for y > 17.3, so F is monotone in I there).
-//  * Branch-free: both quotients are computed and selects pick one, so the CPU lane loops vectorise; the
-//    operations are IEEE + - * / only (through Math::expm1 in exact mode), so CPU and CUDA agree bit for bit.
+// How it is evaluated, and why (F runs at every step of every trial: it must never produce inf or NaN):
+//  * Removable singularity a I = b: u / (1 - exp(-y)) is literally 0/0 there, and for small |y| the difference
+//    1 - exp(-y) has lost all its digits. expm1 (kernels/common/exact_math.hpp) has no cancellation, so
+//    |y| / |expm1(-y)| keeps full relative accuracy down to subnormal y (both are then the same float and
+//    g = 1 exactly); y = 0 is selected to g = 1, so F = 1/d, correctly rounded (6.4935 Hz for d = 0.154 s).
+//  * y < kSmallDrive, including all of y < 0: F = g(y) / d. For large negative y, expm1(-y) = e^|y| - 1 is
+//    large and finite up to |y| = 88.72, an ordinary quotient with no inf/inf and no overflow; below that
+//    g = |y| / inf = 0 (F < 1e-35 Hz: flushed to +0), and y = -inf is selected to 0. F(-inf) = 0, F >= 0.
+//  * y >= kSmallDrive: F = |u| / |expm1(-y)|, one rounding fewer than g / d and F = u exactly once
+//    e^-y < 2^-25 (y > 17.33). F(+inf) = +inf.
+//  * The drive is formed in double: a I is exact there (24 x 24 bits) and a I - b rounds at 2^-53, so u is
+//    rounded to float once and y = d u once. In float, a I would round at ulp(b) ~ 1e-5 Hz, which near the
+//    singularity (where a I ~ b) is ~4 ulp of F. Three double operations; everything else is float.
+//  * Why not more: y is rounded to float before the exponential, and g's condition number |y g'(y) / g| grows
+//    like |y| for y -> -inf, so for y < -2 the relative error grows like 0.85 |y| ulp (where F < 2 Hz for the
+//    defaults; 17 ulp at y = -20, F = 6e-6 Hz). Carrying y's rounding error as a correction removes that but
+//    makes F non-monotone in I by 1 ulp where I is fine-grained and F nearly flat (measured), because the
+//    float result then depends on two quantities quantised differently. Here F is a function of the one
+//    float y on the g / d branch (and of u with e^-y ~ 1 on the other), and is monotone in I over every float
+//    I tested (tests/test_transfer.cpp).
+//  * Branch-free (selects only), so the CPU lane loops vectorise; IEEE + - * / and conversions only (through
+//    Math::expm1 in exact mode), so CPU and CUDA agree bit for bit under -ffp-contract=off / -fmad=false.
 // NaN in any argument gives NaN.
 //
-// Accuracy (tests/test_transfer.cpp, "[ measured ]" lines): g within 2 ulp of the exact value for every float y
-// where g is normal. F from (u, d) within 3 ulp for y >= -2; below that the rounding of y = d u (0.5 ulp) is
-// amplified by the conditioning of e^y, |y|: the error grows like 0.65 |y| ulp (9 ulp at y = -10, where
-// F = 3e-3 Hz for the defaults). transfer_Hz adds the rounding of a I - b, amplified near the singularity by
-// a I d / 2 (the function's own conditioning with respect to I).
+// Accuracy against the exact F of the float arguments (tests/test_transfer.cpp, "[ measured ]" lines):
+// g(y) within 2 ulp for every float y; transfer_Hz within 3 ulp for y >= -2, 0.85 |y| ulp below.
 #pragma once
 
 #include "kernels/common/hd.hpp"
@@ -38,42 +42,37 @@
 namespace nb {
 namespace rate {
 
+// g(y) / d is used below this y, |u| / |expm1(-y)| from it on (see above).
+constexpr float kSmallDrive = 0.5f;
+
 namespace detail {
-NB_HD float abs(float x) { return bits_float(float_bits(x) & 0x7fffffffu); }
+
+NB_HD float magnitude(float x) { return bits_float(float_bits(x) & 0x7fffffffu); }
 
 // g(y) from y and m = expm1(-y).
 NB_HD float shape(float y, float m) {
   const float inf = bits_float(0x7f800000u);
-  return select(y == 0.0f, 1.0f, select(m == inf, 0.0f, abs(y) / abs(m)));
+  // m = inf: y < -88.72 (g = |y| / inf = 0 anyway) or y = -inf (inf / inf): both 0.
+  return select(y == 0.0f, 1.0f, select(m == inf, 0.0f, magnitude(y) / magnitude(m)));
 }
-}  // namespace detail
 
-// g(y) / d is used for |y| < kSmallDrive, |u| / |expm1(-y)| elsewhere (see above).
-constexpr float kSmallDrive = 2.0f;
+// F from the drive u in double (exact or rounded at 2^-53) and d.
+template <class Math>
+NB_HD float rate_from_drive_Hz(double u_Hz, float d_s) {
+  const float y = static_cast<float>(static_cast<double>(d_s) * u_Hz);  // d u, rounded once
+  const float u = static_cast<float>(u_Hz);
+  const float m = Math::expm1(-y);  // -(1 - e^-y)
+  const bool small = y < kSmallDrive;  // false for NaN: the quotient below is then NaN
+  return select(small, shape(y, m), magnitude(u)) / select(small, d_s, magnitude(m));
+}
+
+}  // namespace detail
 
 // g(y) = y / (1 - exp(-y)), dimensionless. g(0) = 1, g(-inf) = 0, g(inf) = inf, NaN -> NaN.
 template <class Math>
 NB_HD float transfer_shape(float y) {
   return detail::shape(y, Math::expm1(-y));
 }
-
-namespace detail {
-// F from the drive u (in double, see above) and d.
-template <class Math>
-NB_HD float rate_from_drive_Hz(double u_Hz, float d_s) {
-  const double y_exact = static_cast<double>(d_s) * u_Hz;  // exact when u_Hz is a float
-  const float y = static_cast<float>(y_exact);
-  // y + y_lo = d u to ~2^-48; beyond |y| = 128 F is u or 0 and y_lo is irrelevant (and may be inf there).
-  const float y_lo = select(abs(y) < 128.0f, static_cast<float>(y_exact - static_cast<double>(y)), 0.0f);
-  const float u = static_cast<float>(u_Hz);
-  const float m = Math::expm1(-y);             // -(1 - e^-y)
-  const float m_corrected = m - (1.0f + m) * y_lo;  // expm1(-(y + y_lo)) = (1 + m) e^-y_lo - 1
-  const bool small = abs(y) < kSmallDrive;
-  const float rate = select(small, shape(y, m), abs(u)) / select(small, d_s, abs(m_corrected));
-  const float inf = bits_float(0x7f800000u);
-  return select(m == inf, 0.0f, rate);  // y < -88.72: F < 1e-35 Hz; u = -inf would give inf/inf
-}
-}  // namespace detail
 
 // F as a function of the drive u = a I - b [Hz]: u / (1 - exp(-d u)) [Hz], d in s.
 template <class Math>
@@ -84,7 +83,6 @@ NB_HD float transfer_of_drive_Hz(float u_Hz, float d_s) {
 // F(I) = (a I - b) / (1 - exp(-d (a I - b))) [Hz]; I in nA, a in Hz/nA, b in Hz, d in s.
 template <class Math>
 NB_HD float transfer_Hz(float I_nA, float a_Hz_per_nA, float b_Hz, float d_s) {
-  // a I is exact in double (24 x 24 bits), a I - b rounds at 2^-53.
   const double u_Hz = static_cast<double>(a_Hz_per_nA) * static_cast<double>(I_nA) - static_cast<double>(b_Hz);
   return detail::rate_from_drive_Hz<Math>(u_Hz, d_s);
 }
