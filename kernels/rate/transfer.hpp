@@ -23,18 +23,23 @@
 //    rounded to float once and y = d u once. In float, a I would round at ulp(b) ~ 1e-5 Hz, which near the
 //    singularity (where a I ~ b) is ~4 ulp of F. Three double operations; everything else is float.
 //  * Why not more: y is rounded to float before the exponential, and g's condition number |y g'(y) / g| grows
-//    like |y| for y -> -inf, so for y < -2 the relative error grows like 0.85 |y| ulp (where F < 2 Hz for the
-//    defaults; 17 ulp at y = -20, F = 6e-6 Hz). Carrying y's rounding error as a correction removes that but
-//    makes F non-monotone in I by 1 ulp where I is fine-grained and F nearly flat (measured), because the
-//    float result then depends on two quantities quantised differently. Here F is a function of the one
-//    float y on the g / d branch (and of u with e^-y ~ 1 on the other), and is monotone in I over every float
-//    I tested (tests/test_transfer.cpp).
+//    like |y| for y -> -inf, so for y < -2 (F < 2 Hz for the defaults) the error grows to at most 2 + |y| ulp
+//    (measured 8.9 ulp at y = -10, 16.8 at y = -16.5, where F = 7e-6 Hz). Carrying y's rounding error as a
+//    correction removes that (3 ulp everywhere, measured) but makes F step back by 1 ulp where I is
+//    fine-grained and F nearly flat: the float result then depends on two quantities quantised differently.
+//  * Monotonicity: F depends on I only through the float y on the g / d branch (through u, with e^-y ~ 1, on
+//    the other), and y is monotone in I. F is strictly monotone where one float step of I moves y by several
+//    floats: for the defaults over every float I in [1e-3, 5] nA and over the whole float range (strided).
+//    Where it does not (a gain so small that F is flat at float resolution), F can step back by as much as g
+//    at consecutive floats, which is at most 2 ulp (for -2 < y < 5, where g changes by less than its own
+//    error per float).
 //  * Branch-free (selects only), so the CPU lane loops vectorise; IEEE + - * / and conversions only (through
 //    Math::expm1 in exact mode), so CPU and CUDA agree bit for bit under -ffp-contract=off / -fmad=false.
 // NaN in any argument gives NaN.
 //
 // Accuracy against the exact F of the float arguments (tests/test_transfer.cpp, "[ measured ]" lines):
-// g(y) within 2 ulp for every float y; transfer_Hz within 3 ulp for y >= -2, 0.85 |y| ulp below.
+// g(y) within 1.53 ulp for y >= -88.72 (every 211th float); transfer_Hz, defaults, every float I in [1e-3, 5]:
+// within 2.81 ulp where y >= -2 and within 2 + 0.90 |y| ulp below (asserted: 3 ulp and 2 + |y| ulp).
 #pragma once
 
 #include "kernels/common/hd.hpp"
