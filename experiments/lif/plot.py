@@ -15,7 +15,6 @@ checks against the closed forms (rates at 0.37/0.45/0.50/0.60 nA, ISI error with
 Needs only numpy and matplotlib (Debian: python3-numpy, python3-matplotlib); renders with the Agg backend.
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -27,7 +26,10 @@ import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import colors  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+import nbplot  # noqa: E402
+from nbplot import CHECKS, Study, check, footnote  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
@@ -101,83 +103,12 @@ def analytic_trajectory(p, I_nA, t_end_ms, n=4000):
 
 # ---- Results ------------------------------------------------------------------------------------------------
 
-class Study:
-    """One NeuroBatch output directory: summary.json plus lazily loaded .npy files."""
-
-    def __init__(self, path):
-        self.path = path
-        with open(os.path.join(path, "summary.json")) as f:
-            self.summary = json.load(f)
-        self.spec = self.summary["spec"]
-        self.run = self.summary["run"]
-
-    def npy(self, name):
-        return np.load(os.path.join(self.path, name + ".npy"))
-
-    def param(self, name, point=0):
-        """A parameter's value at a sweep point (constant params or swept ones)."""
-        if name in self.spec["params"]:
-            return self.spec["params"][name]
-        return self.summary["points"][point]["params"][name]
-
-    def params_at(self, point=0):
-        p = dict(self.spec["params"])
-        p.update(self.summary["points"][point]["params"])
-        return p
-
-    def axis(self, name):
-        for ax in self.spec["axes"]:
-            if name in ax["params"]:
-                return np.array(ax["values"][ax["params"].index(name)])
-        raise KeyError(name)
-
-    def traces(self):
-        """(t_ms, V (rows, samples), instance ids)."""
-        return self.npy("trace_t_ms"), self.npy("trace_V_mV"), self.npy("trace_instances")
-
-    def point_of(self, instance):
-        return int(instance) // int(self.spec["trials"])
-
-    def spike_times(self):
-        """{instance: array of spike times in ms}."""
-        times, ids = self.npy("spike_times_ms"), self.npy("spike_instances")
-        return {int(i): row[np.isfinite(row)] for i, row in zip(ids, times)}
-
-    def describe(self):
-        r, s = self.run, self.spec
-        dev = r.get("device", "")
-        return (f"{s['name']}: {r['backend']} ({dev}), {s['trials']} trial(s) x {s['instances'] // s['trials']} point(s), "
-                f"{s['duration_ms'] / 1000:g} s at dt {s['dt_ms']:g} ms, {s['integrator']}; wall {r['wall_s']:.2f} s")
-
-
 def load(results, name):
-    path = os.path.join(results, name)
-    if not os.path.isfile(os.path.join(path, "summary.json")):
-        return None
-    return Study(path)
-
-
-def footnote(fig, studies, y=0.005):
-    lines = [s.describe() for s in studies if s is not None]
-    fig.text(0.005, y, "\n".join(lines), fontsize=6.5, color="0.35", va="bottom", ha="left", family="monospace")
+    return nbplot.load(results, name, Study)
 
 
 def save(fig, figdir, name):
-    path = os.path.join(figdir, name)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    print(f"plot.py: wrote {path}")
-
-
-CHECKS = {"ok": 0, "MISMATCH": 0}
-
-
-def check(ok, text):
-    """Prints one comparison with the closed forms of MODELS.md; the counts are summarised at the end."""
-    tag = "ok" if ok else "MISMATCH"
-    CHECKS[tag] += 1
-    print(f"  [{tag}] {text}")
-    return ok
+    nbplot.save(fig, figdir, name, "plot.py")
 
 
 def by_current(study):
@@ -368,7 +299,7 @@ def fig_fI(results, figdir):
                 title="f-I curve: simulation on the closed form")
     axes[0].legend(loc="lower right", fontsize=8)
     dt = runs[0][0].spec["dt_ms"]
-    axes[1].axhspan(0, dt, color="0.85", zorder=0, label=f"(0, dt]: crossing seen at the end of a step")
+    axes[1].axhspan(0, dt, color="0.85", zorder=0, label="(0, dt]: crossing seen at the end of a step")
     axes[1].axhline(0, color="k", lw=0.8)
     axes[1].set(xlabel="injected current I (nA)", ylabel="mean ISI - closed-form ISI (ms)",
                 xlim=(threshold_current_nA(p) - 0.01, 0.605),

@@ -22,7 +22,6 @@ The MODELS.md table is checked against the simulation after this known discretis
 Needs only numpy and matplotlib (Debian: python3-numpy, python3-matplotlib); renders with the Agg backend.
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -32,6 +31,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+import nbplot  # noqa: E402
+from nbplot import CHECKS, check, footnote  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECEPTORS = ("AMPA", "GABA_A", "NMDA")
@@ -136,32 +139,11 @@ def replay_mean(spike_steps, n_steps, transient_steps, d, keep, s0=0.0):
 
 # ---- Results ------------------------------------------------------------------------------------------------
 
-class Study:
-    """One NeuroBatch output directory: summary.json plus lazily loaded .npy files."""
-
-    def __init__(self, path):
-        self.path = path
-        with open(os.path.join(path, "summary.json")) as f:
-            self.summary = json.load(f)
-        self.spec = self.summary["spec"]
-        self.run = self.summary["run"]
-
-    def npy(self, name):
-        return np.load(os.path.join(self.path, name + ".npy"))
-
-    def param(self, name, point=0):
-        if name in self.spec["params"]:
-            return self.spec["params"][name]
-        return self.summary["points"][point]["params"][name]
+class Study(nbplot.Study):
+    """A synapse study: nbplot.Study plus the receptor's tau, spike steps and the transient."""
 
     def axis(self, name):
-        for ax in self.spec["axes"]:
-            if name in ax["params"]:
-                return list(ax["values"][ax["params"].index(name)])
-        raise KeyError(name)
-
-    def point_of(self, instance):
-        return int(instance) // int(self.spec["trials"])
+        return list(self.axis_values(name))
 
     def tau(self, receptor):
         """tau_s_ms of the points with this receptor: a constant param, or (receptor swept) the spec's "derived"
@@ -195,33 +177,11 @@ class Study:
 
 
 def load(results, name):
-    path = os.path.join(results, name)
-    if not os.path.isfile(os.path.join(path, "summary.json")):
-        return None
-    return Study(path)
-
-
-def footnote(fig, studies, y=0.005):
-    lines = [s.describe() for s in studies if s is not None]
-    fig.text(0.005, y, "\n".join(lines), fontsize=6.5, color="0.35", va="bottom", ha="left", family="monospace")
+    return nbplot.load(results, name, Study)
 
 
 def save(fig, figdir, name):
-    path = os.path.join(figdir, name)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    print(f"plot.py: wrote {path}")
-
-
-CHECKS = {"ok": 0, "MISMATCH": 0}
-
-
-def check(ok, text):
-    """Prints one comparison with MODELS.md; the counts are summarised at the end."""
-    tag = "ok" if ok else "MISMATCH"
-    CHECKS[tag] += 1
-    print(f"  [{tag}] {text}")
-    return ok
+    nbplot.save(fig, figdir, name, "plot.py")
 
 
 def trial_stats(x):

@@ -31,7 +31,6 @@ kernels/synapse/synapse.hpp; the continuous-time r tau q / (1 + r tau q) is prin
 Needs only numpy and matplotlib (Debian: python3-numpy, python3-matplotlib); renders with the Agg backend.
 """
 import argparse
-import json
 import math
 import os
 import sys
@@ -45,6 +44,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import colors  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+import nbplot  # noqa: E402
+from nbplot import CHECKS, check, footnote  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONDITIONS = (("synapse_coba_ei", "without NMDA (AMPA + GABA_A)"),
@@ -60,25 +63,15 @@ CURVE_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
 
 # ---- Results ------------------------------------------------------------------------------------------------
 
-class Study:
-    """One NeuroBatch output directory: summary.json plus lazily loaded .npy files."""
+class Study(nbplot.Study):
+    """A lif_cond study: nbplot.Study with p (the spec's params), float axes and its own footnote line."""
 
     def __init__(self, path):
-        self.path = path
-        with open(os.path.join(path, "summary.json")) as f:
-            self.summary = json.load(f)
-        self.spec = self.summary["spec"]
-        self.run = self.summary["run"]
+        super().__init__(path)
         self.p = self.spec["params"]
 
-    def npy(self, name):
-        return np.load(os.path.join(self.path, name + ".npy"))
-
     def axis(self, name):
-        for ax in self.spec["axes"]:
-            if name in ax["params"]:
-                return np.array(ax["values"][ax["params"].index(name)], dtype=float)
-        raise KeyError(name)
+        return np.array(self.axis_values(name), dtype=float)
 
     def describe(self):
         r, s = self.run, self.spec
@@ -89,32 +82,11 @@ class Study:
 
 
 def load(results, name):
-    path = os.path.join(results, name)
-    if not os.path.isfile(os.path.join(path, "summary.json")):
-        return None
-    return Study(path)
-
-
-def footnote(fig, studies, y=0.005):
-    lines = [s.describe() for s in studies if s is not None]
-    fig.text(0.005, y, "\n".join(lines), fontsize=6.5, color="0.35", va="bottom", ha="left", family="monospace")
+    return nbplot.load(results, name, Study)
 
 
 def save(fig, figdir, name):
-    path = os.path.join(figdir, name)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    print(f"plot_coba.py: wrote {path}")
-
-
-CHECKS = {"ok": 0, "MISMATCH": 0}
-
-
-def check(ok, text):
-    tag = "ok" if ok else "MISMATCH"
-    CHECKS[tag] += 1
-    print(f"  [{tag}] {text}")
-    return ok
+    nbplot.save(fig, figdir, name, "plot_coba.py")
 
 
 def trial_stats(x):
