@@ -14,6 +14,7 @@
 #include "host/compare.hpp"
 #include "host/cuda_device.hpp"
 #include "host/errors.hpp"
+#include "host/fixed_points.hpp"
 #include "host/runner.hpp"
 #include "host/spec.hpp"
 #include "host/summary.hpp"
@@ -27,6 +28,7 @@ const char* kUsage = R"(neurobatch: many instances of neuroscience models at onc
 usage:
   neurobatch run SPEC.json [options]       simulate every instance of SPEC, write results to a directory
   neurobatch compare SPEC.json [options]   run SPEC on two backends and compare every observable
+  neurobatch fixed-points SPEC.json        fixed points and saddle-nodes of a self_sustained spec (JSON)
   neurobatch info                          build, backends, devices and their memory
   neurobatch COMMAND --help                help on one command
 
@@ -59,6 +61,13 @@ const char* kCompareHelp = R"(usage: neurobatch compare SPEC.json [options]
 Reports, per observable, the values compared, how many differ, the largest absolute and relative difference,
 whether the results are bitwise identical, and the first mismatching instance. Exit status 3 when both runs
 use exact math and any value differs.
+)";
+
+const char* kFixedPointsHelp = R"(usage: neurobatch fixed-points SPEC.json [--set KEY=VALUE ...]
+
+For a "self_sustained" spec: every fixed point s* in [0, 1] of each sweep point (s*, its rate, stable or not),
+computed in double precision on the host; when the sweep has one axis over g_E_nA or I_0_nA, also the
+saddle-node bifurcations (where the number of fixed points changes) within the swept range. Prints JSON.
 )";
 
 const char* kInfoHelp = "usage: neurobatch info\n\nPrints the build, the backends and the CUDA devices as JSON.\n";
@@ -224,6 +233,13 @@ int cmd_compare(int argc, char** argv) {
   return both_exact && !report.identical() ? 3 : 0;
 }
 
+int cmd_fixed_points(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {}, {"--help"});
+  if (a.has("--help")) return std::cout << kFixedPointsHelp, 0;
+  std::cout << nb::fixed_point_report(load(a)).dump(2) << "\n";
+  return 0;
+}
+
 int cmd_info(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2, {}, {"--help"});
   if (a.has("--help")) return std::cout << kInfoHelp, 0;
@@ -262,6 +278,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return cmd_run(argc, argv);
     if (cmd == "compare") return cmd_compare(argc, argv);
     if (cmd == "info") return cmd_info(argc, argv);
+    if (cmd == "fixed-points") return cmd_fixed_points(argc, argv);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") return std::cout << kUsage, 0;
     std::cerr << "neurobatch: " << (cmd.empty() ? "missing command" : "unknown command '" + cmd + "'") << "\n\n" << kUsage;
     return 2;

@@ -196,7 +196,7 @@ TEST(Cli, InfoAndHelp) {
   const auto j = nlohmann::json::parse(info.output);
   EXPECT_EQ(j["backends"]["cpu"]["available"], true);
   EXPECT_EQ(j["models"][0]["name"], "lif");
-  for (const char* c : {"run --help", "compare --help", "info --help", "--help"}) {
+  for (const char* c : {"run --help", "compare --help", "info --help", "fixed-points --help", "--help"}) {
     const CliResult h = cli(c);
     EXPECT_EQ(h.status, 0) << c;
     EXPECT_NE(h.output.find("usage"), std::string::npos) << c;
@@ -223,6 +223,20 @@ TEST(Build, CudaEnginesMatchTheBuild) {
 #else
   EXPECT_NE(reason.find("no CUDA backend"), std::string::npos) << reason;
 #endif
+}
+
+TEST(Cli, FixedPointsCommand) {
+  test::TempDir tmp;
+  write_file(tmp / "ss.json", R"({"model": "self_sustained", "duration_ms": 10, "dt_ms": 0.5,
+      "params": {"gamma": 0.64}, "sweep": {"I_0_nA": {"linspace": [0.30, 0.33, 4]}}})");
+  const CliResult r = cli("fixed-points " + tmp / "ss.json");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["points"].size(), 4u);
+  EXPECT_EQ(j["saddle_nodes"]["values"].size(), 2u);
+  write_file(tmp / "lif.json", R"({"model": "lif", "duration_ms": 10})");
+  EXPECT_EQ(cli("fixed-points " + tmp / "lif.json").status, 2);
+  EXPECT_EQ(cli("fixed-points --help").status, 0);
 }
 
 }  // namespace
