@@ -93,16 +93,12 @@ struct LifTraits {
   using Chunk = LifChunk;
   template <template <class> class Vec>
   using Buffers = LifBuffers<Vec>;
-  static Chunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids) { return assemble_lif_chunk(spec, ids); }
-  static void advance_cpu(const lif::View& v, std::uint32_t b, std::uint32_t e, int threads) {
-    lif::advance_cpu(v, b, e, threads);
-  }
-  static void finalize_cpu(const lif::View& v, double dt_ms, std::uint32_t n, int threads) {
-    lif::finalize_cpu(v, dt_ms, n, threads);
-  }
-  static void advance_cuda_exact(const lif::View& v, std::uint32_t b, std::uint32_t e) { lif::advance_cuda_exact(v, b, e); }
-  static void advance_cuda_fast(const lif::View& v, std::uint32_t b, std::uint32_t e) { lif::advance_cuda_fast(v, b, e); }
-  static void finalize_cuda(const lif::View& v, double dt_ms, std::uint32_t n) { lif::finalize_cuda(v, dt_ms, n); }
+  static constexpr auto assemble = assemble_lif_chunk;
+  static constexpr auto advance_cpu = lif::advance_cpu;
+  static constexpr auto finalize_cpu = lif::finalize_cpu;
+  static constexpr auto advance_cuda_exact = lif::advance_cuda_exact;  // defined in CUDA builds only: used there only
+  static constexpr auto advance_cuda_fast = lif::advance_cuda_fast;
+  static constexpr auto finalize_cuda = lif::finalize_cuda;
 };
 
 // The LIF model's ChunkEngine on the configured backend.

@@ -108,22 +108,12 @@ struct LifCondTraits {
   using Chunk = LifCondChunk;
   template <template <class> class Vec>
   using Buffers = LifCondBuffers<Vec>;
-  static Chunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids) {
-    return assemble_lif_cond_chunk(spec, ids);
-  }
-  static void advance_cpu(const lif_cond::View& v, std::uint32_t b, std::uint32_t e, int threads) {
-    lif_cond::advance_cpu(v, b, e, threads);
-  }
-  static void finalize_cpu(const lif_cond::View& v, double dt_ms, std::uint32_t n, int threads) {
-    lif_cond::finalize_cpu(v, dt_ms, n, threads);
-  }
-  static void advance_cuda_exact(const lif_cond::View& v, std::uint32_t b, std::uint32_t e) {
-    lif_cond::advance_cuda_exact(v, b, e);
-  }
-  static void advance_cuda_fast(const lif_cond::View& v, std::uint32_t b, std::uint32_t e) {
-    lif_cond::advance_cuda_fast(v, b, e);
-  }
-  static void finalize_cuda(const lif_cond::View& v, double dt_ms, std::uint32_t n) { lif_cond::finalize_cuda(v, dt_ms, n); }
+  static constexpr auto assemble = assemble_lif_cond_chunk;
+  static constexpr auto advance_cpu = lif_cond::advance_cpu;
+  static constexpr auto finalize_cpu = lif_cond::finalize_cpu;
+  static constexpr auto advance_cuda_exact = lif_cond::advance_cuda_exact;  // defined in CUDA builds only: used there only
+  static constexpr auto advance_cuda_fast = lif_cond::advance_cuda_fast;
+  static constexpr auto finalize_cuda = lif_cond::finalize_cuda;
 };
 
 }  // namespace nb

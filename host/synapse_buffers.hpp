@@ -80,22 +80,12 @@ struct SynapseTraits {
   using Chunk = SynapseChunk;
   template <template <class> class Vec>
   using Buffers = SynapseBuffers<Vec>;
-  static Chunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids) {
-    return assemble_synapse_chunk(spec, ids);
-  }
-  static void advance_cpu(const synapse::View& v, std::uint32_t b, std::uint32_t e, int threads) {
-    synapse::advance_cpu(v, b, e, threads);
-  }
-  static void finalize_cpu(const synapse::View& v, double dt_ms, std::uint32_t n, int threads) {
-    synapse::finalize_cpu(v, dt_ms, n, threads);
-  }
-  static void advance_cuda_exact(const synapse::View& v, std::uint32_t b, std::uint32_t e) {
-    synapse::advance_cuda_exact(v, b, e);
-  }
-  static void advance_cuda_fast(const synapse::View& v, std::uint32_t b, std::uint32_t e) {
-    synapse::advance_cuda_fast(v, b, e);
-  }
-  static void finalize_cuda(const synapse::View& v, double dt_ms, std::uint32_t n) { synapse::finalize_cuda(v, dt_ms, n); }
+  static constexpr auto assemble = assemble_synapse_chunk;
+  static constexpr auto advance_cpu = synapse::advance_cpu;
+  static constexpr auto finalize_cpu = synapse::finalize_cpu;
+  static constexpr auto advance_cuda_exact = synapse::advance_cuda_exact;  // defined in CUDA builds only: used there only
+  static constexpr auto advance_cuda_fast = synapse::advance_cuda_fast;
+  static constexpr auto finalize_cuda = synapse::finalize_cuda;
 };
 
 }  // namespace nb
