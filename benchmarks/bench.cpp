@@ -32,6 +32,7 @@ struct Case {
   std::string name, unit;
   double work_per_instance_step;  // e.g. synapses per neuron for synapse-steps
   std::string spec;               // JSON; "trials" and "duration_ms" are set per run
+  std::uint32_t steps = 0;        // steps per run; 0: --steps
 };
 
 // Realistic ensembles at dt = 0.05 ms (LIF) or 0.1 ms (synapses): currents and rates spread over a sweep.
@@ -54,6 +55,11 @@ std::vector<Case> cases() {
       {"lif_cond_100_inputs", "neuron-steps/s", 1,
        R"({"model": "lif_cond", "dt_ms": 0.1, "params": {"K_E": 80, "K_I": 20, "g_NMDA_nS": 0.1},
            "sweep": {"r_E_Hz": {"linspace": [1, 20, 1000]}}})"},
+      // Wong & Wang trials of 3 s (6000 steps of 0.5 ms) with noise, a 2 s stimulus over a coherence sweep.
+      {"decision", "trial-steps/s", 1,
+       R"({"model": "decision", "dt_ms": 0.5, "params": {"stim_onset_ms": 500, "stim_duration_ms": 2000},
+           "sweep": {"coherence": {"linspace": [0, 0.5, 1000]}}})",
+       6000},
   };
 }
 
@@ -76,7 +82,7 @@ void series(const Config& cfg, const Case& c, const std::string& backend, int th
     nlohmann::ordered_json doc = nlohmann::ordered_json::parse(c.spec);
     doc["trials"] = (n + 999) / 1000;  // 1000 sweep points per spec
     const double dt_ms = doc["dt_ms"].get<double>();
-    doc["duration_ms"] = dt_ms * cfg.steps;
+    doc["duration_ms"] = dt_ms * (c.steps > 0 ? c.steps : cfg.steps);
     const nb::Spec spec = nb::parse_spec(doc, c.name);
     auto engine = spec.model->make_engine(nb::EngineConfig{backend, math, threads});
     const double s = time_run(*engine, spec, static_cast<std::uint32_t>(spec.n_steps));

@@ -20,12 +20,21 @@ struct EngineConfig {
   int threads = 0;  // CPU threads; 0 = all cores
 };
 
+// Per-sweep-point sums over trials, kept as integers so that adding them in any order (threads, atomics,
+// chunks, backends) gives the same bits: `counts` (points, groups) trials per group, `sums` (points, groups,
+// vars, bins) of fixed-point values (ModelInfo::Binned says what they are). Rows start at point `first_point`.
+struct BinnedSums {
+  std::uint64_t first_point = 0, points = 0;
+  std::vector<std::uint64_t> counts, sums;
+};
+
 // What a chunk run returns, for any model. Rows of traces and spikes are the chunk's recorded instances in the
 // order they appear in the chunk's id list.
 struct ChunkResult {
   std::vector<std::vector<double>> observables;  // [k] follows ModelInfo::observables; each (n,)
   std::vector<std::vector<float>> traces;        // [v] follows Spec::traces.vars; each (rows, samples)
   std::vector<std::uint32_t> spike_steps;        // (spike rows, max_per_instance)
+  BinnedSums binned;                             // empty unless the spec records binned sums
 };
 
 class ChunkEngine {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <iomanip>
 #include <sstream>
+#include <tuple>
 
 #include "host/errors.hpp"
 
@@ -99,6 +100,17 @@ CompareReport compare_results(const RunResult& a, const RunResult& b) {
   }
   if (!a.spike_instances.empty()) {
     report.fields.push_back(compare_rows("spike_steps", a.spike_steps, b.spike_steps, a.spike_instances));
+  }
+  if (a.binned.points > 0) {  // per point, not per instance: no mismatch instance to name
+    for (const auto& [name, x, y] : {std::tuple{"binned_counts", &a.binned.counts, &b.binned.counts},
+                                     std::tuple{"binned_sums", &a.binned.sums, &b.binned.sums}}) {
+      if (x->size() != y->size()) throw InternalError(std::string("compare: ") + name + " sizes differ");
+      FieldDiff d;
+      d.name = name;
+      for (std::size_t k = 0; k < x->size(); ++k) accumulate(d, (*x)[k], (*y)[k], 0);
+      d.first_mismatch_instance = -1;
+      report.fields.push_back(d);
+    }
   }
   return report;
 }

@@ -48,4 +48,11 @@ std::uint32_t fixed_point_fraction(double x) {
   return static_cast<std::uint32_t>(std::min(4294967295.0, std::round(x * 4294967296.0)));
 }
 
+std::uint32_t to_step(double t_ms, double dt_ms) { return static_cast<std::uint32_t>(std::llround(t_ms / dt_ms)); }
+
+// The 1e-9 absorbs the rounding of t / dt for times on the grid.
+std::uint32_t first_step_from(double t_ms, double dt_ms) {
+  return static_cast<std::uint32_t>(std::ceil(t_ms / dt_ms - 1e-9));
+}
+
 }  // namespace nb

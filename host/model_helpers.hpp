@@ -46,6 +46,13 @@ void assign_recording(Chunk& c, const Spec& spec, const std::vector<std::uint64_
   }
 }
 
+// The step nearest to time t.
+std::uint32_t to_step(double t_ms, double dt_ms);
+
+// First step whose start n dt is at or after t: a step that starts inside a pulse [onset, onset + duration) is in
+// the pulse, so the pulse covers steps [first_step_from(onset), first_step_from(onset + duration)).
+std::uint32_t first_step_from(double t_ms, double dt_ms);
+
 // x in [0, 1] as a 32-bit fixed-point fraction (2^32 = 1), rounded to nearest and saturating at 2^32 - 1: a
 // probability compared with a uniform 32-bit word (P(word < f) = f / 2^32).
 std::uint32_t fixed_point_fraction(double x);

@@ -65,6 +65,18 @@ struct ModelInfo {
   std::vector<std::string> observables;  // per-instance outputs, in output order
   std::vector<std::string> trace_vars;   // variables that can be traced, e.g. "V_mV"
   std::vector<std::string> integrators;  // first is the default
+  std::vector<std::string> integer_observables;  // written as uint32 (besides every "*_count")
+  double default_dt_ms = 0;                       // 0: the spec format's default
+
+  // Per-sweep-point time-binned sums that the kernels accumulate (record.binned in a spec); empty vars: none.
+  // Each trial adds value * units_per_value, rounded to an integer, for every var and bin to the group it
+  // falls in; the output is the mean per group.
+  struct Binned {
+    std::vector<std::string> vars;    // "r1_Hz"
+    std::vector<std::string> groups;  // "none", "choice1", ...
+    double units_per_value = 1;
+    std::string description;
+  } binned;
   // Checks that involve several parameters or the time step, for the parameter vector of one sweep point
   // (ordered as `params`). Throws SpecError naming the field; `where` describes the sweep point. Optional.
   std::function<void(const double* point_params, const Spec& spec, const std::string& where)> check_point;

@@ -78,12 +78,32 @@ bool is_count(const std::string& name) {
 
 void init_result(RunResult& r, const Spec& spec, std::size_t n) {
   for (const std::string& name : spec.model->observables) {
-    r.observables.push_back(ObservableColumn{name, is_count(name), std::vector<double>(n)});
+    const auto& integers = spec.model->integer_observables;
+    const bool integer = is_count(name) || std::find(integers.begin(), integers.end(), name) != integers.end();
+    r.observables.push_back(ObservableColumn{name, integer, std::vector<double>(n)});
+  }
+  if (spec.binned.enabled) {
+    const std::size_t groups = spec.model->binned.groups.size(), vars = spec.model->binned.vars.size();
+    r.binned.points = spec.n_points();
+    r.binned.counts.assign(r.binned.points * groups, 0);
+    r.binned.sums.assign(r.binned.points * groups * vars * spec.binned.n_bins, 0);
   }
   r.trace_vars = spec.traces.vars;
   r.traces.resize(spec.traces.vars.size());
   r.trace_samples = spec.traces.vars.empty() ? 0 : static_cast<std::uint32_t>(spec.n_steps / spec.traces.every + 1);
   r.spike_capacity = spec.spikes.enabled ? spec.spikes.max_per_instance : 0;
+}
+
+// Integer sums: the order of chunks cannot change them.
+void add_binned(BinnedSums& total, const BinnedSums& chunk) {
+  if (chunk.points == 0) return;
+  const std::size_t count_width = chunk.counts.size() / chunk.points, sum_width = chunk.sums.size() / chunk.points;
+  if (chunk.first_point + chunk.points > total.points || count_width * total.points != total.counts.size() ||
+      sum_width * total.points != total.sums.size()) {
+    throw InternalError("chunk engine returned binned sums of the wrong shape");
+  }
+  for (std::size_t k = 0; k < chunk.counts.size(); ++k) total.counts[chunk.first_point * count_width + k] += chunk.counts[k];
+  for (std::size_t k = 0; k < chunk.sums.size(); ++k) total.sums[chunk.first_point * sum_width + k] += chunk.sums[k];
 }
 
 void store_chunk(RunResult& r, const Spec& spec, const std::vector<std::uint64_t>& chunk_ids, ChunkResult&& cr,
@@ -102,6 +122,7 @@ void store_chunk(RunResult& r, const Spec& spec, const std::vector<std::uint64_t
       r.traces[v].insert(r.traces[v].end(), cr.traces[v].begin(), cr.traces[v].end());
     }
   }
+  add_binned(r.binned, cr.binned);
   if (spec.spikes.enabled) {
     const auto rows = recorded_rows(chunk_ids, spec.spikes.instances);
     r.spike_instances.insert(r.spike_instances.end(), rows.begin(), rows.end());

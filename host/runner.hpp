@@ -22,8 +22,8 @@ struct RunOptions {
   bool progress = false;                  // progress bar on a terminal stderr
 };
 
-// One per-instance observable, values aligned with RunResult::instances. Counts (names ending in "_count") are
-// stored exactly as doubles and written as uint32.
+// One per-instance observable, values aligned with RunResult::instances. Counts (names ending in "_count") and
+// the model's integer observables are stored exactly as doubles and written as uint32.
 struct ObservableColumn {
   std::string name;
   bool integer = false;
@@ -50,6 +50,8 @@ struct RunResult {
   std::vector<std::uint32_t> spike_steps;
   std::uint32_t spike_capacity = 0;
   std::uint64_t spike_overflow_instances = 0, spike_overflow_spikes = 0;
+  // Binned per-point sums over the instances run (every sweep point; empty unless the spec records them)
+  BinnedSums binned;
 
   const ObservableColumn& column(const std::string& name) const;  // InternalError if absent
   const std::vector<float>& trace(const std::string& var) const;  // InternalError if not traced

@@ -9,14 +9,6 @@
 namespace nb {
 namespace {
 
-std::uint32_t to_step(double t_ms, double dt_ms) { return static_cast<std::uint32_t>(std::llround(t_ms / dt_ms)); }
-
-// First step whose start n dt is at or after t (a step starting inside [onset, onset + duration) is in the pulse).
-// The 1e-9 absorbs the rounding of t / dt for times on the grid.
-std::uint32_t first_step_from(double t_ms, double dt_ms) {
-  return static_cast<std::uint32_t>(std::ceil(t_ms / dt_ms - 1e-9));
-}
-
 void check_point(const double* p, const Spec& spec, const std::string& where) {
   const ModelInfo& m = self_sustained_model_info();
   for (int k = 1; k <= self_sustained::kPulses; ++k) {

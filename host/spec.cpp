@@ -372,7 +372,8 @@ void parse_timing(const Json& doc, Spec& spec) {
   if (!(spec.duration_ms > 0)) {
     throw SpecError("duration_ms", "got " + fmt(spec.duration_ms) + "; expected a number in (0, inf) ms");
   }
-  spec.dt_ms = doc.contains("dt_ms") ? get_number(doc["dt_ms"], "dt_ms") : kDefaultDtMs;
+  const double default_dt_ms = spec.model->default_dt_ms > 0 ? spec.model->default_dt_ms : kDefaultDtMs;
+  spec.dt_ms = doc.contains("dt_ms") ? get_number(doc["dt_ms"], "dt_ms") : default_dt_ms;
   if (!(spec.dt_ms > 0 && spec.dt_ms <= spec.duration_ms)) {
     throw SpecError("dt_ms", "got " + fmt(spec.dt_ms) + "; expected a number in (0, duration_ms] = (0, " +
                                  fmt(spec.duration_ms) + "] ms");
@@ -506,16 +507,36 @@ void parse_spikes(const Json& j, Spec& spec) {
   }
 }
 
+void parse_binned(const Json& j, Spec& spec) {
+  const std::string field = "record.binned";
+  check_keys(get_object(j, field), field, {"bin_ms"});
+  const ModelInfo::Binned& b = spec.model->binned;
+  if (b.vars.empty()) throw SpecError(field, "model " + spec.model->name + " has no binned recordings");
+  if (!j.contains("bin_ms")) throw SpecError(field + ".bin_ms", "missing: the bin width, a multiple of dt_ms (ms)");
+  const double bin_ms = get_number(j["bin_ms"], field + ".bin_ms");
+  const double steps = std::round(bin_ms / spec.dt_ms);
+  if (!(bin_ms > 0 && bin_ms <= spec.duration_ms) || steps < 1 ||
+      std::fabs(steps * spec.dt_ms - bin_ms) > 1e-9 * bin_ms) {
+    throw SpecError(field + ".bin_ms", "got " + fmt(bin_ms) + "; expected a multiple of dt_ms = " + fmt(spec.dt_ms) +
+                                          " in (0, duration_ms] = (0, " + fmt(spec.duration_ms) + "] ms");
+  }
+  spec.binned.enabled = true;
+  spec.binned.bin_ms = bin_ms;
+  spec.binned.bin_steps = static_cast<std::uint32_t>(steps);
+  spec.binned.n_bins = static_cast<std::uint32_t>((spec.n_steps + spec.binned.bin_steps - 1) / spec.binned.bin_steps);
+}
+
 void parse_record(const Json& doc, Spec& spec) {
   spec.observables = spec.model->observables;
   if (!doc.contains("record")) return;
   const Json& record = get_object(doc["record"], "record");
-  check_keys(record, "record", {"observables", "traces", "spikes"});
+  check_keys(record, "record", {"observables", "traces", "spikes", "binned"});
   if (record.contains("observables")) {
     spec.observables = get_names(record["observables"], "record.observables", spec.model->observables, "observable");
   }
   if (record.contains("traces")) parse_traces(record["traces"], spec);
   if (record.contains("spikes")) parse_spikes(record["spikes"], spec);
+  if (record.contains("binned")) parse_binned(record["binned"], spec);
 }
 
 // ---- Model checks and presets ---------------------------------------------------------------------------------
@@ -702,6 +723,7 @@ Json resolved_record(const Spec& spec) {
                         {"instances", all ? Json("all") : Json(spec.traces.instances)},
                         {"every", spec.traces.every}};
   }
+  record["binned"] = spec.binned.enabled ? Json{{"bin_ms", spec.binned.bin_ms}} : Json(nullptr);
   record["spikes"] = nullptr;
   if (spec.spikes.enabled) {
     // The list is sorted and unique, so its full length means every instance: shown as "all", not as a list

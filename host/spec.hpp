@@ -37,6 +37,13 @@ struct SpikeRequest {
   std::uint32_t max_per_instance = 1000;
 };
 
+// Time-binned per-point sums (ModelInfo::Binned): bins of bin_steps steps, the last possibly shorter.
+struct BinnedRequest {
+  bool enabled = false;
+  double bin_ms = 0;
+  std::uint32_t bin_steps = 0, n_bins = 0;
+};
+
 struct Spec {
   nlohmann::ordered_json resolved;  // the spec with every default filled in (written to summary.json)
   const ModelInfo* model = nullptr;
@@ -53,6 +60,7 @@ struct Spec {
   std::vector<std::string> observables;   // which per-instance observables to write (default: all)
   TraceRequest traces;
   SpikeRequest spikes;
+  BinnedRequest binned;
   // Parameters not set in the spec whose value comes from a preset at some point (ModelInfo::Preset), mapped
   // to the categorical parameter that selects it: {"tau_s_ms", "receptor"}.
   std::vector<std::pair<std::string, std::string>> derived_from;

@@ -104,6 +104,39 @@ void write_spikes(OutputDir& out, const Spec& spec, const RunResult& r, nlohmann
   files["spike_instances.npy"] = {{"shape", {rows}}, {"dtype", "uint64"}};
 }
 
+// Binned per-point means: binned_<var>.npy (axes..., groups, bins) = sum / count / units_per_value (NaN where a
+// group has no trial), binned_count.npy (axes..., groups), binned_t_ms.npy (bins,): each bin's start.
+void write_binned(OutputDir& out, const Spec& spec, const RunResult& r, nlohmann::ordered_json& files) {
+  if (!spec.binned.enabled) return;
+  const ModelInfo::Binned& b = spec.model->binned;
+  const std::size_t points = r.binned.points, groups = b.groups.size(), vars = b.vars.size(), bins = spec.binned.n_bins;
+  std::vector<std::size_t> shape = spec.axis_shape();
+  shape.push_back(groups);
+  out.npy("binned_count.npy", r.binned.counts, shape);
+  files["binned_count.npy"] = {{"shape", shape}, {"dtype", "uint64"}, {"groups", b.groups}};
+  shape.push_back(bins);
+  for (std::size_t v = 0; v < vars; ++v) {
+    std::vector<double> mean(points * groups * bins, kNaN);
+    for (std::size_t p = 0; p < points; ++p) {
+      for (std::size_t g = 0; g < groups; ++g) {
+        const std::uint64_t count = r.binned.counts[p * groups + g];
+        if (count == 0) continue;
+        for (std::size_t k = 0; k < bins; ++k) {
+          const std::uint64_t sum = r.binned.sums[((p * groups + g) * vars + v) * bins + k];
+          mean[(p * groups + g) * bins + k] = double(sum) / double(count) / b.units_per_value;
+        }
+      }
+    }
+    const std::string name = "binned_" + b.vars[v] + ".npy";
+    out.npy(name, mean, shape);
+    files[name] = {{"shape", shape}, {"dtype", "float64"}, {"groups", b.groups}, {"padding", "NaN"}};
+  }
+  std::vector<double> t_ms(bins);
+  for (std::size_t k = 0; k < bins; ++k) t_ms[k] = double(k) * spec.binned.bin_steps * spec.dt_ms;
+  out.npy("binned_t_ms.npy", t_ms, {bins});
+  files["binned_t_ms.npy"] = {{"shape", {bins}}, {"dtype", "float64"}};
+}
+
 }  // namespace
 
 Aggregate aggregate(const double* values, std::size_t n) {
@@ -155,6 +188,13 @@ nlohmann::ordered_json make_summary(const Spec& spec, const RunResult& r) {
                    {"overflow_instances", r.spike_overflow_instances},
                    {"overflow_spikes_dropped", r.spike_overflow_spikes}};
   }
+  if (spec.binned.enabled) {
+    s["binned"] = {{"bin_ms", spec.binned.bin_ms},
+                   {"bins", spec.binned.n_bins},
+                   {"vars", spec.model->binned.vars},
+                   {"groups", spec.model->binned.groups},
+                   {"description", spec.model->binned.description}};
+  }
   if (is_full_run(spec, r)) {
     nlohmann::ordered_json points = nlohmann::ordered_json::array();
     for (std::uint64_t p = 0; p < spec.n_points(); ++p) points.push_back(point_entry(spec, r, p));
@@ -169,6 +209,7 @@ void write_results(const Spec& spec, const RunResult& r, const std::string& out_
   write_observables(out, spec, r, files);
   write_traces(out, spec, r, files);
   write_spikes(out, spec, r, files);
+  write_binned(out, spec, r, files);
   nlohmann::ordered_json summary = make_summary(spec, r);
   summary["files"] = files;
   out.json("summary.json", summary);
