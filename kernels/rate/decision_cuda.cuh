@@ -35,17 +35,6 @@ __global__ void advance(View v, std::uint32_t step_begin, std::uint32_t step_end
   store_state(v, i, s);
 }
 
-struct AtomicAdd {
-  __device__ void operator()(unsigned long long* word, unsigned long long value) const { atomicAdd(word, value); }
-};
-
-__global__ void finalize(View v) {
-  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= v.n) return;
-  finalize_at(v, i);
-  if (v.group_sums != nullptr) add_binned(v, i, AtomicAdd{});
-}
-
 }  // namespace kernel
 
 inline unsigned blocks_for(std::size_t n) { return static_cast<unsigned>((n + 255) / 256); }
