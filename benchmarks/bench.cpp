@@ -35,6 +35,11 @@ struct Case {
   std::uint32_t steps = 0;        // steps per run; 0: --steps
 };
 
+std::string ring_spec(int N) {
+  return R"({"model": "ring", "dt_ms": 0.1, "params": {"N": )" + std::to_string(N) +
+         R"(, "J0": -7.3, "J2": 11, "eps": 0.1}, "sweep": {"contrast": {"linspace": [0.1, 0.8, 1000]}}})";
+}
+
 // Realistic ensembles at dt = 0.05 ms (LIF) or 0.1 ms (synapses): currents and rates spread over a sweep.
 std::vector<Case> cases() {
   return {
@@ -60,6 +65,11 @@ std::vector<Case> cases() {
        R"({"model": "decision", "dt_ms": 0.5, "params": {"stim_onset_ms": 500, "stim_duration_ms": 2000},
            "sweep": {"coherence": {"linspace": [0, 0.5, 1000]}}})",
        6000},
+      // Ring networks (neuron-steps: N per ring-step), strong recurrence at dt 0.1 ms, contrasts spread.
+      {"ring_N64", "neuron-steps/s", 64, ring_spec(64), 1000},
+      {"ring_N256", "neuron-steps/s", 256, ring_spec(256), 1000},
+      {"ring_N1024", "neuron-steps/s", 1024, ring_spec(1024), 1000},
+      {"ring_N4096", "neuron-steps/s", 4096, ring_spec(4096), 1000},
   };
 }
 

@@ -35,6 +35,7 @@ struct ChunkResult {
   std::vector<std::vector<float>> traces;        // [v] follows Spec::traces.vars; each (rows, samples)
   std::vector<std::uint32_t> spike_steps;        // (spike rows, max_per_instance)
   BinnedSums binned;                             // empty unless the spec records binned sums
+  std::vector<std::vector<float>> arrays;        // [k] follows ModelInfo::instance_arrays; each (n, width)
 };
 
 class ChunkEngine {

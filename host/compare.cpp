@@ -101,6 +101,9 @@ CompareReport compare_results(const RunResult& a, const RunResult& b) {
   if (!a.spike_instances.empty()) {
     report.fields.push_back(compare_rows("spike_steps", a.spike_steps, b.spike_steps, a.spike_instances));
   }
+  for (std::size_t k = 0; k < a.arrays.size(); ++k) {
+    report.fields.push_back(compare_rows(a.array_names[k], a.arrays[k], b.arrays[k], a.instances));
+  }
   if (a.binned.points > 0) {  // per point, not per instance: no mismatch instance to name
     for (const auto& [name, x, y] : {std::tuple{"binned_counts", &a.binned.counts, &b.binned.counts},
                                      std::tuple{"binned_sums", &a.binned.sums, &b.binned.sums}}) {

@@ -10,6 +10,7 @@
 #include "host/lif_cond_model.hpp"
 #include "host/self_sustained_model.hpp"
 #include "host/decision_model.hpp"
+#include "host/ring_model.hpp"
 #include "host/synapse_model.hpp"
 
 namespace nb {
@@ -93,7 +94,8 @@ std::size_t ModelInfo::param_index(const std::string& param_name) const {
 
 const std::vector<ModelInfo>& all_models() {
   static const std::vector<ModelInfo> models = {lif_model_info(), synapse_model_info(), lif_cond_model_info(),
-                                                 self_sustained_model_info(), decision_model_info()};
+                                                 self_sustained_model_info(), decision_model_info(),
+                                                 ring_model_info()};
   return models;
 }
 

@@ -66,6 +66,13 @@ struct ModelInfo {
   std::vector<std::string> trace_vars;   // variables that can be traced, e.g. "V_mV"
   std::vector<std::string> integrators;  // first is the default
   std::vector<std::string> integer_observables;  // written as uint32 (besides every "*_count")
+  // Per-instance arrays (e.g. a ring's final profile): name and width (from the spec), written as
+  // NAME.npy (axes..., trials, width) float32.
+  struct InstanceArray {
+    std::string name;
+    std::function<std::size_t(const Spec&)> width;
+  };
+  std::vector<InstanceArray> instance_arrays;
   double default_dt_ms = 0;                       // 0: the spec format's default
 
   // Per-sweep-point time-binned sums that the kernels accumulate (record.binned in a spec); empty vars: none.

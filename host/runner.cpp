@@ -82,6 +82,11 @@ void init_result(RunResult& r, const Spec& spec, std::size_t n) {
     const bool integer = is_count(name) || std::find(integers.begin(), integers.end(), name) != integers.end();
     r.observables.push_back(ObservableColumn{name, integer, std::vector<double>(n)});
   }
+  for (const ModelInfo::InstanceArray& a : spec.model->instance_arrays) {
+    r.array_names.push_back(a.name);
+    r.array_widths.push_back(a.width(spec));
+    r.arrays.emplace_back(n * r.array_widths.back());
+  }
   if (spec.binned.enabled) {
     const std::size_t groups = spec.model->binned.groups.size(), vars = spec.model->binned.vars.size();
     r.binned.points = spec.n_points();
@@ -123,6 +128,12 @@ void store_chunk(RunResult& r, const Spec& spec, const std::vector<std::uint64_t
     }
   }
   add_binned(r.binned, cr.binned);
+  if (cr.arrays.size() != r.arrays.size()) throw InternalError("chunk engine returned the wrong number of arrays");
+  for (std::size_t k = 0; k < r.arrays.size(); ++k) {
+    const std::size_t w = r.array_widths[k];
+    if (cr.arrays[k].size() != chunk_ids.size() * w) throw InternalError("chunk engine returned an array of the wrong size");
+    std::copy(cr.arrays[k].begin(), cr.arrays[k].end(), r.arrays[k].begin() + offset * w);
+  }
   if (spec.spikes.enabled) {
     const auto rows = recorded_rows(chunk_ids, spec.spikes.instances);
     r.spike_instances.insert(r.spike_instances.end(), rows.begin(), rows.end());

@@ -52,6 +52,10 @@ struct RunResult {
   std::uint64_t spike_overflow_instances = 0, spike_overflow_spikes = 0;
   // Binned per-point sums over the instances run (every sweep point; empty unless the spec records them)
   BinnedSums binned;
+  // Per-instance arrays (ModelInfo::instance_arrays): each (n_run, width), rows aligned with `instances`
+  std::vector<std::vector<float>> arrays;
+  std::vector<std::string> array_names;
+  std::vector<std::size_t> array_widths;
 
   const ObservableColumn& column(const std::string& name) const;  // InternalError if absent
   const std::vector<float>& trace(const std::string& var) const;  // InternalError if not traced

@@ -104,6 +104,21 @@ void write_spikes(OutputDir& out, const Spec& spec, const RunResult& r, nlohmann
   files["spike_instances.npy"] = {{"shape", {rows}}, {"dtype", "uint64"}};
 }
 
+// Per-instance arrays: NAME.npy (axes..., trials, width) for a full run, (n_run, width) otherwise.
+void write_arrays(OutputDir& out, const Spec& spec, const RunResult& r, nlohmann::ordered_json& files) {
+  for (std::size_t k = 0; k < r.arrays.size(); ++k) {
+    std::vector<std::size_t> shape = {r.instances.size()};
+    if (is_full_run(spec, r)) {
+      shape = spec.axis_shape();
+      shape.push_back(spec.trials);
+    }
+    shape.push_back(r.array_widths[k]);
+    const std::string name = spec.model->instance_arrays[k].name + ".npy";
+    out.npy(name, r.arrays[k], shape);
+    files[name] = {{"shape", shape}, {"dtype", "float32"}};
+  }
+}
+
 // Binned per-point means: binned_<var>.npy (axes..., groups, bins) = sum / count / units_per_value (NaN where a
 // group has no trial), binned_count.npy (axes..., groups), binned_t_ms.npy (bins,): each bin's start.
 void write_binned(OutputDir& out, const Spec& spec, const RunResult& r, nlohmann::ordered_json& files) {
@@ -210,6 +225,7 @@ void write_results(const Spec& spec, const RunResult& r, const std::string& out_
   write_traces(out, spec, r, files);
   write_spikes(out, spec, r, files);
   write_binned(out, spec, r, files);
+  write_arrays(out, spec, r, files);
   nlohmann::ordered_json summary = make_summary(spec, r);
   summary["files"] = files;
   out.json("summary.json", summary);

@@ -43,6 +43,7 @@
 #pragma once
 
 #include "kernels/common/hd.hpp"
+#include "kernels/common/math_mode.hpp"
 
 namespace nb {
 namespace rate {
@@ -86,8 +87,19 @@ NB_HD float transfer_of_drive_Hz(float u_Hz, float d_s) {
 }
 
 // F(I) = (a I - b) / (1 - exp(-d (a I - b))) [Hz]; I in nA, a in Hz/nA, b in Hz, d in s.
+// Fast math mode on the GPU forms the drive in float (one FMA): conversions to and from double are slow there,
+// and fast mode does not promise the last bits anyway. (On the host FastMath is the exact path, math_mode.hpp.)
 template <class Math>
 NB_HD float transfer_Hz(float I_nA, float a_Hz_per_nA, float b_Hz, float d_s) {
+#if defined(__CUDA_ARCH__)
+  if constexpr (Math::mode == MathMode::fast) {
+    const float u = a_Hz_per_nA * I_nA - b_Hz;
+    const float y = d_s * u;
+    const float m = Math::expm1(-y);
+    const bool small = y < kSmallDrive;
+    return select(small, detail::shape(y, m), detail::magnitude(u)) / select(small, d_s, detail::magnitude(m));
+  }
+#endif
   const double u_Hz = static_cast<double>(a_Hz_per_nA) * static_cast<double>(I_nA) - static_cast<double>(b_Hz);
   return detail::rate_from_drive_Hz<Math>(u_Hz, d_s);
 }

@@ -1,0 +1,152 @@
+// Ring model on the GPU: one warp per ring, the whole time segment in one launch. Lane l owns the quads
+// q = l, l + 32, ... (kernels/ring/ring.hpp); the moments are the lanes' partials added by __shfl_down_sync in the
+// fixed tree order and broadcast from lane 0, so every lane (and the CPU reference) sees the same bits. Rates
+// live in global memory, ring-major: a warp streams its own N floats per step, which stay in L1/L2 for the ring
+// sizes of interest. Included by ring_cuda_exact.cu (-fmad=false) and ring_cuda_fast.cu.
+#pragma once
+
+#include "kernels/cuda/check.cuh"
+#include "kernels/ring/ring.hpp"
+
+namespace nb {
+namespace ring {
+namespace kernel {
+
+constexpr unsigned kFullMask = 0xffffffffu;
+constexpr unsigned kWarpsPerBlock = 4;
+
+// Lane 0's tree total, broadcast to every lane.
+__device__ __forceinline__ float warp_tree_sum(float partial) {
+  for (unsigned o = kWarp / 2; o > 0; o >>= 1) {
+    const float other = __shfl_down_sync(kFullMask, partial, o);
+    partial = partial + other;  // lanes >= o add garbage they never use
+  }
+  return __shfl_sync(kFullMask, partial, 0);
+}
+
+__device__ __forceinline__ float warp_max(float x) {
+  for (unsigned o = kWarp / 2; o > 0; o >>= 1) {
+    const float other = __shfl_xor_sync(kFullMask, x, o);
+    x = other > x ? other : x;
+  }
+  return x;
+}
+
+template <int Modes>
+__device__ void reduce(const float* partial, float r_max_part, std::uint32_t N, float* M, float& r_max) {
+  M[0] = warp_tree_sum(partial[0]) / static_cast<float>(N);
+#pragma unroll
+  for (int m = 0; m < Modes; ++m) {
+    M[1 + 2 * m] = warp_tree_sum(partial[1 + 2 * m]) / static_cast<float>(N);
+    M[2 + 2 * m] = warp_tree_sum(partial[2 + 2 * m]) / static_cast<float>(N);
+  }
+  r_max = warp_max(r_max_part);
+}
+
+template <int Modes>
+__device__ void load_basis(const View& v, std::uint32_t j, float* bc, float* bs) {
+#pragma unroll
+  for (int m = 0; m < Modes; ++m) {
+    bc[m] = __ldg(v.basis + (2 * m) * v.N + j);
+    bs[m] = __ldg(v.basis + (2 * m + 1) * v.N + j);
+  }
+}
+
+template <class Math, int Modes>
+__global__ void __launch_bounds__(kWarp * kWarpsPerBlock) advance(View v, std::uint32_t step_begin, std::uint32_t step_end) {
+  const std::size_t i = (static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp;
+  const unsigned lane = threadIdx.x % kWarp;
+  if (i >= v.n) return;  // whole warps: i is the same for every lane
+  const Coefficients c = coefficients_at(v, i);
+  float* r = v.r_Hz + i * v.N;
+  float M[kMoments] = {v.M0[i], v.Mc1[i], v.Ms1[i], v.Mc2[i], v.Ms2[i], v.Mc3[i], v.Ms3[i]};
+  float r_max = v.r_max[i];
+  const std::uint32_t quads = (v.N + kQuad - 1) / kQuad;
+  if (step_begin == 0) {
+    float partial[kMoments] = {}, part_max = 0.0f;
+    for (std::uint32_t q = lane; q < quads; q += kWarp) {
+#pragma unroll
+      for (unsigned t = 0; t < kQuad; ++t) {
+        const std::uint32_t j = q * kQuad + t;
+        if (j >= v.N) break;
+        float bc[kMaxModes], bs[kMaxModes];
+        load_basis<Modes>(v, j, bc, bs);
+        const float x = r[j];
+        partial[0] += x;
+#pragma unroll
+        for (int m = 0; m < Modes; ++m) {
+          partial[1 + 2 * m] += x * bc[m];
+          partial[2 + 2 * m] += x * bs[m];
+        }
+        part_max = x > part_max ? x : part_max;
+      }
+    }
+    reduce<Modes>(partial, part_max, v.N, M, r_max);
+  }
+  std::uint32_t diverged = v.diverged_step[i], moving = v.last_moving_step[i];
+  const bool noisy = c.noise_Hz != 0.0f;
+  const std::uint64_t id = v.instance_id[i];
+  for (std::uint32_t n = step_begin; n < step_end; ++n) {
+    if (lane == 0 && traced(v, i, n)) record_sample(v, i, M, r_max, n);
+    if (diverged != 0u) continue;  // warp-uniform: frozen where it ran away
+    const Drive d = drive_from(c, M);
+    float partial[kMoments] = {}, part_max = 0.0f, step_max = 0.0f;
+    for (std::uint32_t q = lane; q < quads; q += kWarp) {
+      Normals4 z{};
+      if (noisy) z = quad_noise<Math>(v.seed, id, q, n);
+#pragma unroll
+      for (unsigned t = 0; t < kQuad; ++t) {
+        const std::uint32_t j = q * kQuad + t;
+        if (j >= v.N) break;
+        float bc[kMaxModes], bs[kMaxModes];
+        load_basis<Modes>(v, j, bc, bs);
+        const float before = r[j];
+        const float after = neuron_step<Modes>(c, d, bc, bs, before, c.noise_Hz * z.z[t]);
+        r[j] = after;
+        partial[0] += after;
+#pragma unroll
+        for (int m = 0; m < Modes; ++m) {
+          partial[1 + 2 * m] += after * bc[m];
+          partial[2 + 2 * m] += after * bs[m];
+        }
+        part_max = after > part_max ? after : part_max;
+        const float change = after > before ? after - before : before - after;
+        step_max = change > step_max ? change : step_max;
+      }
+    }
+    reduce<Modes>(partial, part_max, v.N, M, r_max);
+    step_max = warp_max(step_max);
+    moving = step_max > c.converge_step_Hz ? n + 1u : moving;
+    diverged = runs_away(c, M, r_max) ? n + 1u : 0u;
+  }
+  if (lane == 0) {
+    v.M0[i] = M[0];
+    v.Mc1[i] = M[1];
+    v.Ms1[i] = M[2];
+    v.Mc2[i] = M[3];
+    v.Ms2[i] = M[4];
+    v.Mc3[i] = M[5];
+    v.Ms3[i] = M[6];
+    v.r_max[i] = r_max;
+    v.diverged_step[i] = diverged;
+    v.last_moving_step[i] = moving;
+  }
+}
+
+}  // namespace kernel
+
+template <class Math>
+void advance_cuda_impl(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
+  if (v.n == 0 || step_begin >= step_end) return;
+  const unsigned threads = kWarp * kernel::kWarpsPerBlock;
+  const unsigned blocks = static_cast<unsigned>((v.n + kernel::kWarpsPerBlock - 1) / kernel::kWarpsPerBlock);
+  switch (v.modes) {
+    case 1: kernel::advance<Math, 1><<<blocks, threads>>>(v, step_begin, step_end); break;
+    case 2: kernel::advance<Math, 2><<<blocks, threads>>>(v, step_begin, step_end); break;
+    default: kernel::advance<Math, 3><<<blocks, threads>>>(v, step_begin, step_end); break;
+  }
+  NB_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace ring
+}  // namespace nb
