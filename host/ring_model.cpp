@@ -1,7 +1,10 @@
 #include "host/ring_model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+
+#include "kernels/common/random.hpp"
 
 #include "host/buffered_engine.hpp"
 #include "host/errors.hpp"
@@ -67,9 +70,10 @@ std::vector<ParamInfo> params() {
       numeric_param("J4", 0.0, "", "coupling of the cos 4 theta mode (costs two more moments when nonzero)"),
       numeric_param("J6", 0.0, "", "coupling of the cos 6 theta mode"),
       numeric_param("sigma_Hz", 0.0, "Hz/sqrt(ms)", "input noise: sigma sqrt(dt_ms) xi added to every I_j each step", 0.0),
-      choice_param("initial", {"cosine", "uniform"}, 0,
-                   "initial profile: cosine r0 + alpha cos(2 (theta - theta_0)) (the notebook's), or uniform r0"),
-      numeric_param("alpha_Hz", 2.0, "Hz", "amplitude of the cosine initial profile"),
+      choice_param("initial", {"cosine", "uniform", "random"}, 0,
+                   "initial profile: cosine r0 + alpha cos(2 (theta - theta_0)) (the notebook's), uniform r0, or "
+                   "random r0 + alpha u_j (u_j uniform in (0, 1), keyed by seed and instance)"),
+      numeric_param("alpha_Hz", 2.0, "Hz", "amplitude of the cosine or random initial profile"),
       numeric_param("theta_0_rad", kPi / 4, "rad", "orientation of the cosine initial profile"),
       numeric_param("r0_Hz", 0.0, "Hz", "uniform initial rate (offset of the cosine profile)"),
       numeric_param("runaway_Hz", 1e4, "Hz", "a ring whose largest rate exceeds this is stopped and flagged", 0.0, true),
@@ -91,6 +95,27 @@ std::vector<double> population_vector_length(const std::vector<double>& c, const
   std::vector<double> out(c.size());
   for (std::size_t i = 0; i < c.size(); ++i) out[i] = std::hypot(c[i], s[i]) / mean[i];
   return out;
+}
+
+std::vector<float> ring_initial_profile(const Spec& spec, std::uint64_t instance) {
+  const ModelInfo& m = *spec.model;
+  const double* p = spec.point_params(instance / spec.trials);
+  const auto P = [&](const std::string& name) { return p[m.param_index(name)]; };
+  const std::uint32_t N = neurons(spec);
+  const ParamInfo& initial = m.params[m.param_index("initial")];
+  const std::string kind = initial.choice_name(P("initial"));
+  std::vector<float> r(N);
+  for (std::uint32_t j = 0; j < N; ++j) {
+    const double theta = -kPi / 2 + kPi * double(j) / double(N);
+    double shape = 0.0;
+    if (kind == "cosine") shape = P("alpha_Hz") * std::cos(2.0 * (theta - P("theta_0_rad")));
+    if (kind == "random") {
+      const Philox4x32Words w = random_words(spec.seed, instance, j / ring::kQuad, RandomStream::ring_initial_profile, 0);
+      shape = P("alpha_Hz") * double(uniform_open01(w.w[j % ring::kQuad]));
+    }
+    r[j] = static_cast<float>(P("r0_Hz") + shape);
+  }
+  return r;
 }
 
 RingChunk assemble_ring_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids) {
@@ -119,7 +144,6 @@ RingChunk assemble_ring_chunk(const Spec& spec, const std::vector<std::uint64_t>
   }
   c.r_Hz.assign(n * N, 0.0f);
   const double dt = spec.dt_ms;
-  const double uniform = m.params[m.param_index("initial")].choice_value("uniform");
   for (std::size_t i = 0; i < n; ++i) {
     const double* p = spec.point_params(ids[i] / spec.trials);
     const auto P = [&](const std::string& name) { return p[m.param_index(name)]; };
@@ -135,11 +159,8 @@ RingChunk assemble_ring_chunk(const Spec& spec, const std::vector<std::uint64_t>
     c.noise_Hz[i] = static_cast<float>(P("sigma_Hz") * std::sqrt(dt));
     c.runaway_Hz[i] = static_cast<float>(P("runaway_Hz"));
     c.converge_step_Hz[i] = static_cast<float>(P("converge_tol_Hz_per_ms") * dt);
-    const bool cosine = P("initial") != uniform;
-    for (std::size_t j = 0; j < N; ++j) {
-      const double shape = cosine ? P("alpha_Hz") * std::cos(2.0 * (theta[j] - P("theta_0_rad"))) : 0.0;
-      c.r_Hz[i * N + j] = static_cast<float>(P("r0_Hz") + shape);
-    }
+    const std::vector<float> profile = ring_initial_profile(spec, ids[i]);
+    std::copy(profile.begin(), profile.end(), c.r_Hz.begin() + i * N);
   }
   assign_recording(c, spec, ids);
   return c;

@@ -33,6 +33,9 @@ struct RingChunk {
 
 RingChunk assemble_ring_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
 
+// The initial profile r_j(0) of one instance (N floats), as the kernels receive it.
+std::vector<float> ring_initial_profile(const Spec& spec, std::uint64_t instance);
+
 // Derived on the host from the kernels' moments (libm atan2 and sqrt: the same code for both backends).
 // The population vector's orientation, 0.5 atan2(Ms, Mc) in degrees (-90, 90], and its length |M| / M0.
 std::vector<double> population_vector_angle_deg(const std::vector<double>& cos_part, const std::vector<double>& sin_part);

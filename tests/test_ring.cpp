@@ -1,1 +1,240 @@
-// placeholder
+// Ben-Yishai ring model (MODELS.md section 3): the linear steady state, the marginal phase's bump width,
+// contrast invariance, the moments against a direct O(N^2) sum, runaway flags, reproducibility, CPU-CUDA parity
+// and rejected specs.
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "host/compare.hpp"
+#include "host/errors.hpp"
+#include "host/ring_model.hpp"
+#include "tests/test_util.hpp"
+
+namespace nb {
+namespace {
+
+using test::run_cpu;
+using test::run_on;
+using Json = nlohmann::ordered_json;
+
+constexpr double kPi = 3.14159265358979323846;
+
+Json ring_spec(double duration_ms, double dt_ms, Json params) {
+  return Json{{"model", "ring"}, {"duration_ms", duration_ms}, {"dt_ms", dt_ms}, {"params", std::move(params)}};
+}
+
+double theta(std::size_t j, std::size_t N) { return -kPi / 2 + kPi * double(j) / double(N); }
+
+// Profile of instance i of a run (N floats).
+std::vector<float> profile(const RunResult& r, std::size_t i) {
+  const std::size_t N = r.array_widths[0];
+  return std::vector<float>(r.arrays[0].begin() + i * N, r.arrays[0].begin() + (i + 1) * N);
+}
+
+TEST(Ring, LinearRegimeSteadyStateIsTheClosedForm) {
+  // J0 < 1, J2 < 2, all rates positive: r = A c [(1 - eps)/(1 - J0) + eps cos(2 (theta - cue)) / (1 - J2/2)].
+  // 3 s = 300 tau: the transient has decayed below float resolution; the float state then sits within a few
+  // ulp-sized steps of the fixed point (measured max relative error 1.2e-5 at N = 256; asserted 3e-5).
+  Json doc = ring_spec(3000, 0.1, {{"N", 256}, {"J0", -0.5}, {"J2", 1}, {"eps", 0.1}, {"theta_cue_rad", 0.3}});
+  doc["sweep"] = {{"contrast", {0.1, 0.8}}};
+  const RunResult r = run_cpu(parse_spec(doc, "test"));
+  for (std::size_t k = 0; k < 2; ++k) {
+    const double c = k == 0 ? 0.1 : 0.8;
+    const std::vector<float> p = profile(r, k);
+    double worst = 0;
+    for (std::size_t j = 0; j < p.size(); ++j) {
+      const double expected = 40 * c * (0.9 / 1.5 + 0.1 * std::cos(2 * (theta(j, 256) - 0.3)) / 0.5);
+      worst = std::max(worst, std::fabs(p[j] - expected) / expected);
+    }
+    EXPECT_LT(worst, 3e-5) << "c = " << c;
+    EXPECT_NEAR(r.column("pv_angle_deg").values[k], 0.3 * 180 / kPi, 0.01);
+    EXPECT_EQ(r.column("runaway").values[k], 0.0);
+    EXPECT_LT(r.column("converged_ms").values[k], 1000.0);
+  }
+}
+
+TEST(Ring, MarginalPhaseBumpWidthSolvesTheSelfConsistency) {
+  // eps = 0, J2 > 2: a bump whose half-width theta_c solves (J2/pi)(theta_c - sin(4 theta_c)/4) = 1, for any
+  // contrast (MODELS.md: 59.73, 42.49, 29.16 deg). Within one grid step (180/N deg).
+  Json doc = ring_spec(2000, 0.1, {{"N", 256}, {"eps", 0}, {"theta_0_rad", 0.35}});
+  doc["sweep"] = {{"contrast", {0.1, 0.4, 0.8}}};
+  doc["zip"] = Json::array({{{"J0", {-1, -1, -7.3}}, {"J2", {2.5, 4.5, 11}}}});
+  const RunResult r = run_cpu(parse_spec(doc, "test"));
+  const double theory[] = {59.73, 42.49, 29.16};
+  for (std::size_t k = 0; k < 9; ++k) {
+    EXPECT_NEAR(r.column("half_width_deg").values[k], theory[k % 3], 180.0 / 256) << "point " << k;
+    // The bump forms where the initial condition put it (theta_0 = 0.35 rad = 20.05 deg).
+    EXPECT_NEAR(r.column("pv_angle_deg").values[k], 0.35 * 180 / kPi, 0.5) << "point " << k;
+  }
+}
+
+TEST(Ring, ContrastInvariance) {
+  // Positively homogeneous dynamics: with r(0) = 0 and input proportional to c, doubling c doubles every rate;
+  // scaling by 2 commutes with IEEE rounding, so the profiles are exactly proportional, bit for bit.
+  Json doc = ring_spec(1000, 0.1, {{"N", 256}, {"J0", -7.3}, {"J2", 11}, {"eps", 0.1}, {"initial", "uniform"}});
+  doc["sweep"] = {{"contrast", {0.1, 0.2, 0.4, 0.8, 0.3}}};
+  const RunResult r = run_cpu(parse_spec(doc, "test"));
+  const std::vector<float> base = profile(r, 0);
+  for (std::size_t k = 1; k < 4; ++k) {
+    const float factor = float(1 << k);
+    const std::vector<float> p = profile(r, k);
+    for (std::size_t j = 0; j < p.size(); ++j) {
+      // Exact except in the subnormal range (silent neurons decaying to 0), where rounding is absolute.
+      if (std::fabs(base[j]) < 1e-30f) {
+        ASSERT_LT(std::fabs(p[j]), 1e-30f) << "c x " << factor << ", j = " << j;
+      } else {
+        ASSERT_EQ(p[j], factor * base[j]) << "c x " << factor << ", j = " << j;
+      }
+    }
+    EXPECT_EQ(r.column("half_width_deg").values[k], r.column("half_width_deg").values[0]);
+  }
+  // Any other factor: proportional to float resolution once converged (relative 1e-5).
+  const std::vector<float> p3 = profile(r, 4);
+  for (std::size_t j = 0; j < p3.size(); ++j) {
+    EXPECT_NEAR(p3[j], 3.0f * base[j], 1e-5 * 3.0 * r.column("peak_Hz").values[0]) << j;
+  }
+}
+
+TEST(Ring, OneStepMatchesTheDirectConnectivitySum) {
+  // dt = tau: one Euler step gives r_j(dt) = [h_j + sum_k W_jk r_k(0)]+ exactly; the kernel's moments (all three
+  // modes) against an O(N^2) sum in double over random initial profiles, for several N (not multiples of 128).
+  for (const int N : {8, 100, 250, 256, 1000}) {
+    Json doc = ring_spec(1, 1, {{"N", N}, {"tau_ms", 1}, {"initial", "random"}, {"alpha_Hz", 10}, {"r0_Hz", 1},
+                                {"A_Hz", 40}, {"contrast", 1}, {"eps", 0.3}, {"theta_cue_rad", -0.4}, {"J0", -0.7},
+                                {"J2", 1.3}, {"J4", 0.6}, {"J6", -0.4}});
+    doc["trials"] = 3;
+    doc["seed"] = 5;
+    const Spec spec = parse_spec(doc, "test");
+    const RunResult r = run_cpu(spec);
+    for (std::uint64_t i = 0; i < 3; ++i) {
+      const std::vector<float> r0 = ring_initial_profile(spec, i), r1 = profile(r, i);
+      double worst = 0;
+      for (int j = 0; j < N; ++j) {
+        double I = 40 * (0.7 + 0.3 * std::cos(2 * (theta(j, N) + 0.4)));
+        for (int k = 0; k < N; ++k) {
+          const double d = theta(j, N) - theta(k, N);
+          I += (-0.7 + 1.3 * std::cos(2 * d) + 0.6 * std::cos(4 * d) - 0.4 * std::cos(6 * d)) / N * r0[k];
+        }
+        worst = std::max(worst, std::fabs(r1[j] - std::max(I, 0.0)) / 40.0);
+      }
+      EXPECT_LT(worst, 2e-6) << "N = " << N << " instance " << i;
+    }
+  }
+}
+
+TEST(Ring, RunawayRingsAreFlaggedAndTheOthersUnaffected) {
+  Json doc = ring_spec(500, 0.1, {{"N", 128}, {"J2", 1}, {"runaway_Hz", 1000}});
+  doc["sweep"] = {{"J0", {-0.5, 1.5, 0.5, 3.0}}};
+  const RunResult r = run_cpu(parse_spec(doc, "test"));
+  for (std::size_t k : {1u, 3u}) {
+    EXPECT_EQ(r.column("runaway").values[k], 1.0);
+    EXPECT_TRUE(std::isfinite(r.column("diverged_ms").values[k]));
+    EXPECT_GT(r.column("peak_Hz").values[k], 1000.0);
+    for (float x : profile(r, k)) ASSERT_TRUE(std::isfinite(x));
+  }
+  EXPECT_LT(r.column("diverged_ms").values[3], r.column("diverged_ms").values[1]);  // J0 = 3 runs away sooner
+  // The stable rings are exactly what they are when run without the runaway ones.
+  Json stable = doc;
+  stable["sweep"] = {{"J0", {-0.5, 0.5}}};
+  const RunResult s = run_cpu(parse_spec(stable, "test"));
+  for (std::size_t k : {0u, 1u}) {
+    EXPECT_EQ(r.column("runaway").values[2 * k], 0.0);
+    EXPECT_TRUE(std::isnan(r.column("diverged_ms").values[2 * k]));
+    EXPECT_EQ(profile(r, 2 * k), profile(s, k));
+  }
+}
+
+const char* kReproSpec = R"({"model": "ring", "duration_ms": 50, "dt_ms": 0.5, "seed": 11, "trials": 3,
+  "params": {"N": 300, "eps": 0.2, "sigma_Hz": 3, "J4": 0.3},
+  "sweep": {"contrast": [0.1, 0.5], "J2": [1, 4], "initial": ["cosine", "random"]},
+  "record": {"traces": {"vars": ["mean_Hz", "pv_cos_Hz", "pv_sin_Hz", "peak_Hz"], "instances": [0, 7, 23], "every": 9}}})";
+
+TEST(Ring, ChunksThreadsAndInstanceOrderDoNotMatter) {
+  const Spec spec = parse_spec(Json::parse(kReproSpec), "test");
+  const RunResult whole = run_cpu(spec);
+  for (std::uint64_t chunk : {1u, 5u, 17u}) {
+    RunOptions o;
+    o.chunk_instances = chunk;
+    const CompareReport report = compare_results(whole, run_cpu(spec, o));
+    EXPECT_TRUE(report.identical()) << "chunk " << chunk << "\n" << report.to_text();
+  }
+  RunOptions one, two;
+  one.threads = 1;
+  two.threads = 2;
+  const CompareReport threads = compare_results(run_cpu(spec, one), run_cpu(spec, two));
+  EXPECT_TRUE(threads.identical()) << threads.to_text();
+  RunOptions few;
+  few.instances = {20, 2, 13};
+  const RunResult part = run_cpu(spec, few);
+  for (std::size_t k = 0; k < 3; ++k) EXPECT_EQ(profile(part, k), profile(whole, part.instances[k]));
+}
+
+TEST(Ring, NoiseMovesTheProfileAndIsKeyedBySeed) {
+  Json doc = Json::parse(kReproSpec);
+  const RunResult a = run_cpu(parse_spec(doc, "test"));
+  doc["seed"] = 12;
+  const RunResult b = run_cpu(parse_spec(doc, "test"));
+  EXPECT_NE(profile(a, 0), profile(b, 0));
+  EXPECT_NE(profile(a, 0), profile(a, 1));  // trials differ
+}
+
+void expect_bitwise_parity(const Spec& spec) {
+  const CompareReport report = compare_results(run_on(spec, "cpu"), run_on(spec, "cuda"));
+  EXPECT_TRUE(report.identical()) << report.to_text();
+}
+
+TEST(RingParity, NoisyManyModesIsBitwiseIdentical) {
+  NB_REQUIRE_CUDA();
+  expect_bitwise_parity(parse_spec(Json::parse(kReproSpec), "test"));
+}
+
+TEST(RingParity, RingSizesAndRunawayAreBitwiseIdentical) {
+  NB_REQUIRE_CUDA();
+  for (const int N : {8, 100, 256, 1000, 4096}) {
+    Json doc = ring_spec(200, 0.1, {{"N", N}, {"eps", 0.1}, {"runaway_Hz", 500}});
+    doc["sweep"] = {{"contrast", {0.1, 0.8}}, {"J0", {-7.3, 1.2}}, {"J2", {1, 11}}};
+    doc["record"] = {{"traces", {{"vars", {"mean_Hz", "peak_Hz"}}, {"instances", "all"}, {"every", 50}}}};
+    SCOPED_TRACE("N = " + std::to_string(N));
+    expect_bitwise_parity(parse_spec(doc, "test"));
+  }
+}
+
+TEST(RingParity, ChunkedCudaRunMatchesCpu) {
+  NB_REQUIRE_CUDA();
+  const Spec spec = parse_spec(Json::parse(kReproSpec), "test");
+  RunOptions chunked;
+  chunked.chunk_instances = 7;
+  const CompareReport report = compare_results(run_on(spec, "cpu"), run_on(spec, "cuda", chunked));
+  EXPECT_TRUE(report.identical()) << report.to_text();
+}
+
+void expect_spec_error(const Json& doc, const std::string& field) {
+  try {
+    parse_spec(doc, "test");
+    ADD_FAILURE() << "no SpecError for " << doc.dump();
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.field(), field) << e.what();
+  }
+}
+
+TEST(Ring, BadSpecsNameTheField) {
+  EXPECT_NO_THROW(parse_spec(ring_spec(10, 0.1, {{"N", 2}}), "t"));
+  expect_spec_error(ring_spec(10, 0.1, {{"N", 1}}), "params.N");
+  expect_spec_error(ring_spec(10, 0.1, {{"N", 100.5}}), "params.N");
+  expect_spec_error(ring_spec(10, 0.1, {{"N", 1e6}}), "params.N");
+  expect_spec_error(ring_spec(10, 0.1, {{"tau_ms", 0}}), "params.tau_ms");
+  expect_spec_error(ring_spec(10, 0.1, {{"tau_ms", -10}}), "params.tau_ms");
+  expect_spec_error(ring_spec(10, 1, {{"tau_ms", 0.5}}), "params.tau_ms");  // tau < dt
+  expect_spec_error(ring_spec(10, 0.1, {{"initial", "gaussian"}}), "params.initial");
+  expect_spec_error(ring_spec(10, 0.1, {{"eps", 1.5}}), "params.eps");
+  expect_spec_error(ring_spec(10, 0.1, {{"sigma_Hz", -1}}), "params.sigma_Hz");
+  expect_spec_error(ring_spec(10, 0.1, {{"alpha_Hz", 2e4}}), "params.alpha_Hz");
+  Json varying = ring_spec(10, 0.1, Json::object());
+  varying["sweep"] = {{"N", {64, 128}}};
+  expect_spec_error(varying, "sweep.N");
+}
+
+}  // namespace
+}  // namespace nb

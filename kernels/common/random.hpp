@@ -22,6 +22,7 @@ enum class RandomStream : std::uint32_t {
   lif_cond_inhibitory_inputs = 5,  // neuron = input synapse index
   decision_noise = 6,              // neuron = population - 1 (Wong & Wang model)
   ring_input_noise = 7,            // ring model: neuron = quad j / 4, block = step (4 normals per quad)
+  ring_initial_profile = 8,        // ring model, "random" initial profile: neuron = quad, block = 0 (4 uniforms)
 };
 
 constexpr std::uint64_t kMaxInstances = std::uint64_t(1) << 48;  // instance index must fit 48 counter bits

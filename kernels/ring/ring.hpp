@@ -182,7 +182,8 @@ NB_HD void finalize_at(const View& v, std::size_t i) {
   v.mean_Hz[i] = v.M0[i];
   v.pv_cos_Hz[i] = v.Mc1[i];
   v.pv_sin_Hz[i] = v.Ms1[i];
-  v.half_width_deg[i] = half_width_deg_at(r, v.N, p, 0.0);
+  // Silent neurons decay to 0 only exponentially (r (1 - dt/tau)^n): below 1e-6 of the peak counts as zero.
+  v.half_width_deg[i] = half_width_deg_at(r, v.N, p, 1e-6 * peak);
   v.half_width_half_max_deg[i] = half_width_deg_at(r, v.N, p, 0.5 * peak);
   const double dt = v.dt_ms;
   const std::uint32_t moving = v.last_moving_step[i];
