@@ -260,6 +260,24 @@ TEST(ExactExp, OverflowUnderflowAndNaN) {
   EXPECT_TRUE(std::isnan(nb::exact::exp(bits_float(0x7f800001u))));
 }
 
+// FNV-1a hash of the result bits over every 127th float bit pattern (NaNs, infinities and subnormals included).
+std::uint64_t result_hash(float (*f)(float)) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (std::uint64_t u = 0; u < (1ull << 32); u += 127) {
+    h ^= float_bits(f(bits_float(static_cast<std::uint32_t>(u))));
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+// exp and expm1 are rewritten for speed from time to time (e.g. so that gcc vectorises them), but their results
+// must not change by a single bit: stored reference results and the CPU/GPU parity depend on them. The hashes
+// are those of the original implementation (the current one was compared with it over all 2^32 floats).
+TEST(ExactExp, ResultBitsPinned) {
+  EXPECT_EQ(result_hash([](float x) { return nb::exact::exp(x); }), 0x4ec2004ebad80821ull);
+  EXPECT_EQ(result_hash([](float x) { return nb::exact::expm1(x); }), 0x3484b9c47d4a60ccull);
+}
+
 // ---- sincos_2pi ----------------------------------------------------------------------------------------------
 
 struct SinCosStats {

@@ -5,7 +5,16 @@
 // FMA contraction disabled on both compilers (-ffp-contract=off, -fmad=false; see CMakeLists.txt) each
 // operation below rounds identically on CPU and GPU, so the results agree bit for bit.
 //
-// The functions are branch-free (selects only) so that the CPU loops vectorise under `omp simd`.
+// The functions are branch-free (selects only) so that the CPU loops vectorise under `omp simd`. gcc still
+// turns each select into a branch and if-converts the loop back into blends; that fails, and the whole lane loop
+// runs scalar, if its other passes leave a call or a select of booleans inside a branch. Hence, in exp and expm1:
+//  * kf = float(k) is formed from k's bits (int_to_float), not converted: gcc folds float(int(v)) into a call
+//    trunc(v) (-fno-trapping-math) and sinks it into the branch of the final select that uses it;
+//  * the rounding half comes from t's sign bit (half_with_sign_of), not from select(t >= 0, 0.5, -0.5), along
+//    whose branch gcc duplicated the rest of the function (jump threading);
+//  * expm1 picks its cancel case with nested float selects, not the bool (k == 1) & (r < -0.25), which PRE
+//    turned into a select of booleans that the vectoriser rejects.
+// These forms give the same values as the plain ones, bit for bit (compared over all 2^32 floats).
 // Accuracy: within 2 ulp over the tested ranges (tests/test_exact_math.cpp), which is far below the
 // statistical resolution of any simulation here.
 #pragma once
@@ -19,6 +28,13 @@ constexpr float kLn2Hi = 0.693145751953125f;        // 0x3f317200: low bits zero
 constexpr float kLn2Lo = 1.428606765330187045e-06f;  // ln 2 - kLn2Hi
 constexpr float kLog2e = 1.44269504088896341f;
 constexpr float kTwoPi = 6.28318530717958648f;
+
+// float(k) for |k| < 2^22, exactly: the bits 0x4b400000 + k are the float 1.5 * 2^23 + k (ulp 1 there).
+NB_HD float int_to_float(int k) { return bits_float(static_cast<std::uint32_t>(k) + 0x4b400000u) - 12582912.0f; }
+
+// 0.5 with the sign of t (t not NaN): t + half_with_sign_of(t), truncated, is t rounded half away from zero. The
+// same as select(t >= 0, 0.5, -0.5) except at t = -0, which both round to 0.
+NB_HD float half_with_sign_of(float t) { return bits_float((float_bits(t) & 0x80000000u) | 0x3f000000u); }
 
 // Natural logarithm. Domain: all floats; log(0) = -inf, log(x<0) = NaN, log(inf) = inf, NaN -> NaN.
 NB_HD float log(float x) {
@@ -51,8 +67,8 @@ NB_HD float exp(float x) {
   // in C++); the final select returns the NaN.
   const float xc = select(x > kMaxArg, kMaxArg, select(x >= -104.0f, x, -104.0f));
   const float t = xc * kLog2e;
-  const int k = static_cast<int>(t + select(t >= 0.0f, 0.5f, -0.5f));  // round half away from zero
-  const float kf = static_cast<float>(k);
+  const int k = static_cast<int>(t + half_with_sign_of(t));  // round half away from zero
+  const float kf = int_to_float(k);
   const float r = (xc - kf * kLn2Hi) - kf * kLn2Lo;
   const float p =
       1.0f +
@@ -102,8 +118,8 @@ NB_HD float expm1(float x) {
   // returns it.
   const float xc = select(x > kMaxArg, kMaxArg, select(x >= -18.0f, x, -18.0f));
   const float t = xc * kLog2e;
-  const int k = static_cast<int>(t + select(t >= 0.0f, 0.5f, -0.5f));  // round half away from zero, -26..128
-  const float kf = static_cast<float>(k);
+  const int k = static_cast<int>(t + half_with_sign_of(t));  // round half away from zero, -26..128
+  const float kf = int_to_float(k);
   const float hi = xc - kf * kLn2Hi;  // exact: kf * kLn2Hi is exact for |k| < 256, and xc ~ k ln2 (Sterbenz)
   const float lo = kf * kLn2Lo;
   const float r = hi - lo;
@@ -113,11 +129,10 @@ NB_HD float expm1(float x) {
   const int kc = k < 64 ? k : 64;  // 2^-k only matters for k < 50
   const float two_mk = bits_float(static_cast<std::uint32_t>(127 - kc) << 23);  // 2^-k, normal for k >= -26
   const float one_m = 1.0f - two_mk;                                             // exact for -24 <= k <= 24
-  const bool cancel = (k == 1) & (r < -0.25f);
   const bool big = k >= 25;
   const bool negative = k <= -2;
-  const float y = select(cancel, (one_m + r) + p,
-                         select(big, (q - two_mk) + 1.0f, select(negative, 1.0f + q, one_m + q)));
+  const float y_other = select(big, (q - two_mk) + 1.0f, select(negative, 1.0f + q, one_m + q));
+  const float y = select(k == 1, select(r < -0.25f, (one_m + r) + p, y_other), y_other);  // the cancel case
   const int k1 = k / 2;
   const int k2 = k - k1;
   const float s1 = bits_float(static_cast<std::uint32_t>(k1 + 127) << 23);

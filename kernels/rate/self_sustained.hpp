@@ -55,8 +55,10 @@ struct View {
 
 // Input current at the start of step n (pulses are [begin, end) in steps).
 NB_HD float input_nA(const View& v, std::size_t i, float s, std::uint32_t n) {
-  const float p1 = (n >= v.pulse1_begin[i] && n < v.pulse1_end[i]) ? v.pulse1_nA[i] : 0.0f;
-  const float p2 = (n >= v.pulse2_begin[i] && n < v.pulse2_end[i]) ? v.pulse2_nA[i] : 0.0f;
+  // Unconditional loads and non-short-circuit logic: conditional loads keep gcc from vectorising the lane loop.
+  const float a1 = v.pulse1_nA[i], a2 = v.pulse2_nA[i];
+  const float p1 = ((n >= v.pulse1_begin[i]) & (n < v.pulse1_end[i])) ? a1 : 0.0f;
+  const float p2 = ((n >= v.pulse2_begin[i]) & (n < v.pulse2_end[i])) ? a2 : 0.0f;
   return v.g_E_nA[i] * s + v.I_0_nA[i] + p1 + p2;
 }
 
