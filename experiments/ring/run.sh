@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The Ben-Yishai ring-model studies (experiments/ring/, MODELS.md section 3) end to end: runs every spec of this
+# directory with an existing neurobatch binary, prints the wall time of each run (summary.json's run.wall_s and the
+# whole command's), then draws the figures and prints the [ok]/[MISMATCH] checks with plot.py.
+#
+#   usage: experiments/ring/run.sh [--backend auto|cpu|cuda] [--figures DIR] RESULTS_DIR
+#
+#   RESULTS_DIR   where the runs go, one neurobatch output directory per study: RESULTS_DIR/ring_<study>/
+#                 (created if missing; the study directories must not exist yet)
+#   --backend     passed to every `neurobatch run` (default auto: CUDA when a usable GPU exists, else the CPU)
+#   --figures     where plot.py writes the PNGs (default experiments/ring/figures)
+#
+# Environment: NB_BIN (the binary; default build/neurobatch, relative to the repository root), NB_PY (default
+# /usr/bin/python3: numpy, scipy, matplotlib).
+#
+# About 3.9e10 neuron-steps in all (the two 256 x 256 phase diagrams at N 128: 3.4e10 of them): about 30 s on the
+# 2-core development CPU, 45 s while other jobs hold a core (see README.md for the measured times), plus about 6 s
+# for plot.py.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+usage() { sed -n '6,14p' "$0" | cut -c3-; }
+backend=auto
+figures=$here/figures
+results=
+while (($#)); do
+  case $1 in
+    --backend) backend=${2:?--backend needs a value}; shift 2 ;;
+    --backend=*) backend=${1#*=}; shift ;;
+    --figures) figures=${2:?--figures needs a value}; shift 2 ;;
+    --figures=*) figures=${1#*=}; shift ;;
+    -h | --help) usage; exit 0 ;;
+    -*) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) [[ -z $results ]] || { echo "run.sh: one RESULTS_DIR only" >&2; exit 2; }; results=$1; shift ;;
+  esac
+done
+[[ -n $results ]] || { usage >&2; exit 2; }
+
+nb=${NB_BIN:-build/neurobatch}
+[[ $nb == /* ]] || nb=$root/$nb
+py=${NB_PY:-/usr/bin/python3}
+[[ -x $nb ]] || { echo "run.sh: $nb not found or not executable (set NB_BIN, or build it)" >&2; exit 1; }
+[[ -x $py ]] || { echo "run.sh: $py not found (set NB_PY)" >&2; exit 1; }
+mkdir -p "$results"
+
+# study NAME SPEC: runs SPEC into $results/NAME and prints its wall times (summary.json's, for the simulation, and the
+# shell's, start-up and writing the results included) and its throughput in neuron-steps per second.
+study() {
+  local name=$1 spec=$2 t0 t1
+  t0=$(date +%s.%N)
+  "$nb" run "$here/$spec" --backend "$backend" --out "$results/$name" --quiet
+  t1=$(date +%s.%N)
+  "$py" - "$results/$name/summary.json" "$name" "$t0" "$t1" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+r, spec = s["run"], s["spec"]
+wall = float(sys.argv[4]) - float(sys.argv[3])
+N = int(spec["params"]["N"])
+steps = spec["instances"] * spec["n_steps"] * N
+print(f"ring: {sys.argv[2]:<26} {spec['instances']:>6} rings x {spec['n_steps']:>5} steps x N {N:>4}  "
+      f"{r['backend']:>4}  run {r['wall_s']:7.2f} s (total {wall:6.2f} s)  {steps / r['wall_s']:.2e} neuron-steps/s")
+PY
+}
+
+t_all=$(date +%s)
+echo "ring: $nb, --backend $backend, results -> $results/"
+study ring_panels_weak panels_weak.json
+study ring_panels_strong panels_strong.json
+study ring_panels_untuned panels_untuned.json
+study ring_contrast_weak contrast_weak.json
+study ring_contrast_strong contrast_strong.json
+study ring_marginal_width marginal_width.json
+study ring_marginal_width_n1024 marginal_width_n1024.json
+study ring_phase_eps0 phase_eps0.json
+study ring_phase_eps01 phase_eps01.json
+study ring_diffusion diffusion.json
+echo "ring: simulations done in $(($(date +%s) - t_all)) s"
+
+"$py" "$here/plot.py" --results "$results" --figures "$figures"
+echo "ring: finished in $(($(date +%s) - t_all)) s"
