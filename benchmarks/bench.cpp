@@ -33,6 +33,8 @@ struct Case {
   double work_per_instance_step;  // e.g. synapses per neuron for synapse-steps
   std::string spec;               // JSON; "trials" and "duration_ms" are set per run
   std::uint32_t steps = 0;        // steps per run; 0: --steps
+  std::uint64_t points = 1000;    // sweep points of the spec: trials = instances / points
+  std::uint64_t min_instances = 0, max_instances = 0;  // 0: the command line's
 };
 
 std::string ring_spec(int N) {
@@ -70,6 +72,10 @@ std::vector<Case> cases() {
       {"ring_N256", "neuron-steps/s", 256, ring_spec(256), 1000},
       {"ring_N1024", "neuron-steps/s", 1024, ring_spec(1024), 1000},
       {"ring_N4096", "neuron-steps/s", 4096, ring_spec(4096), 1000},
+      // COBA networks (MODELS.md section 6), N = 4000, 1 s at dt 0.1 ms with the 50 ms kick: network-seconds per
+      // wall second (x 4e7 for neuron-steps/s); B = 1 .. 1000 networks, each with its own connectivity.
+      {"coba_N4000", "network-seconds/s", 1e-4, R"({"model": "network", "dt_ms": 0.1, "params": {"N": 4000}})", 10000,
+       1, 1, 1000},
   };
 }
 
@@ -88,9 +94,11 @@ double time_run(nb::ChunkEngine& engine, const nb::Spec& spec, std::uint32_t ste
 
 void series(const Config& cfg, const Case& c, const std::string& backend, int threads, nb::MathMode math,
             std::uint64_t max_instances, const std::string& device) {
-  for (std::uint64_t n = cfg.min_instances; n <= max_instances; n *= 10) {
+  const std::uint64_t first = c.min_instances > 0 ? c.min_instances : cfg.min_instances;
+  const std::uint64_t last = c.max_instances > 0 ? std::min(c.max_instances, max_instances) : max_instances;
+  for (std::uint64_t n = first; n <= last; n *= 10) {
     nlohmann::ordered_json doc = nlohmann::ordered_json::parse(c.spec);
-    doc["trials"] = (n + 999) / 1000;  // 1000 sweep points per spec
+    doc["trials"] = (n + c.points - 1) / c.points;
     const double dt_ms = doc["dt_ms"].get<double>();
     doc["duration_ms"] = dt_ms * (c.steps > 0 ? c.steps : cfg.steps);
     const nb::Spec spec = nb::parse_spec(doc, c.name);

@@ -11,6 +11,7 @@
 #include "host/self_sustained_model.hpp"
 #include "host/decision_model.hpp"
 #include "host/ring_model.hpp"
+#include "host/network_model.hpp"
 #include "host/synapse_model.hpp"
 
 namespace nb {
@@ -95,7 +96,7 @@ std::size_t ModelInfo::param_index(const std::string& param_name) const {
 const std::vector<ModelInfo>& all_models() {
   static const std::vector<ModelInfo> models = {lif_model_info(), synapse_model_info(), lif_cond_model_info(),
                                                  self_sustained_model_info(), decision_model_info(),
-                                                 ring_model_info()};
+                                                 ring_model_info(), network_model_info()};
   return models;
 }
 

@@ -55,8 +55,15 @@ std::uint64_t chunk_size(const Spec& spec, const RunOptions& o, const std::strin
                     " MiB: record fewer instances (record.traces.instances, record.spikes.instances), a larger "
                     "record.traces.every, a smaller record.spikes.max_per_instance, or raise --memory-budget-MB");
   }
-  const std::uint64_t fit = (budget - trace_bytes - spike_bytes) / spec.model->bytes_per_instance(spec);
-  if (fit == 0) throw UserError("the memory budget is too small for a single instance; raise --memory-budget-MB");
+  const std::size_t per_instance = spec.model->bytes_per_instance(spec);
+  const std::uint64_t fit = (budget - trace_bytes - spike_bytes) / per_instance;
+  if (fit == 0) {
+    throw UserError("one instance needs " + std::to_string(per_instance) + " bytes (" +
+                    std::to_string(per_instance >> 20) + " MiB), more than the " + backend + " memory budget of " +
+                    std::to_string(budget >> 20) + " MiB (" +
+                    (backend == "cuda" ? "80% of the free device memory" : "half the RAM") +
+                    "); use a smaller instance or raise --memory-budget-MB");
+  }
   return std::min<std::uint64_t>(fit, std::max<std::size_t>(n_run, 1));
 }
 

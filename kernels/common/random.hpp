@@ -23,6 +23,10 @@ enum class RandomStream : std::uint32_t {
   decision_noise = 6,              // neuron = population - 1 (Wong & Wang model)
   ring_input_noise = 7,            // ring model: neuron = quad j / 4, block = step (4 normals per quad)
   ring_initial_profile = 8,        // ring model, "random" initial profile: neuron = quad, block = 0 (4 uniforms)
+  network_connectivity = 9,        // E/I network: neuron = presynaptic cell, block = draw / 4 (skip lengths)
+  network_initial_V = 10,          // E/I network: neuron = cell / 4, block 0 (4 uniforms)
+  network_kick = 11,               // E/I network: neuron = cell, block = step / 4 (Bernoulli words)
+  network_external = 12,           // E/I network: neuron = cell, block = step / 4
 };
 
 constexpr std::uint64_t kMaxInstances = std::uint64_t(1) << 48;  // instance index must fit 48 counter bits

@@ -1,0 +1,262 @@
+#include "host/network_model.hpp"
+
+#include <cmath>
+#include <limits>
+#include <tuple>
+
+#include "host/buffered_engine.hpp"
+#include "host/errors.hpp"
+#include "host/model_helpers.hpp"
+#include "kernels/common/random.hpp"
+
+namespace nb {
+namespace {
+
+constexpr double kMaxNeurons = 1e7;
+
+// Parameters that shape the buffers or the connectivity and so must be the same at every sweep point.
+const char* const kPerRun[] = {"N", "E_fraction", "delay_ms", "bin_ms", "connectivity", "connectivity_seed",
+                               "raster_neurons", "raster_max_spikes", "trace_neuron"};
+
+bool shared_connectivity(const Spec& spec) {
+  const ParamInfo& p = spec.model->params[spec.model->param_index("connectivity")];
+  return p.choice_name(spec.param(0, "connectivity")) == "shared";
+}
+
+std::uint32_t whole(const Spec& spec, const char* name) { return static_cast<std::uint32_t>(spec.param(0, name)); }
+
+std::uint32_t steps_of(double t_ms, double dt_ms) { return static_cast<std::uint32_t>(std::llround(t_ms / dt_ms)); }
+
+double expected_synapses(const Spec& spec) {
+  double p_max = 0;
+  for (std::uint64_t k = 0; k < spec.n_points(); ++k) p_max = std::max(p_max, spec.param(k, "p"));
+  const double N = spec.param(0, "N");
+  return p_max * N * (N - 1);
+}
+
+void check_point(const double* p, const Spec& spec, const std::string& where) {
+  const ModelInfo& m = network_model_info();
+  const auto P = [&](const std::string& name) { return p[m.param_index(name)]; };
+  for (const char* name : kPerRun) {
+    if (P(name) != spec.param(0, name)) {
+      throw SpecError(spec.param_field(name), std::string(name) + " must be the same at every sweep point (it shapes the "
+                                                                  "buffers or the connectivity)" + where);
+    }
+  }
+  for (const char* name : {"N", "raster_neurons", "raster_max_spikes", "trace_neuron"}) {
+    if (P(name) != std::floor(P(name))) throw SpecError(spec.param_field(name), std::string(name) + " must be whole" + where);
+  }
+  if (P("trace_neuron") >= P("N")) {
+    throw SpecError(spec.param_field("trace_neuron"), "trace_neuron must be a cell index in [0, N)" + where);
+  }
+  if (shared_connectivity(spec) && P("p") != spec.param(0, "p")) {
+    throw SpecError(spec.param_field("p"), "p must be the same at every sweep point with connectivity = shared" + where);
+  }
+  const double delay = P("delay_ms") / spec.dt_ms;
+  if (std::fabs(delay - std::round(delay)) > 1e-9 * delay || std::round(delay) < 1) {
+    throw SpecError(spec.param_field("delay_ms"), "delay_ms must be a whole number >= 1 of steps of dt_ms = " +
+                                                      format_number(spec.dt_ms) + where);
+  }
+  const double bin = P("bin_ms") / spec.dt_ms;
+  if (std::fabs(bin - std::round(bin)) > 1e-9 * bin || std::round(bin) < 1 || P("bin_ms") > spec.duration_ms) {
+    throw SpecError(spec.param_field("bin_ms"), "bin_ms must be a whole number >= 1 of steps of dt_ms = " +
+                                                    format_number(spec.dt_ms) + ", at most duration_ms" + where);
+  }
+  if (!(P("V_reset_mV") < P("V_th_mV"))) {
+    throw SpecError(spec.param_field("V_reset_mV"), "V_reset_mV must be below V_th_mV" + where);
+  }
+  for (const char* rate : {"kick_rate_Hz", "ext_rate_Hz"}) {
+    if (P(rate) * spec.dt_ms * 1e-3 > 1.0) {
+      throw SpecError(spec.param_field(rate), std::string(rate) + " * dt must be at most 1 (one event per step)" + where);
+    }
+  }
+}
+
+std::unique_ptr<ChunkEngine> make_engine(const EngineConfig& config) {
+  if (config.backend == "cuda") return make_network_cuda_engine(config);
+  return std::make_unique<BufferedEngine<NetworkTraits, CpuBackend>>(config);
+}
+
+std::vector<ParamInfo> params() {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  return {
+      numeric_param("N", 4000, "", "cells per network (the same at every point)", 2.0, false, kMaxNeurons),
+      numeric_param("E_fraction", 0.8, "", "fraction of excitatory cells: N_E = round(N E_fraction)", 0.0, false, 1.0),
+      numeric_param("p", 0.02, "", "connection probability of each ordered pair (no autapses)", 0.0, false, 1.0),
+      choice_param("connectivity", {"per_instance", "shared"}, 0,
+                   "per_instance: each network draws its own connections; shared: one for every network"),
+      numeric_param("connectivity_seed", 1, "", "key of the connectivity's random stream", 0.0, false, 9.0e15),
+      numeric_param("C_pF", 200.0, "pF", "membrane capacitance", 0.0, true),
+      numeric_param("G_L_nS", 10.0, "nS", "leak conductance", 0.0, true),
+      numeric_param("E_L_mV", -60.0, "mV", "leak reversal"),
+      numeric_param("V_th_mV", -50.0, "mV", "threshold"),
+      numeric_param("V_reset_mV", -60.0, "mV", "reset (< V_th)"),
+      numeric_param("t_ref_ms", 5.0, "ms", "refractory period", 0.0),
+      numeric_param("E_e_mV", 0.0, "mV", "excitatory reversal"),
+      numeric_param("E_i_mV", -80.0, "mV", "inhibitory reversal"),
+      numeric_param("tau_e_ms", 5.0, "ms", "excitatory conductance decay", 0.0, true),
+      numeric_param("tau_i_ms", 10.0, "ms", "inhibitory conductance decay", 0.0, true),
+      numeric_param("w_e_nS", 4.0, "nS", "excitatory weight", 0.0),
+      numeric_param("w_i_nS", 51.0, "nS", "inhibitory weight", 0.0),
+      numeric_param("delay_ms", 0.1, "ms", "synaptic delay, a whole number >= 1 of steps (the same at every point)", 0.0, true),
+      numeric_param("I_ext_pA", 0.0, "pA", "constant current into every cell"),
+      numeric_param("kick_ms", 50.0, "ms", "duration of the initial Poisson kick", 0.0),
+      numeric_param("kick_rate_Hz", 100.0, "Hz", "rate of each cell's own kick train", 0.0),
+      numeric_param("kick_w_nS", 4.0, "nS", "weight of the kick synapse (excitatory)", 0.0),
+      numeric_param("ext_rate_Hz", 0.0, "Hz", "rate of each cell's external Poisson drive (whole trial)", 0.0),
+      numeric_param("ext_w_nS", 4.0, "nS", "weight of the external drive (excitatory)", 0.0),
+      choice_param("initial_V", {"uniform", "reset"}, 0, "uniform in [V_reset, V_th] (keyed by seed), or V_reset"),
+      numeric_param("bin_ms", 10.0, "ms", "bin of the population rates and the synchrony index (same at every point)", 0.0, true),
+      numeric_param("raster_neurons", 0, "", "record the spikes of cells 0 .. raster_neurons - 1 (same at every point)", 0.0),
+      numeric_param("raster_max_spikes", 10000, "", "raster capacity per network", 0.0, false, 1e8),
+      numeric_param("trace_neuron", 0, "", "the cell whose V, g_e, g_i record.traces records", 0.0),
+  };
+}
+
+}  // namespace
+
+Connectivity network_connectivity(const Spec& spec, std::uint64_t instance) {
+  const std::uint32_t N = whole(spec, "N");
+  const double p = spec.param(instance / spec.trials, "p");
+  const std::uint64_t key = static_cast<std::uint64_t>(spec.param(0, "connectivity_seed"));
+  const std::uint64_t keyed = shared_connectivity(spec) ? 0 : instance;
+  const float log_1mp = static_cast<float>(std::log1p(-p));
+  Connectivity c;
+  c.offsets.resize(N + 1);
+  c.offsets[0] = 0;
+  c.targets.reserve(static_cast<std::size_t>(p * N * (N - 1) * 1.05) + 16);
+  for (std::uint32_t i = 0; i < N; ++i) {
+    network::for_each_target(key, keyed, i, N, log_1mp, p >= 1.0, [&](std::uint32_t j) { c.targets.push_back(j); });
+    c.offsets[i + 1] = c.targets.size();
+  }
+  return c;
+}
+
+std::vector<float> sorted_raster(const std::vector<std::uint32_t>& neuron, const std::vector<std::uint32_t>& step,
+                                 const std::vector<std::uint32_t>& fill, std::size_t n, std::uint32_t capacity,
+                                 double dt_ms) {
+  // Per network: (capacity, 2) of (cell, time_ms), NaN-padded.
+  std::vector<float> out(n * capacity * 2, std::numeric_limits<float>::quiet_NaN());
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t count = std::min<std::size_t>(fill[i], capacity);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> rows(count);
+    for (std::size_t k = 0; k < count; ++k) rows[k] = {step[i * capacity + k], neuron[i * capacity + k]};
+    std::sort(rows.begin(), rows.end());
+    for (std::size_t k = 0; k < count; ++k) {
+      out[(i * capacity + k) * 2] = static_cast<float>(rows[k].second);
+      out[(i * capacity + k) * 2 + 1] = static_cast<float>(rows[k].first * dt_ms);
+    }
+  }
+  return out;
+}
+
+NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids) {
+  const ModelInfo& m = *spec.model;
+  NetworkChunk c;
+  const std::size_t n = ids.size();
+#define NB_RESIZE(type, name) c.name.assign(n, type{});
+  NB_NETWORK_COEFFICIENTS(NB_RESIZE)
+#undef NB_RESIZE
+  const double dt = spec.dt_ms;
+  c.N = whole(spec, "N");
+  c.N_E = static_cast<std::uint32_t>(std::llround(c.N * spec.param(0, "E_fraction")));
+  c.delay_steps = steps_of(spec.param(0, "delay_ms"), dt);
+  c.bin_steps = steps_of(spec.param(0, "bin_ms"), dt);
+  c.bins = static_cast<std::uint32_t>((spec.n_steps + c.bin_steps - 1) / c.bin_steps);
+  c.n_steps = static_cast<std::uint32_t>(spec.n_steps);
+  c.dt_ms = static_cast<float>(dt);
+  c.seed = spec.seed;
+  c.instance_id = ids;
+  c.shared = shared_connectivity(spec);
+  c.raster_neurons = std::min(whole(spec, "raster_neurons"), c.N);
+  c.raster_capacity = c.raster_neurons > 0 ? whole(spec, "raster_max_spikes") : 0;
+  c.trace_neuron = whole(spec, "trace_neuron");
+  const double uniform = m.params[m.param_index("initial_V")].choice_value("uniform");
+  c.V_mV.resize(n * c.N);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* p = spec.point_params(ids[i] / spec.trials);
+    const auto P = [&](const std::string& name) { return p[m.param_index(name)]; };
+    c.dt_over_C[i] = static_cast<float>(dt / P("C_pF"));  // ms / pF; pA ms / pF = mV
+    c.G_L_nS[i] = static_cast<float>(P("G_L_nS"));
+    c.E_L_mV[i] = static_cast<float>(P("E_L_mV"));
+    c.V_th_mV[i] = static_cast<float>(P("V_th_mV"));
+    c.V_reset_mV[i] = static_cast<float>(P("V_reset_mV"));
+    c.E_e_mV[i] = static_cast<float>(P("E_e_mV"));
+    c.E_i_mV[i] = static_cast<float>(P("E_i_mV"));
+    c.decay_e[i] = static_cast<float>(std::exp(-dt / P("tau_e_ms")));
+    c.decay_i[i] = static_cast<float>(std::exp(-dt / P("tau_i_ms")));
+    c.w_e_nS[i] = static_cast<float>(P("w_e_nS"));
+    c.w_i_nS[i] = static_cast<float>(P("w_i_nS"));
+    c.I_ext_pA[i] = static_cast<float>(P("I_ext_pA"));
+    c.refractory_steps[i] = steps_of(P("t_ref_ms"), dt);
+    c.kick_steps[i] = steps_of(P("kick_ms"), dt);
+    c.kick_threshold[i] = fixed_point_fraction(P("kick_rate_Hz") * dt * 1e-3);
+    c.kick_w_nS[i] = static_cast<float>(P("kick_w_nS"));
+    c.ext_threshold[i] = fixed_point_fraction(P("ext_rate_Hz") * dt * 1e-3);
+    c.ext_w_nS[i] = static_cast<float>(P("ext_w_nS"));
+    const bool random_V = P("initial_V") == uniform;
+    for (std::uint32_t j = 0; j < c.N; ++j) {
+      double V = P("V_reset_mV");
+      if (random_V) {
+        const Philox4x32Words w = random_words(spec.seed, ids[i], j / 4, RandomStream::network_initial_V, 0);
+        V += (P("V_th_mV") - P("V_reset_mV")) * double(uniform_open01(w.w[j % 4]));
+      }
+      c.V_mV[i * c.N + j] = static_cast<float>(V);
+    }
+  }
+  // Connectivity: one list when shared, else one per network of the chunk, concatenated (offsets rebased).
+  const std::size_t lists = c.shared ? (n > 0 ? 1 : 0) : n;
+  c.offsets.reserve(lists * (c.N + 1));
+  for (std::size_t k = 0; k < lists; ++k) {
+    const Connectivity one = network_connectivity(spec, ids[k]);
+    const std::uint64_t base = c.targets.size();
+    for (std::uint64_t o : one.offsets) c.offsets.push_back(base + o);
+    c.targets.insert(c.targets.end(), one.targets.begin(), one.targets.end());
+  }
+  assign_recording(c, spec, ids);
+  return c;
+}
+
+#if !defined(NB_HAVE_CUDA)
+std::unique_ptr<ChunkEngine> make_network_cuda_engine(const EngineConfig&) {
+  throw BackendUnavailable("--backend cuda: this build has no CUDA backend");
+}
+#endif
+
+const ModelInfo& network_model_info() {
+  static const ModelInfo info = [] {
+    ModelInfo m;
+    m.name = "network";
+    m.description = "Spiking E/I networks of conductance-based LIF cells (COBA, Vogels & Abbott 2005, Brette et al. "
+                    "2007): sparse random connectivity, exponential conductances, Poisson kick; one network per instance";
+    m.params = params();
+    m.observables = {"rate_E_Hz",     "rate_I_Hz", "cv_E",         "cv_I",        "synchrony",
+                     "last_spike_ms", "sustained", "spikes_total", "synapses_out"};
+    m.integer_observables = {"sustained"};
+    m.trace_vars = {"V_mV", "g_e_nS", "g_i_nS"};
+    m.integrators = {"euler"};
+    m.instance_arrays = {
+        {"pop_rate_Hz", [](const Spec& s) {
+           const std::uint32_t bin = steps_of(s.param(0, "bin_ms"), s.dt_ms);
+           return std::size_t(2) * ((s.n_steps + bin - 1) / bin);
+         }},
+        {"raster", [](const Spec& s) {
+           return s.param(0, "raster_neurons") > 0 ? std::size_t(2) * whole(s, "raster_max_spikes") : std::size_t(0);
+         }}};
+    m.check_point = check_point;
+    m.make_engine = make_engine;
+    m.bytes_per_instance = [](const Spec& spec) {
+      const double N = spec.param(0, "N");
+      const double synapses = shared_connectivity(spec) ? 0.0 : expected_synapses(spec) * 1.05;
+      const double delay_slots = std::round(spec.param(0, "delay_ms") / spec.dt_ms) + 1;
+      const double bins = std::ceil(double(spec.n_steps) / std::round(spec.param(0, "bin_ms") / spec.dt_ms));
+      const double raster = spec.param(0, "raster_neurons") > 0 ? spec.param(0, "raster_max_spikes") * 16 : 0;
+      return static_cast<std::size_t>(N * (12 + 8 * 5 + 24 + 8 + delay_slots * 8) + synapses * 4 + bins * 16 +
+                                      raster + 256);
+    };
+    return m;
+  }();
+  return info;
+}
+
+}  // namespace nb

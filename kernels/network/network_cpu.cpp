@@ -1,0 +1,102 @@
+// E/I networks on the CPU: the reference backend. OpenMP threads take whole networks; within a network each step
+// updates the neurons in order, then pushes the step's spikes to their targets' arrival counters (in order of
+// the spiking cell; the counts do not depend on it).
+#include <omp.h>
+
+#include <cstddef>
+
+#include "kernels/network/network.hpp"
+
+namespace nb {
+namespace network {
+namespace {
+
+int resolve_threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
+
+void push_spikes(const View& v, std::size_t net, std::uint32_t j, std::uint32_t n) {
+  std::uint64_t begin, end;
+  out_list(v, net, j, begin, end);
+  const std::uint32_t pop = j < v.N_E ? 0u : 1u;
+  std::uint32_t* counts = v.arrivals + arrival_index(v, net, n + v.delay_steps, pop, 0u);
+  for (std::uint64_t k = begin; k < end; ++k) ++counts[v.targets[k]];
+}
+
+// One step of network `net`: the cells (vector code), then the rare spikes (scalar).
+template <bool Kick, bool Ext>
+void step_network(const View& v, const Coefficients& c, std::size_t net, std::uint32_t n) {
+  // update_cell over the cells, with the network's arrays hoisted so that the loop is plain vector code.
+  const std::size_t base = net * v.N;
+  std::uint32_t* const in_e = v.arrivals + arrival_index(v, net, n, 0u, 0u);
+  std::uint32_t* const in_i = v.arrivals + arrival_index(v, net, n, 1u, 0u);
+  float* const V = v.V_mV + base;
+  float* const g_e = v.g_e_nS + base;
+  float* const g_i = v.g_i_nS + base;
+  std::uint32_t* const refractory = v.refractory_left + base;
+  std::uint32_t* const spiked_out = v.spiked + base;
+  const std::uint64_t instance = v.instance_id[net];
+#pragma omp simd
+  for (std::uint32_t j = 0; j < v.N; ++j) {
+    std::uint32_t kick, ext;
+    poisson_inputs<Kick, Ext>(v, c, instance, j, n, kick, ext);
+    NeuronState s{V[j], g_e[j], g_i[j], refractory[j]};
+    const bool spike = neuron_step(c, s, in_e[j], in_i[j], kick, ext);
+    in_e[j] = 0u;
+    in_i[j] = 0u;
+    V[j] = s.V_mV;
+    g_e[j] = s.g_e_nS;
+    g_i[j] = s.g_i_nS;
+    refractory[j] = s.refractory_left;
+    spiked_out[j] = spike ? 1u : 0u;
+  }
+  std::uint32_t fired[2] = {0u, 0u};
+  const std::uint32_t* spiked = v.spiked + net * v.N;
+  for (std::uint32_t j = 0; j < v.N; ++j) {
+    if (spiked[j] == 0u) continue;
+    tally_spike(v, net, j, n);
+    ++fired[j < v.N_E ? 0 : 1];
+    if (j < v.raster_neurons && v.raster_fill[net] < v.raster_capacity) {
+      const std::size_t at = net * v.raster_capacity + v.raster_fill[net]++;
+      v.raster_neuron[at] = j;
+      v.raster_step[at] = n + 1u;
+    }
+    push_spikes(v, net, j, n);
+  }
+  const std::size_t bin = (net * v.bins + n / v.bin_steps) * 2u;
+  v.pop_bins[bin] += fired[0];
+  v.pop_bins[bin + 1u] += fired[1];
+  if (fired[0] + fired[1] > 0u) v.last_active_step[net] = n + 1u;
+  if (closes_bin(v, n)) {
+    for (std::uint32_t j = 0; j < v.N; ++j) close_bin(v, net, j);
+  }
+  record_trace(v, net, n);
+}
+
+void advance_network(const View& v, std::size_t net, std::uint32_t step_begin, std::uint32_t step_end) {
+  const Coefficients c = coefficients_at(v, net);
+  const bool ext = c.ext_threshold != 0u;  // with threshold 0 the drive's events are all 0 anyway
+  for (std::uint32_t n = step_begin; n < step_end; ++n) {
+    const bool kick = n < c.kick_steps;
+    if (kick && ext) step_network<true, true>(v, c, net, n);
+    if (kick && !ext) step_network<true, false>(v, c, net, n);
+    if (!kick && ext) step_network<false, true>(v, c, net, n);
+    if (!kick && !ext) step_network<false, false>(v, c, net, n);
+  }
+}
+
+}  // namespace
+
+void advance_cpu(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads) {
+  if (v.n == 0 || step_begin >= step_end) return;
+  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(v.n);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(resolve_threads(threads))
+  for (std::ptrdiff_t i = 0; i < n; ++i) advance_network(v, static_cast<std::size_t>(i), step_begin, step_end);
+}
+
+void finalize_cpu(const View& v, double, std::uint32_t, int threads) {
+  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(v.n);
+#pragma omp parallel for schedule(static) num_threads(resolve_threads(threads))
+  for (std::ptrdiff_t i = 0; i < n; ++i) finalize_at(v, static_cast<std::size_t>(i));
+}
+
+}  // namespace network
+}  // namespace nb

@@ -1,0 +1,12 @@
+// Fast math mode: FMA contraction allowed (the network's per-step math has no transcendental function).
+#include "kernels/network/network_cuda.cuh"
+
+namespace nb {
+namespace network {
+
+void advance_cuda_fast(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
+  advance_cuda_impl<FastMath>(v, step_begin, step_end);
+}
+
+}  // namespace network
+}  // namespace nb
