@@ -58,9 +58,10 @@ void check_point(const double* p, const Spec& spec, const std::string& where) {
                                                       format_number(spec.dt_ms) + where);
   }
   const double bin = P("bin_ms") / spec.dt_ms;
-  if (std::fabs(bin - std::round(bin)) > 1e-9 * bin || std::round(bin) < 1 || P("bin_ms") > spec.duration_ms) {
+  if (std::fabs(bin - std::round(bin)) > 1e-9 * bin || std::round(bin) < 1) {
     throw SpecError(spec.param_field("bin_ms"), "bin_ms must be a whole number >= 1 of steps of dt_ms = " +
-                                                    format_number(spec.dt_ms) + ", at most duration_ms" + where);
+                                                    format_number(spec.dt_ms) + " (a bin longer than the trial "
+                                                    "makes one bin)" + where);
   }
   if (!(P("V_reset_mV") < P("V_th_mV"))) {
     throw SpecError(spec.param_field("V_reset_mV"), "V_reset_mV must be below V_th_mV" + where);
