@@ -153,11 +153,20 @@ NB_HD void rates_Hz(const Coefficients& c, const State& s, std::uint32_t n, floa
 template <class Math>
 NB_HD float gate_step(const Coefficients& c, float S, float r_Hz) {
   const float drive = c.gamma_per_ms * r_Hz;  // gamma r, 1/ms
-  const float euler = S + c.phi_dt_ms * (drive * (1.0f - S) - S * c.inv_tau_S_per_ms);
-  const float k = drive + c.inv_tau_S_per_ms;
-  const float S_inf = drive / k;
-  const float exponential = S_inf + (S - S_inf) * Math::exp(-c.phi_dt_ms * k);
-  return c.exponential != 0u ? exponential : euler;
+  const auto euler = [&] { return S + c.phi_dt_ms * (drive * (1.0f - S) - S * c.inv_tau_S_per_ms); };
+  const auto exponential = [&] {
+    const float k = drive + c.inv_tau_S_per_ms;
+    const float S_inf = drive / k;
+    return S_inf + (S - S_inf) * Math::exp(-c.phi_dt_ms * k);
+  };
+#if defined(__CUDA_ARCH__)
+  // The integrator is the same for every trial of a run: a uniform branch, so the GPU skips the unused one.
+  return c.exponential != 0u ? exponential() : euler();
+#else
+  // Both computed, one selected: the CPU lane loop stays branch-free and vectorises.
+  const float a = exponential(), b = euler();
+  return c.exponential != 0u ? a : b;
+#endif
 }
 
 NB_HD float noise_step(const Coefficients& c, float I_nA, float z) {
