@@ -16,6 +16,7 @@ namespace nb {
 namespace {
 
 using test::run_cpu;
+using test::expect_spec_error;
 using test::run_on;
 using Json = nlohmann::ordered_json;
 
@@ -291,15 +292,6 @@ TEST(DecisionParity, FastMathGivesTheSameChoiceStatistics) {
     // Same noise, slightly different rounding: most trials make the same choice, so the fractions agree far
     // more closely than two independent samples would (5 binomial SE of independent samples: 0.04).
     EXPECT_NEAR(p_cpu / 4000, p_gpu / 4000, 0.04) << "point " << point;
-  }
-}
-
-void expect_spec_error(const Json& doc, const std::string& field) {
-  try {
-    parse_spec(doc, "test");
-    ADD_FAILURE() << "no SpecError for " << doc.dump();
-  } catch (const SpecError& e) {
-    EXPECT_EQ(e.field(), field) << e.what();
   }
 }
 

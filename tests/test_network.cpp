@@ -16,6 +16,7 @@ namespace nb {
 namespace {
 
 using test::run_cpu;
+using test::expect_spec_error;
 using test::run_on;
 using Json = nlohmann::ordered_json;
 
@@ -165,15 +166,6 @@ TEST(Network, TooLargeForTheMemoryBudgetIsRefusedWithTheBytesNeeded) {
     ADD_FAILURE() << "no error";
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("bytes"), std::string::npos) << e.what();
-  }
-}
-
-void expect_spec_error(const Json& doc, const std::string& field) {
-  try {
-    parse_spec(doc, "test");
-    ADD_FAILURE() << "no SpecError for " << doc.dump();
-  } catch (const SpecError& e) {
-    EXPECT_EQ(e.field(), field) << e.what();
   }
 }
 

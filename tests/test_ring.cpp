@@ -16,6 +16,7 @@ namespace nb {
 namespace {
 
 using test::run_cpu;
+using test::expect_spec_error;
 using test::run_on;
 using Json = nlohmann::ordered_json;
 
@@ -208,15 +209,6 @@ TEST(RingParity, ChunkedCudaRunMatchesCpu) {
   chunked.chunk_instances = 7;
   const CompareReport report = compare_results(run_on(spec, "cpu"), run_on(spec, "cuda", chunked));
   EXPECT_TRUE(report.identical()) << report.to_text();
-}
-
-void expect_spec_error(const Json& doc, const std::string& field) {
-  try {
-    parse_spec(doc, "test");
-    ADD_FAILURE() << "no SpecError for " << doc.dump();
-  } catch (const SpecError& e) {
-    EXPECT_EQ(e.field(), field) << e.what();
-  }
 }
 
 TEST(Ring, BadSpecsNameTheField) {

@@ -14,6 +14,7 @@ namespace nb {
 namespace {
 
 using test::run_cpu;
+using test::expect_spec_error;
 using test::run_on;
 using test::spec_from;
 using Json = nlohmann::ordered_json;
@@ -234,15 +235,6 @@ Json with_params(Json params) {
   Json doc = base_spec();
   doc["params"] = std::move(params);
   return doc;
-}
-
-void expect_spec_error(const Json& doc, const std::string& field) {
-  try {
-    parse_spec(doc, "test");
-    ADD_FAILURE() << "no SpecError for " << doc.dump();
-  } catch (const SpecError& e) {
-    EXPECT_EQ(e.field(), field) << e.what();
-  }
 }
 
 TEST(SelfSustained, BadSpecsNameTheField) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "host/cuda_device.hpp"
+#include "host/errors.hpp"
 #include "host/runner.hpp"
 #include "host/spec.hpp"
 
@@ -43,6 +44,16 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Expects parsing `doc` to throw a SpecError that names `field` (e.g. "params.tau_ms").
+inline void expect_spec_error(const nlohmann::ordered_json& doc, const std::string& field) {
+  try {
+    parse_spec(doc, "test");
+    ADD_FAILURE() << "no SpecError for " << doc.dump();
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.field(), field) << e.what();
+  }
+}
 
 // Skips the current test (with the reason) when the CUDA backend cannot run here.
 #define NB_REQUIRE_CUDA()                                                  \

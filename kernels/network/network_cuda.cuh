@@ -34,6 +34,7 @@ __global__ void update(View v, std::uint32_t n) {
   if (j == v.trace_neuron) record_trace(v, net, n);
 }
 
+template <class Math>  // unused: a template so that the exact and fast TUs do not both define the kernel
 __global__ void push(View v, std::uint32_t n) {
   const std::size_t at = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (at >= v.n * v.N || v.spiked[at] == 0u) return;
@@ -54,7 +55,7 @@ void advance_cuda_impl(const View& v, std::uint32_t step_begin, std::uint32_t st
   if (v.n == 0 || step_begin >= step_end) return;
   for (std::uint32_t n = step_begin; n < step_end; ++n) {
     kernel::update<Math><<<network_blocks(v), 256>>>(v, n);
-    kernel::push<<<network_blocks(v), 256>>>(v, n);
+    kernel::push<Math><<<network_blocks(v), 256>>>(v, n);
   }
   NB_CUDA_CHECK_LAUNCH();
 }

@@ -87,6 +87,26 @@ NB_HD Coefficients coefficients_at(const View& v, std::size_t i) {
   return c;
 }
 
+// The moments and flags a time segment carries over to the next.
+NB_HD void load_moments(const View& v, std::size_t i, float* M) {
+  const float stored[kMoments] = {v.M0[i], v.Mc1[i], v.Ms1[i], v.Mc2[i], v.Ms2[i], v.Mc3[i], v.Ms3[i]};
+  for (int m = 0; m < kMoments; ++m) M[m] = stored[m];
+}
+
+NB_HD void store_ring_state(const View& v, std::size_t i, const float* M, float r_max, std::uint32_t diverged,
+                            std::uint32_t moving) {
+  v.M0[i] = M[0];
+  v.Mc1[i] = M[1];
+  v.Ms1[i] = M[2];
+  v.Mc2[i] = M[3];
+  v.Ms2[i] = M[4];
+  v.Mc3[i] = M[5];
+  v.Ms3[i] = M[6];
+  v.r_max[i] = r_max;
+  v.diverged_step[i] = diverged;
+  v.last_moving_step[i] = moving;
+}
+
 // The affine input of one step: I_j = a0 + sum_m (ac[m] cos 2m theta_j + as[m] sin 2m theta_j), from the moments.
 struct Drive {
   float a0, ac[kMaxModes], as[kMaxModes];

@@ -132,7 +132,8 @@ template <int Modes>
 void advance_ring(const View& v, std::size_t i, std::uint32_t step_begin, std::uint32_t step_end) {
   const Coefficients c = coefficients_at(v, i);
   float* r = v.r_Hz + i * v.N;
-  float M[kMoments] = {v.M0[i], v.Mc1[i], v.Ms1[i], v.Mc2[i], v.Ms2[i], v.Mc3[i], v.Ms3[i]};
+  float M[kMoments];
+  load_moments(v, i, M);
   float r_max = v.r_max[i];
   if (step_begin == 0) initial_moments<Modes>(v, r, M, r_max);
   std::uint32_t diverged = v.diverged_step[i], moving = v.last_moving_step[i];
@@ -153,16 +154,7 @@ void advance_ring(const View& v, std::size_t i, std::uint32_t step_begin, std::u
     moving = step_max > c.converge_step_Hz ? n + 1u : moving;
     diverged = runs_away(c, M, r_max) ? n + 1u : 0u;
   }
-  v.M0[i] = M[0];
-  v.Mc1[i] = M[1];
-  v.Ms1[i] = M[2];
-  v.Mc2[i] = M[3];
-  v.Ms2[i] = M[4];
-  v.Mc3[i] = M[5];
-  v.Ms3[i] = M[6];
-  v.r_max[i] = r_max;
-  v.diverged_step[i] = diverged;
-  v.last_moving_step[i] = moving;
+  store_ring_state(v, i, M, r_max, diverged, moving);
 }
 
 template <int Modes>

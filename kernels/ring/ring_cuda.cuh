@@ -59,7 +59,8 @@ __global__ void __launch_bounds__(kWarp * kWarpsPerBlock) advance(View v, std::u
   if (i >= v.n) return;  // whole warps: i is the same for every lane
   const Coefficients c = coefficients_at(v, i);
   float* r = v.r_Hz + i * v.N;
-  float M[kMoments] = {v.M0[i], v.Mc1[i], v.Ms1[i], v.Mc2[i], v.Ms2[i], v.Mc3[i], v.Ms3[i]};
+  float M[kMoments];
+  load_moments(v, i, M);
   float r_max = v.r_max[i];
   const std::uint32_t quads = (v.N + kQuad - 1) / kQuad;
   if (step_begin == 0) {
@@ -119,18 +120,7 @@ __global__ void __launch_bounds__(kWarp * kWarpsPerBlock) advance(View v, std::u
     moving = step_max > c.converge_step_Hz ? n + 1u : moving;
     diverged = runs_away(c, M, r_max) ? n + 1u : 0u;
   }
-  if (lane == 0) {
-    v.M0[i] = M[0];
-    v.Mc1[i] = M[1];
-    v.Ms1[i] = M[2];
-    v.Mc2[i] = M[3];
-    v.Ms2[i] = M[4];
-    v.Mc3[i] = M[5];
-    v.Ms3[i] = M[6];
-    v.r_max[i] = r_max;
-    v.diverged_step[i] = diverged;
-    v.last_moving_step[i] = moving;
-  }
+  if (lane == 0) store_ring_state(v, i, M, r_max, diverged, moving);
 }
 
 }  // namespace kernel
