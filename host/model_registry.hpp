@@ -73,6 +73,8 @@ struct ModelInfo {
     std::function<std::size_t(const Spec&)> width;
   };
   std::vector<InstanceArray> instance_arrays;
+  // Per-run input arrays a spec may give under "arrays" (e.g. a ring's initial profile); check_point validates them.
+  std::vector<std::string> array_inputs;
   double default_dt_ms = 0;                       // 0: the spec format's default
 
   // Per-sweep-point time-binned sums that the kernels accumulate (record.binned in a spec); empty vars: none.

@@ -44,6 +44,25 @@ void check_point(const double* p, const Spec& spec, const std::string& where) {
     throw SpecError(spec.param_field("tau_ms"), "tau_ms = " + format_number(P("tau_ms")) + " ms is below dt_ms = " +
                                                     format_number(spec.dt_ms) + " ms; expected tau_ms >= dt_ms" + where);
   }
+  const ParamInfo& initial = m.params[m.param_index("initial")];
+  if (initial.choice_name(P("initial")) == "given") {
+    const std::vector<double>* given = spec.array("initial_profile_Hz");
+    if (given == nullptr || given->size() != static_cast<std::size_t>(N)) {
+      throw SpecError("arrays.initial_profile_Hz", "initial = given needs arrays.initial_profile_Hz with N = " +
+                                                       format_number(N) + " rates (Hz)" + where);
+    }
+    for (double r : *given) {
+      if (!(std::fabs(P("r0_Hz") + r) <= P("runaway_Hz"))) {
+        throw SpecError("arrays.initial_profile_Hz", "a given rate of " + format_number(r) +
+                                                         " Hz is beyond runaway_Hz = " + format_number(P("runaway_Hz")) + where);
+      }
+    }
+  }
+  if (P("trace_neuron") != std::floor(P("trace_neuron")) || P("trace_neuron") >= N ||
+      P("trace_neuron") != spec.param(0, "trace_neuron")) {
+    throw SpecError(spec.param_field("trace_neuron"), "trace_neuron must be a neuron index in [0, N), the same at "
+                                                      "every point" + where);
+  }
   const double initial_peak = std::fabs(P("r0_Hz")) + std::fabs(P("alpha_Hz"));
   if (initial_peak > P("runaway_Hz")) {
     throw SpecError(spec.param_field("alpha_Hz"), "the initial profile reaches " + format_number(initial_peak) +
@@ -70,13 +89,16 @@ std::vector<ParamInfo> params() {
       numeric_param("J4", 0.0, "", "coupling of the cos 4 theta mode (costs two more moments when nonzero)"),
       numeric_param("J6", 0.0, "", "coupling of the cos 6 theta mode"),
       numeric_param("sigma_Hz", 0.0, "Hz/sqrt(ms)", "input noise: sigma sqrt(dt_ms) xi added to every I_j each step", 0.0),
-      choice_param("initial", {"cosine", "uniform", "random"}, 0,
-                   "initial profile: cosine r0 + alpha cos(2 (theta - theta_0)) (the notebook's), uniform r0, or "
-                   "random r0 + alpha u_j (u_j uniform in (0, 1), keyed by seed and instance)"),
+      choice_param("initial", {"cosine", "uniform", "random", "given"}, 0,
+                   "initial profile: cosine r0 + alpha cos(2 (theta - theta_0)) (the notebook's), uniform r0, "
+                   "random r0 + alpha u_j (u_j uniform in (0, 1), keyed by seed and instance), or given: "
+                   "r0 + the spec's arrays.initial_profile_Hz (N values)"),
       numeric_param("alpha_Hz", 2.0, "Hz", "amplitude of the cosine or random initial profile"),
       numeric_param("theta_0_rad", kPi / 4, "rad", "orientation of the cosine initial profile"),
       numeric_param("r0_Hz", 0.0, "Hz", "uniform initial rate (offset of the cosine profile)"),
       numeric_param("runaway_Hz", 1e4, "Hz", "a ring whose largest rate exceeds this is stopped and flagged", 0.0, true),
+      numeric_param("trace_neuron", 0, "", "the neuron whose rate the trace variable r_Hz records (same at every point)",
+                    0.0),
       numeric_param("converge_tol_Hz_per_ms", 1e-4, "Hz/ms",
                     "converged once every |dr/dt| stays below this (converged_ms: the last step above it)", 0.0),
   };
@@ -109,6 +131,7 @@ std::vector<float> ring_initial_profile(const Spec& spec, std::uint64_t instance
     const double theta = -kPi / 2 + kPi * double(j) / double(N);
     double shape = 0.0;
     if (kind == "cosine") shape = P("alpha_Hz") * std::cos(2.0 * (theta - P("theta_0_rad")));
+    if (kind == "given") shape = (*spec.array("initial_profile_Hz"))[j];
     if (kind == "random") {
       const Philox4x32Words w = random_words(spec.seed, instance, j / ring::kQuad, RandomStream::ring_initial_profile, 0);
       shape = P("alpha_Hz") * double(uniform_open01(w.w[j % ring::kQuad]));
@@ -132,6 +155,7 @@ RingChunk assemble_ring_chunk(const Spec& spec, const std::vector<std::uint64_t>
   c.dt_ms = static_cast<float>(spec.dt_ms);
   c.seed = spec.seed;
   c.instance_id = ids;
+  c.trace_neuron = static_cast<std::uint32_t>(spec.param(0, "trace_neuron"));
   const std::size_t N = c.N;
   std::vector<double> theta(N);
   for (std::size_t j = 0; j < N; ++j) theta[j] = -kPi / 2 + kPi * double(j) / double(N);
@@ -183,7 +207,8 @@ const ModelInfo& ring_model_info() {
                      "pv_angle_deg",   "pv_length",      "half_width_deg", "half_width_half_max_deg",
                      "converged_ms",   "runaway",        "diverged_ms"};
     m.integer_observables = {"runaway"};
-    m.trace_vars = {"mean_Hz", "pv_cos_Hz", "pv_sin_Hz", "peak_Hz"};
+    m.trace_vars = {"mean_Hz", "pv_cos_Hz", "pv_sin_Hz", "peak_Hz", "r_Hz"};
+    m.array_inputs = {"initial_profile_Hz"};
     m.integrators = {"euler"};
     m.instance_arrays = {{"profile_Hz", [](const Spec& spec) { return std::size_t(neurons(spec)); }}};
     m.check_point = check_point;

@@ -25,7 +25,7 @@ struct RingChunk {
   std::vector<std::uint64_t> instance_id;
   std::vector<std::int32_t> trace_row, spike_row;  // spike_row unused: no spikes (assign_recording fills it)
   std::uint64_t seed = 0;
-  std::uint32_t N = 0, modes = 1, n_steps = 0;
+  std::uint32_t N = 0, modes = 1, n_steps = 0, trace_neuron = 0;
   float dt_ms = 0;
   std::uint32_t trace_rows = 0, trace_every = 1, trace_samples = 0, spike_rows = 0, spike_capacity = 0;
   std::size_t size() const { return h0_Hz.size(); }
@@ -53,7 +53,7 @@ struct RingBuffers {
   Vec<float> r_Hz, basis;
   Vec<std::uint64_t> instance_id;
   Vec<std::int32_t> trace_row;
-  Vec<float> trace_mean_Hz, trace_pv_cos_Hz, trace_pv_sin_Hz, trace_peak_Hz;  // (trace_rows, trace_samples)
+  Vec<float> trace_mean_Hz, trace_pv_cos_Hz, trace_pv_sin_Hz, trace_peak_Hz, trace_r_Hz;  // (rows, samples)
 
   void load(const RingChunk& c) {
 #define NB_COPY(type, name) name = c.name;
@@ -68,7 +68,9 @@ struct RingBuffers {
     instance_id = c.instance_id;
     trace_row = c.trace_row;
     const std::size_t words = std::size_t(c.trace_rows) * c.trace_samples;
-    for (Vec<float>* t : {&trace_mean_Hz, &trace_pv_cos_Hz, &trace_pv_sin_Hz, &trace_peak_Hz}) t->assign(words, 0.0f);
+    for (Vec<float>* t : {&trace_mean_Hz, &trace_pv_cos_Hz, &trace_pv_sin_Hz, &trace_peak_Hz, &trace_r_Hz}) {
+      t->assign(words, 0.0f);
+    }
   }
 
   template <class Ptr>
@@ -94,6 +96,8 @@ struct RingBuffers {
       v.trace_pv_cos_Hz = ptr(trace_pv_cos_Hz);
       v.trace_pv_sin_Hz = ptr(trace_pv_sin_Hz);
       v.trace_peak_Hz = ptr(trace_peak_Hz);
+      v.trace_r_Hz = ptr(trace_r_Hz);
+      v.trace_neuron = c.trace_neuron;
       v.trace_every = c.trace_every;
       v.trace_samples = c.trace_samples;
     }
@@ -111,7 +115,8 @@ struct RingBuffers {
       r.traces.push_back(var == "mean_Hz"     ? host(trace_mean_Hz)
                          : var == "pv_cos_Hz" ? host(trace_pv_cos_Hz)
                          : var == "pv_sin_Hz" ? host(trace_pv_sin_Hz)
-                                              : host(trace_peak_Hz));
+                         : var == "peak_Hz"   ? host(trace_peak_Hz)
+                                              : host(trace_r_Hz));
     }
     r.arrays = {host(r_Hz)};
     return r;

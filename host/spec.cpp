@@ -26,7 +26,8 @@ constexpr std::uint32_t kMaxSpikesPerInstance = 1000000;
 constexpr double kDefaultDtMs = 0.1;
 
 const std::vector<std::string> kTopLevelKeys = {"model",      "name",   "duration_ms", "dt_ms", "seed",  "trials",
-                                                "integrator", "params", "sweep",       "zip",   "record"};
+                                                "integrator", "params", "sweep",       "zip",   "record",
+                                                "arrays"};
 
 // ---- Formatting --------------------------------------------------------------------------------------------
 
@@ -526,6 +527,21 @@ void parse_binned(const Json& j, Spec& spec) {
   spec.binned.n_bins = static_cast<std::uint32_t>((spec.n_steps + spec.binned.bin_steps - 1) / spec.binned.bin_steps);
 }
 
+// "arrays": {name: [numbers]}: per-run input arrays the model declares (ModelInfo::array_inputs).
+void parse_arrays(const Json& doc, Spec& spec) {
+  if (!doc.contains("arrays")) return;
+  const Json& arrays = get_object(doc["arrays"], "arrays");
+  check_keys(arrays, "arrays", spec.model->array_inputs);
+  for (const auto& [name, values] : arrays.items()) {
+    const std::string field = "arrays." + name;
+    std::vector<double> out;
+    for (std::size_t k = 0; k < get_array(values, field).size(); ++k) {
+      out.push_back(get_number(values[k], field + "[" + std::to_string(k) + "]"));
+    }
+    spec.arrays.emplace_back(name, std::move(out));
+  }
+}
+
 void parse_record(const Json& doc, Spec& spec) {
   spec.observables = spec.model->observables;
   if (!doc.contains("record")) return;
@@ -789,6 +805,10 @@ Json resolve(const Spec& spec, const std::vector<Derivation>& derivs, std::size_
     axes.push_back({{"params", axis.params}, {"values", std::move(values)}});
   }
   r["record"] = resolved_record(spec);
+  if (!spec.arrays.empty()) {
+    r["arrays"] = Json::object();
+    for (const auto& [name, values] : spec.arrays) r["arrays"][name] = values;
+  }
   r["instances"] = spec.n_instances();
   r["axes"] = std::move(axes);
   return r;
@@ -853,6 +873,7 @@ Spec parse_spec(const nlohmann::ordered_json& doc, const ModelInfo& model, const
   parse_params(doc, *spec.model, constants, placed);
   const std::size_t n_sweep_axes = parse_axes(doc, spec, placed);
   parse_record(doc, spec);
+  parse_arrays(doc, spec);
 
   const std::vector<Derivation> derivs = derivations(model, placed);
   note_derived(spec, derivs, constants);

@@ -61,6 +61,15 @@ struct Spec {
   TraceRequest traces;
   SpikeRequest spikes;
   BinnedRequest binned;
+  std::vector<std::pair<std::string, std::vector<double>>> arrays;  // "arrays": per-run input arrays, by name
+
+  // The input array `name`, or null if the spec has none.
+  const std::vector<double>* array(const std::string& name) const {
+    for (const auto& a : arrays) {
+      if (a.first == name) return &a.second;
+    }
+    return nullptr;
+  }
   // Parameters not set in the spec whose value comes from a preset at some point (ModelInfo::Preset), mapped
   // to the categorical parameter that selects it: {"tau_s_ms", "receptor"}.
   std::vector<std::pair<std::string, std::string>> derived_from;

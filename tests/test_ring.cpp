@@ -211,6 +211,35 @@ TEST(RingParity, ChunkedCudaRunMatchesCpu) {
   EXPECT_TRUE(report.identical()) << report.to_text();
 }
 
+TEST(Ring, GivenInitialProfileAndNeuronTrace) {
+  // A given profile (a bump at neuron 40 of 64) relaxes like any other; the trace of neuron 40 starts at the given
+  // value and ends at the final profile's.
+  std::vector<double> given(64, 0.0);
+  for (int j = 30; j < 51; ++j) given[j] = 10.0 * std::cos((j - 40) * kPi / 20);
+  Json doc = ring_spec(100, 0.1, {{"N", 64}, {"initial", "given"}, {"trace_neuron", 40}, {"eps", 0}, {"J0", -1},
+                                  {"J2", 4.5}});
+  doc["arrays"] = {{"initial_profile_Hz", given}};
+  doc["record"] = {{"traces", {{"vars", {"r_Hz"}}, {"instances", {0}}, {"every", 10}}}};
+  const Spec spec = parse_spec(doc, "test");
+  const std::vector<float> r0 = ring_initial_profile(spec, 0);
+  for (int j = 0; j < 64; ++j) EXPECT_EQ(r0[j], static_cast<float>(given[j])) << j;
+  const RunResult r = run_cpu(spec);
+  const auto& trace = r.trace("r_Hz");
+  EXPECT_EQ(trace.front(), 10.0f);
+  EXPECT_EQ(trace.back(), profile(r, 0)[40]);
+  // The bump stays where it was given (theta_40 = -pi/2 + 40 pi / 64 = 22.5 deg).
+  EXPECT_NEAR(r.column("pv_angle_deg").values[0], 22.5, 0.5);
+  Json wrong = doc;
+  wrong["arrays"]["initial_profile_Hz"] = std::vector<double>(63, 1.0);
+  expect_spec_error(wrong, "arrays.initial_profile_Hz");
+  Json missing = doc;
+  missing.erase("arrays");
+  expect_spec_error(missing, "arrays.initial_profile_Hz");
+  Json unknown = doc;
+  unknown["arrays"] = {{"profile", given}};
+  expect_spec_error(unknown, "arrays.profile");
+}
+
 TEST(Ring, BadSpecsNameTheField) {
   EXPECT_NO_THROW(parse_spec(ring_spec(10, 0.1, {{"N", 2}}), "t"));
   expect_spec_error(ring_spec(10, 0.1, {{"N", 1}}), "params.N");
@@ -223,6 +252,7 @@ TEST(Ring, BadSpecsNameTheField) {
   expect_spec_error(ring_spec(10, 0.1, {{"eps", 1.5}}), "params.eps");
   expect_spec_error(ring_spec(10, 0.1, {{"sigma_Hz", -1}}), "params.sigma_Hz");
   expect_spec_error(ring_spec(10, 0.1, {{"alpha_Hz", 2e4}}), "params.alpha_Hz");
+  expect_spec_error(ring_spec(10, 0.1, {{"N", 64}, {"trace_neuron", 64}}), "params.trace_neuron");
   Json varying = ring_spec(10, 0.1, Json::object());
   varying["sweep"] = {{"N", {64, 128}}};
   expect_spec_error(varying, "sweep.N");

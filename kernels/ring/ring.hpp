@@ -73,9 +73,12 @@ struct View {
   std::uint64_t seed = 0;
   std::uint32_t n_steps = 0;
   float dt_ms = 0;
-  // Traces (null when not traced): (rows, trace_samples) of M0 (mean_Hz), Mc1, Ms1 (pv_cos_Hz, pv_sin_Hz), r_max.
+  // Traces (null when not traced): (rows, trace_samples) of M0 (mean_Hz), Mc1, Ms1 (pv_cos_Hz, pv_sin_Hz), r_max
+  // and the rate of one chosen neuron.
   std::int32_t* trace_row = nullptr;
   float *trace_mean_Hz = nullptr, *trace_pv_cos_Hz = nullptr, *trace_pv_sin_Hz = nullptr, *trace_peak_Hz = nullptr;
+  float* trace_r_Hz = nullptr;  // the rate of neuron trace_neuron
+  std::uint32_t trace_neuron = 0;
   std::uint32_t trace_every = 1, trace_samples = 0;
 };
 
@@ -163,6 +166,7 @@ NB_HD void record_sample(const View& v, std::size_t i, const float* M, float r_m
   if (v.trace_pv_cos_Hz != nullptr) v.trace_pv_cos_Hz[at] = M[1];
   if (v.trace_pv_sin_Hz != nullptr) v.trace_pv_sin_Hz[at] = M[2];
   if (v.trace_peak_Hz != nullptr) v.trace_peak_Hz[at] = r_max;
+  if (v.trace_r_Hz != nullptr) v.trace_r_Hz[at] = v.r_Hz[i * v.N + v.trace_neuron];
 }
 
 // A runaway ring: the largest rate beyond the bound, or moments that are not finite.

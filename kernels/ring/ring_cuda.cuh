@@ -88,7 +88,11 @@ __global__ void __launch_bounds__(kWarp * kWarpsPerBlock) advance(View v, std::u
   const bool noisy = c.noise_Hz != 0.0f;
   const std::uint64_t id = v.instance_id[i];
   for (std::uint32_t n = step_begin; n < step_end; ++n) {
-    if (lane == 0 && traced(v, i, n)) record_sample(v, i, M, r_max, n);
+    if (traced(v, i, n)) {  // warp-uniform
+      __syncwarp();  // lane 0 reads a rate (trace r_Hz) that another lane wrote in the last step ...
+      if (lane == 0) record_sample(v, i, M, r_max, n);
+      __syncwarp();  // ... and before that lane overwrites it in this one
+    }
     if (diverged != 0u) continue;  // warp-uniform: frozen where it ran away
     const Drive d = drive_from(c, M);
     float partial[kMoments] = {}, part_max = 0.0f, step_max = 0.0f;
