@@ -160,13 +160,15 @@ NB_HD bool traced(const View& v, std::size_t i, std::uint32_t n) {
   return v.trace_row != nullptr && v.trace_row[i] >= 0 && n % v.trace_every == 0u;
 }
 
-NB_HD void record_sample(const View& v, std::size_t i, const float* M, float r_max, std::uint32_t n) {
+// `rates`: the ring's current N rates (wherever the backend keeps them).
+NB_HD void record_sample(const View& v, std::size_t i, const float* M, float r_max, const float* rates,
+                         std::uint32_t n) {
   const std::size_t at = static_cast<std::size_t>(v.trace_row[i]) * v.trace_samples + n / v.trace_every;
   if (v.trace_mean_Hz != nullptr) v.trace_mean_Hz[at] = M[0];
   if (v.trace_pv_cos_Hz != nullptr) v.trace_pv_cos_Hz[at] = M[1];
   if (v.trace_pv_sin_Hz != nullptr) v.trace_pv_sin_Hz[at] = M[2];
   if (v.trace_peak_Hz != nullptr) v.trace_peak_Hz[at] = r_max;
-  if (v.trace_r_Hz != nullptr) v.trace_r_Hz[at] = v.r_Hz[i * v.N + v.trace_neuron];
+  if (v.trace_r_Hz != nullptr) v.trace_r_Hz[at] = rates[v.trace_neuron];
 }
 
 // A runaway ring: the largest rate beyond the bound, or moments that are not finite.
@@ -216,7 +218,7 @@ NB_HD void finalize_at(const View& v, std::size_t i) {
   v.diverged_ms[i] = v.diverged_step[i] != 0u ? double(v.diverged_step[i]) * dt : nan;
   if (traced(v, i, v.n_steps)) {
     const float M[3] = {v.M0[i], v.Mc1[i], v.Ms1[i]};
-    record_sample(v, i, M, v.r_max[i], v.n_steps);
+    record_sample(v, i, M, v.r_max[i], v.r_Hz + i * v.N, v.n_steps);
   }
 }
 

@@ -140,7 +140,7 @@ void advance_ring(const View& v, std::size_t i, std::uint32_t step_begin, std::u
   const std::uint64_t id = v.instance_id[i];
   Partials P;
   for (std::uint32_t n = step_begin; n < step_end; ++n) {
-    if (traced(v, i, n)) record_sample(v, i, M, r_max, n);
+    if (traced(v, i, n)) record_sample(v, i, M, r_max, r, n);
     if (diverged != 0u) continue;  // frozen where it ran away
     const Drive d = drive_from(c, M);
     P.clear();

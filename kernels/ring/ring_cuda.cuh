@@ -1,8 +1,9 @@
 // Ring model on the GPU: one warp per ring, the whole time segment in one launch. Lane l owns the quads
 // q = l, l + 32, ... (kernels/ring/ring.hpp); the moments are the lanes' partials added by __shfl_down_sync in the
-// fixed tree order and broadcast from lane 0, so every lane (and the CPU reference) sees the same bits. Rates
-// live in global memory, ring-major: a warp streams its own N floats per step, which stay in L1/L2 for the ring
-// sizes of interest. Included by ring_cuda_exact.cu (-fmad=false) and ring_cuda_fast.cu.
+// fixed tree order and broadcast from lane 0, so every lane (and the CPU reference) sees the same bits. A ring's
+// rates are staged in shared memory for the segment when the block's rings fit (N <= 3072 at 4 rings per block);
+// larger rings work on their global-memory copy, which L1/L2 caches. Included by ring_cuda_exact.cu
+// (-fmad=false) and ring_cuda_fast.cu.
 #pragma once
 
 #include "kernels/cuda/check.cuh"
@@ -52,13 +53,21 @@ __device__ void load_basis(const View& v, std::uint32_t j, float* bc, float* bs)
   }
 }
 
-template <class Math, int Modes>
+constexpr std::size_t kSharedBytes = 48 * 1024;  // without an opt-in: enough for 4 rings of N = 3072
+
+template <class Math, int Modes, bool Shared>
 __global__ void __launch_bounds__(kWarp * kWarpsPerBlock) advance(View v, std::uint32_t step_begin, std::uint32_t step_end) {
+  extern __shared__ float staged[];  // (kWarpsPerBlock, N) when Shared
   const std::size_t i = (static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp;
   const unsigned lane = threadIdx.x % kWarp;
   if (i >= v.n) return;  // whole warps: i is the same for every lane
   const Coefficients c = coefficients_at(v, i);
-  float* r = v.r_Hz + i * v.N;
+  float* const global_r = v.r_Hz + i * v.N;
+  float* const r = Shared ? staged + (threadIdx.x / kWarp) * v.N : global_r;
+  if (Shared) {
+    for (std::uint32_t j = lane; j < v.N; j += kWarp) r[j] = global_r[j];
+    __syncwarp();
+  }
   float M[kMoments];
   load_moments(v, i, M);
   float r_max = v.r_max[i];
@@ -90,7 +99,7 @@ __global__ void __launch_bounds__(kWarp * kWarpsPerBlock) advance(View v, std::u
   for (std::uint32_t n = step_begin; n < step_end; ++n) {
     if (traced(v, i, n)) {  // warp-uniform
       __syncwarp();  // lane 0 reads a rate (trace r_Hz) that another lane wrote in the last step ...
-      if (lane == 0) record_sample(v, i, M, r_max, n);
+      if (lane == 0) record_sample(v, i, M, r_max, r, n);
       __syncwarp();  // ... and before that lane overwrites it in this one
     }
     if (diverged != 0u) continue;  // warp-uniform: frozen where it ran away
@@ -124,20 +133,34 @@ __global__ void __launch_bounds__(kWarp * kWarpsPerBlock) advance(View v, std::u
     moving = step_max > c.converge_step_Hz ? n + 1u : moving;
     diverged = runs_away(c, M, r_max) ? n + 1u : 0u;
   }
+  if (Shared) {
+    __syncwarp();
+    for (std::uint32_t j = lane; j < v.N; j += kWarp) global_r[j] = r[j];
+  }
   if (lane == 0) store_ring_state(v, i, M, r_max, diverged, moving);
 }
 
 }  // namespace kernel
 
+template <class Math, bool Shared>
+void launch(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
+  const unsigned threads = kWarp * kernel::kWarpsPerBlock;
+  const unsigned blocks = static_cast<unsigned>((v.n + kernel::kWarpsPerBlock - 1) / kernel::kWarpsPerBlock);
+  const std::size_t bytes = Shared ? kernel::kWarpsPerBlock * v.N * sizeof(float) : 0;
+  switch (v.modes) {
+    case 1: kernel::advance<Math, 1, Shared><<<blocks, threads, bytes>>>(v, step_begin, step_end); break;
+    case 2: kernel::advance<Math, 2, Shared><<<blocks, threads, bytes>>>(v, step_begin, step_end); break;
+    default: kernel::advance<Math, 3, Shared><<<blocks, threads, bytes>>>(v, step_begin, step_end); break;
+  }
+}
+
 template <class Math>
 void advance_cuda_impl(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
   if (v.n == 0 || step_begin >= step_end) return;
-  const unsigned threads = kWarp * kernel::kWarpsPerBlock;
-  const unsigned blocks = static_cast<unsigned>((v.n + kernel::kWarpsPerBlock - 1) / kernel::kWarpsPerBlock);
-  switch (v.modes) {
-    case 1: kernel::advance<Math, 1><<<blocks, threads>>>(v, step_begin, step_end); break;
-    case 2: kernel::advance<Math, 2><<<blocks, threads>>>(v, step_begin, step_end); break;
-    default: kernel::advance<Math, 3><<<blocks, threads>>>(v, step_begin, step_end); break;
+  if (kernel::kWarpsPerBlock * v.N * sizeof(float) <= kernel::kSharedBytes) {
+    launch<Math, true>(v, step_begin, step_end);
+  } else {
+    launch<Math, false>(v, step_begin, step_end);
   }
   NB_CUDA_CHECK_LAUNCH();
 }
