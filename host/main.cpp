@@ -177,6 +177,7 @@ int cmd_run(int argc, char** argv) {
   o.backend = a.get("--backend", "auto");
   o.math = parse_math("--math", a.get("--math", "exact"));
   o.progress = !a.has("--quiet");
+  o.print_plan = !a.has("--quiet");
   const nb::Spec spec = load(a);
   nb::resolve_backend(o.backend);  // refuse an unavailable backend before creating anything
   const std::string out = a.get("--out", default_out_dir(spec));

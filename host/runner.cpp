@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <fstream>
 #include <numeric>
@@ -226,6 +227,13 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) {
   r.instances = ids;
   init_result(r, spec, ids.size());
   r.chunk_instances = chunk_size(spec, o, backend, ids.size());
+  if (o.print_plan) {
+    const std::size_t per = spec.model->bytes_per_instance(spec);
+    const std::size_t budget = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_budget_bytes(backend);
+    std::fprintf(stderr, "neurobatch: %s memory: %.3g MiB per instance, %.3g MiB per chunk of %llu (budget %.3g MiB)\n",
+                 backend.c_str(), double(per) / 1048576.0, double(per) * double(r.chunk_instances) / 1048576.0,
+                 static_cast<unsigned long long>(r.chunk_instances), double(budget) / 1048576.0);
+  }
 
   const auto n_steps = static_cast<std::uint32_t>(spec.n_steps);
   const std::uint32_t segment = segment_steps(spec.n_steps);

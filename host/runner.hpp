@@ -20,6 +20,7 @@ struct RunOptions {
   std::uint64_t memory_budget_bytes = 0;  // 0: backend default (CPU: half the RAM; CUDA: 80% of free memory)
   std::vector<std::uint64_t> instances;   // run only these global instances (any order); empty: all
   bool progress = false;                  // progress bar on a terminal stderr
+  bool print_plan = false;                // one stderr line before allocating: memory per instance, budget, chunks
 };
 
 // One per-instance observable, values aligned with RunResult::instances. Counts (names ending in "_count") and
