@@ -15,7 +15,8 @@ namespace {
 constexpr double kMaxNeurons = 1e7;
 
 // Parameters that shape the buffers or the connectivity and so must be the same at every sweep point.
-const char* const kPerRun[] = {"N", "E_fraction", "delay_ms", "bin_ms", "connectivity", "connectivity_seed",
+const char* const kPerRun[] = {"N", "E_fraction", "delay_ms", "bin_ms", "connectivity", "connectivity_rule",
+                               "connectivity_seed",
                                "raster_neurons", "raster_max_spikes", "trace_neuron"};
 
 bool shared_connectivity(const Spec& spec) {
@@ -86,6 +87,9 @@ std::vector<ParamInfo> params() {
       numeric_param("p", 0.02, "", "connection probability of each ordered pair (no autapses)", 0.0, false, 1.0),
       choice_param("connectivity", {"per_instance", "shared"}, 0,
                    "per_instance: each network draws its own connections; shared: one for every network"),
+      choice_param("connectivity_rule", {"pairwise", "fixed_indegree"}, 0,
+                   "pairwise: each ordered pair with probability p; fixed_indegree: every cell gets exactly "
+                   "K = round(p (N - 1)) distinct inputs"),
       numeric_param("connectivity_seed", 1, "", "key of the connectivity's random stream", 0.0, false, 9.0e15),
       numeric_param("C_pF", 200.0, "pF", "membrane capacitance", 0.0, true),
       numeric_param("G_L_nS", 10.0, "nS", "leak conductance", 0.0, true),
@@ -116,11 +120,48 @@ std::vector<ParamInfo> params() {
 
 }  // namespace
 
+namespace {
+
+// Fixed in-degree: each cell's K inputs by Floyd's sampling (distinct, uniform), then transposed to out-lists
+// (targets in increasing order, like the pairwise rule's).
+Connectivity fixed_indegree(std::uint32_t N, double p, std::uint64_t key, std::uint64_t keyed) {
+  const std::uint32_t K = static_cast<std::uint32_t>(std::llround(p * (N - 1)));
+  std::vector<std::uint32_t> inputs(std::size_t(N) * K);
+  std::vector<std::uint32_t> chosen;
+  for (std::uint32_t j = 0; j < N; ++j) {
+    chosen.clear();
+    std::uint32_t m = 0;
+    Philox4x32Words w{};
+    for (std::uint32_t t = N - 1 - K; t < N - 1; ++t) {  // candidates 0 .. N - 2 (cell k + (k >= j))
+      if ((m & 3u) == 0u) w = random_words(key, keyed, j, RandomStream::network_indegree, m >> 2);
+      const std::uint32_t r = static_cast<std::uint32_t>(double(w.w[m & 3u]) * double(t + 1) / 4294967296.0);
+      ++m;
+      const bool taken = std::find(chosen.begin(), chosen.end(), r) != chosen.end();
+      chosen.push_back(taken ? t : r);
+    }
+    for (std::uint32_t k = 0; k < K; ++k) inputs[std::size_t(j) * K + k] = chosen[k] + (chosen[k] >= j ? 1u : 0u);
+  }
+  Connectivity c;
+  c.offsets.assign(N + 1, 0);
+  for (std::uint32_t pre : inputs) ++c.offsets[pre + 1];
+  for (std::uint32_t i = 0; i < N; ++i) c.offsets[i + 1] += c.offsets[i];
+  c.targets.resize(inputs.size());
+  std::vector<std::uint64_t> fill(c.offsets.begin(), c.offsets.end() - 1);
+  for (std::uint32_t j = 0; j < N; ++j) {
+    for (std::uint32_t k = 0; k < K; ++k) c.targets[fill[inputs[std::size_t(j) * K + k]]++] = j;
+  }
+  return c;
+}
+
+}  // namespace
+
 Connectivity network_connectivity(const Spec& spec, std::uint64_t instance) {
   const std::uint32_t N = whole(spec, "N");
   const double p = spec.param(instance / spec.trials, "p");
   const std::uint64_t key = static_cast<std::uint64_t>(spec.param(0, "connectivity_seed"));
   const std::uint64_t keyed = shared_connectivity(spec) ? 0 : instance;
+  const ParamInfo& rule = spec.model->params[spec.model->param_index("connectivity_rule")];
+  if (rule.choice_name(spec.param(0, "connectivity_rule")) == "fixed_indegree") return fixed_indegree(N, p, key, keyed);
   const float log_1mp = static_cast<float>(std::log1p(-p));
   Connectivity c;
   c.offsets.resize(N + 1);

@@ -95,6 +95,26 @@ TEST(Network, ConnectivityStatisticsAreBinomial) {
   EXPECT_TRUE(network_connectivity(parse_spec(doc, "test"), 0).targets.empty());
 }
 
+TEST(Network, FixedInDegreeGivesEveryCellExactlyKDistinctInputs) {
+  Json doc = network_spec(1, {{"N", 1000}, {"p", 0.05}, {"connectivity_rule", "fixed_indegree"}});
+  const Connectivity c = network_connectivity(parse_spec(doc, "test"), 0);
+  const std::uint32_t K = 50;  // round(0.05 * 999)
+  ASSERT_EQ(c.targets.size(), 1000u * K);
+  std::vector<std::vector<std::uint32_t>> inputs(1000);
+  for (std::uint32_t i = 0; i < 1000; ++i) {
+    for (std::uint64_t k = c.offsets[i]; k < c.offsets[i + 1]; ++k) {
+      ASSERT_NE(c.targets[k], i) << "autapse";
+      if (k > c.offsets[i]) ASSERT_GT(c.targets[k], c.targets[k - 1]);
+      inputs[c.targets[k]].push_back(i);
+    }
+  }
+  for (const auto& in : inputs) ASSERT_EQ(in.size(), K);  // distinct: out-lists are strictly increasing
+  // Out-degrees: mean K, spread like a binomial(N - 1, K / (N - 1)) (variance about 47.5).
+  double var = 0;
+  for (std::uint32_t i = 0; i < 1000; ++i) var += std::pow(double(c.offsets[i + 1] - c.offsets[i]) - K, 2);
+  EXPECT_NEAR(var / 999, 47.5, 4 * 47.5 * std::sqrt(2.0 / 999));
+}
+
 TEST(Network, CobaSustainsAfterTheKickAndDiesWithout) {
   // Reference (MODELS.md section 6; Vogels & Abbott 2005, Brette et al. 2007): without the kick the activity
   // dies; after it, irregular asynchronous activity at roughly 10-20 Hz in both populations. Measured here (seed
