@@ -103,6 +103,13 @@ std::vector<ParamInfo> params() {
       numeric_param("tau_i_ms", 10.0, "ms", "inhibitory conductance decay", 0.0, true),
       numeric_param("w_e_nS", 4.0, "nS", "excitatory weight", 0.0),
       numeric_param("w_i_nS", 51.0, "nS", "inhibitory weight", 0.0),
+      choice_param("synapse", {"exponential", "kinetic"}, 0,
+                   "exponential: a spike adds w; kinetic (saturating): a spike moves g a fraction jump of the way "
+                   "to g_max"),
+      numeric_param("g_max_e_nS", 100.0, "nS", "kinetic synapses: the excitatory conductance's ceiling", 0.0, true),
+      numeric_param("g_max_i_nS", 500.0, "nS", "kinetic synapses: the inhibitory conductance's ceiling", 0.0, true),
+      numeric_param("jump_e", 0.04, "", "kinetic synapses: fraction of (g_max - g) an E spike adds", 0.0, false, 1.0),
+      numeric_param("jump_i", 0.1, "", "kinetic synapses: fraction of (g_max - g) an I spike adds", 0.0, false, 1.0),
       numeric_param("delay_ms", 0.1, "ms", "synaptic delay, a whole number >= 1 of steps (the same at every point)", 0.0, true),
       numeric_param("I_ext_pA", 0.0, "pA", "constant current into every cell"),
       numeric_param("kick_ms", 50.0, "ms", "duration of the initial Poisson kick", 0.0),
@@ -214,6 +221,7 @@ NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uin
   c.raster_capacity = c.raster_neurons > 0 ? whole(spec, "raster_max_spikes") : 0;
   c.trace_neuron = whole(spec, "trace_neuron");
   const double uniform = m.params[m.param_index("initial_V")].choice_value("uniform");
+  const double kinetic_choice = m.params[m.param_index("synapse")].choice_value("kinetic");
   c.V_mV.resize(n * c.N);
   for (std::size_t i = 0; i < n; ++i) {
     const double* p = spec.point_params(ids[i] / spec.trials);
@@ -236,6 +244,12 @@ NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uin
     c.kick_w_nS[i] = static_cast<float>(P("kick_w_nS"));
     c.ext_threshold[i] = fixed_point_fraction(P("ext_rate_Hz") * dt * 1e-3);
     c.ext_w_nS[i] = static_cast<float>(P("ext_w_nS"));
+    c.kinetic[i] = P("synapse") == kinetic_choice ? 1u : 0u;
+    c.g_max_e_nS[i] = static_cast<float>(P("g_max_e_nS"));
+    c.g_max_i_nS[i] = static_cast<float>(P("g_max_i_nS"));
+    // log(1 - jump) in double, rounded once (jump = 1: -inf, so any arrival saturates: exp(-inf) = 0).
+    c.log_keep_e[i] = static_cast<float>(std::log1p(-P("jump_e")));
+    c.log_keep_i[i] = static_cast<float>(std::log1p(-P("jump_i")));
     const bool random_V = P("initial_V") == uniform;
     for (std::uint32_t j = 0; j < c.N; ++j) {
       double V = P("V_reset_mV");

@@ -65,6 +65,23 @@ TEST(Network, OneSpikeRaisesTheTargetConductanceByExactlyW) {
   }
 }
 
+TEST(Network, KineticSynapsesSaturate) {
+  // The two-cell setup above with kinetic synapses: the spike moves g_i a fraction jump_i of the way to g_max_i
+  // (from 0: exactly jump_i g_max_i, up to rounding), then it decays; with jump 1 it jumps to g_max.
+  for (const double jump : {0.1, 1.0}) {
+    Json doc = network_spec(5, {{"N", 2}, {"E_fraction", 0}, {"p", 1}, {"kick_ms", 0.1}, {"kick_rate_Hz", 10000},
+                                {"kick_w_nS", 1000}, {"initial_V", "reset"}, {"trace_neuron", 1}, {"t_ref_ms", 30},
+                                {"synapse", "kinetic"}, {"g_max_i_nS", 200}, {"jump_i", jump}});
+    doc["record"] = {{"traces", {{"vars", {"g_i_nS"}}, {"instances", {0}}}}};
+    const RunResult r = run_cpu(parse_spec(doc, "test"));
+    const auto& g_i = r.trace("g_i_nS");
+    EXPECT_EQ(g_i[1], 0.0f);
+    const double decay = std::exp(-0.1 / 10.0);
+    EXPECT_NEAR(g_i[2], jump * 200 * decay, 1e-4 * 200) << "jump " << jump;
+    for (float g : g_i) EXPECT_LE(g, 200.0f);
+  }
+}
+
 TEST(Network, ConnectivityStatisticsAreBinomial) {
   Json doc = network_spec(1, {{"N", 2000}, {"p", 0.05}});
   doc["trials"] = 2;
@@ -175,6 +192,12 @@ TEST(NetworkParity, SmallNetworksAreBitwiseIdentical) {
   const Spec s = parse_spec(shared, "test");
   const CompareReport r2 = compare_results(run_on(s, "cpu"), run_on(s, "cuda"));
   EXPECT_TRUE(r2.identical()) << r2.to_text();
+  Json kinetic = Json::parse(kReproSpec);
+  kinetic["params"]["synapse"] = "kinetic";
+  kinetic["params"]["connectivity_rule"] = "fixed_indegree";
+  const Spec k = parse_spec(kinetic, "test");
+  const CompareReport r3 = compare_results(run_on(k, "cpu"), run_on(k, "cuda"));
+  EXPECT_TRUE(r3.identical()) << r3.to_text();
 }
 
 TEST(Network, TooLargeForTheMemoryBudgetIsRefusedWithTheBytesNeeded) {

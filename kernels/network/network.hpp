@@ -39,7 +39,8 @@ namespace network {
   X(float, dt_over_C) X(float, G_L_nS) X(float, E_L_mV) X(float, V_th_mV) X(float, V_reset_mV) X(float, E_e_mV) \
   X(float, E_i_mV) X(float, decay_e) X(float, decay_i) X(float, w_e_nS) X(float, w_i_nS) X(float, I_ext_pA)   \
   X(std::uint32_t, refractory_steps) X(std::uint32_t, kick_steps) X(std::uint32_t, kick_threshold)          \
-  X(float, kick_w_nS) X(std::uint32_t, ext_threshold) X(float, ext_w_nS)
+  X(float, kick_w_nS) X(std::uint32_t, ext_threshold) X(float, ext_w_nS) X(std::uint32_t, kinetic)              \
+  X(float, g_max_e_nS) X(float, g_max_i_nS) X(float, log_keep_e) X(float, log_keep_i)
 
 // Per-network results, (n,) each.
 #define NB_NETWORK_OBSERVABLES(X)                                                                         \
@@ -151,12 +152,25 @@ NB_HD std::uint32_t poisson_event(std::uint64_t seed, std::uint64_t instance, st
 
 // Steps (a) to (d) for neuron j at step n; returns whether it spiked. in_e, in_i: arriving spike counts;
 // kick, ext: Poisson events (0 or 1).
+// Kinetic (saturating) synapses: each arriving spike moves the conductance a fraction `jump` of the way to g_max,
+// g <- g_max - (g_max - g) (1 - jump)^k for k arrivals (the kinetic synapse of MODELS.md section 2 with a short
+// transmitter pulse, aggregated over a cell's synapses of one kind); exponential synapses add w k.
+template <class Math, bool Kinetic>
 NB_HD bool neuron_step(const Coefficients& c, NeuronState& s, std::uint32_t in_e, std::uint32_t in_i,
                        std::uint32_t kick, std::uint32_t ext) {
   // Counts converted through int32 (exact below 2^31): unsigned conversions are not vector instructions everywhere.
   const auto to_float = [](std::uint32_t k) { return static_cast<float>(static_cast<std::int32_t>(k)); };
-  s.g_e_nS = ((s.g_e_nS + c.w_e_nS * to_float(in_e)) + c.kick_w_nS * to_float(kick)) + c.ext_w_nS * to_float(ext);
-  s.g_i_nS = s.g_i_nS + c.w_i_nS * to_float(in_i);
+  if (Kinetic) {
+    // (1 - jump)^k; k = 0 is selected to 1 (0 x log(0) would be NaN for jump = 1).
+    const float keep_e = select(in_e == 0u, 1.0f, Math::exp(to_float(in_e) * c.log_keep_e));
+    const float keep_i = select(in_i == 0u, 1.0f, Math::exp(to_float(in_i) * c.log_keep_i));
+    s.g_e_nS = c.g_max_e_nS - (c.g_max_e_nS - s.g_e_nS) * keep_e;
+    s.g_i_nS = c.g_max_i_nS - (c.g_max_i_nS - s.g_i_nS) * keep_i;
+  } else {
+    s.g_e_nS = s.g_e_nS + c.w_e_nS * to_float(in_e);
+    s.g_i_nS = s.g_i_nS + c.w_i_nS * to_float(in_i);
+  }
+  s.g_e_nS = (s.g_e_nS + c.kick_w_nS * to_float(kick)) + c.ext_w_nS * to_float(ext);
   const float current_pA = ((c.G_L_nS * (c.E_L_mV - s.V_mV) + s.g_e_nS * (c.E_e_mV - s.V_mV)) +
                             s.g_i_nS * (c.E_i_mV - s.V_mV)) + c.I_ext_pA;  // nS mV = pA
   // Branch-free (selects, no short-circuit logic) so that the CPU's cell loop vectorises.
@@ -209,7 +223,9 @@ NB_HD bool update_cell(const View& v, const Coefficients& c, std::size_t net, st
   std::uint32_t kick, ext;
   poisson_inputs<Kick, Ext>(v, c, v.instance_id[net], j, n, kick, ext);
   NeuronState s{v.V_mV[at], v.g_e_nS[at], v.g_i_nS[at], v.refractory_left[at]};
-  const bool spike = neuron_step(c, s, in_e, in_i, kick, ext);
+  // The synapse kind is the same for every cell of a run: a uniform branch.
+  const bool spike = c.kinetic != 0u ? neuron_step<Math, true>(c, s, in_e, in_i, kick, ext)
+                                     : neuron_step<Math, false>(c, s, in_e, in_i, kick, ext);
   v.V_mV[at] = s.V_mV;
   v.g_e_nS[at] = s.g_e_nS;
   v.g_i_nS[at] = s.g_i_nS;

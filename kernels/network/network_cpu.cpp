@@ -22,7 +22,7 @@ void push_spikes(const View& v, std::size_t net, std::uint32_t j, std::uint32_t 
 }
 
 // One step of network `net`: the cells (vector code), then the rare spikes (scalar).
-template <bool Kick, bool Ext>
+template <bool Kick, bool Ext, bool Kinetic>
 void step_network(const View& v, const Coefficients& c, std::size_t net, std::uint32_t n) {
   // update_cell over the cells, with the network's arrays hoisted so that the loop is plain vector code.
   const std::size_t base = net * v.N;
@@ -39,7 +39,7 @@ void step_network(const View& v, const Coefficients& c, std::size_t net, std::ui
     std::uint32_t kick, ext;
     poisson_inputs<Kick, Ext>(v, c, instance, j, n, kick, ext);
     NeuronState s{V[j], g_e[j], g_i[j], refractory[j]};
-    const bool spike = neuron_step(c, s, in_e[j], in_i[j], kick, ext);
+    const bool spike = neuron_step<ExactMath, Kinetic>(c, s, in_e[j], in_i[j], kick, ext);
     in_e[j] = 0u;
     in_i[j] = 0u;
     V[j] = s.V_mV;
@@ -74,12 +74,20 @@ void step_network(const View& v, const Coefficients& c, std::size_t net, std::ui
 void advance_network(const View& v, std::size_t net, std::uint32_t step_begin, std::uint32_t step_end) {
   const Coefficients c = coefficients_at(v, net);
   const bool ext = c.ext_threshold != 0u;  // with threshold 0 the drive's events are all 0 anyway
+  const bool kinetic = c.kinetic != 0u;
   for (std::uint32_t n = step_begin; n < step_end; ++n) {
     const bool kick = n < c.kick_steps;
-    if (kick && ext) step_network<true, true>(v, c, net, n);
-    if (kick && !ext) step_network<true, false>(v, c, net, n);
-    if (!kick && ext) step_network<false, true>(v, c, net, n);
-    if (!kick && !ext) step_network<false, false>(v, c, net, n);
+    if (kinetic) {
+      step_network<true, true, true>(v, c, net, n);  // the general case: rare enough not to specialise further
+    } else if (kick && ext) {
+      step_network<true, true, false>(v, c, net, n);
+    } else if (kick) {
+      step_network<true, false, false>(v, c, net, n);
+    } else if (ext) {
+      step_network<false, true, false>(v, c, net, n);
+    } else {
+      step_network<false, false, false>(v, c, net, n);
+    }
   }
 }
 
