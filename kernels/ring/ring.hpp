@@ -68,6 +68,7 @@ struct View {
   NB_RING_OBSERVABLES(NB_FIELD)
 #undef NB_FIELD
   float* r_Hz = nullptr;             // (n, N) rates, ring-major
+  float* input_scratch = nullptr;    // (n, N) work space of finalize (the final input profile)
   const float* basis = nullptr;      // (2 kMaxModes, N): cos(2m theta_j), sin(2m theta_j) for m = 1 .. kMaxModes
   std::uint64_t* instance_id = nullptr;
   std::uint64_t seed = 0;
@@ -197,6 +198,25 @@ NB_HD double half_width_deg_at(const float* r, std::uint32_t N, std::uint32_t p,
   return 0.5 * (right + left) * (180.0 / double(N));
 }
 
+// The zero-level half-width from the input instead of the rate: at steady state r = [I]+, and I, unlike r, is not
+// clipped, so interpolating it between neighbours finds the bump's edge to a small fraction of a neuron (the rate
+// is already 0 at the first silent neuron, which would put the edge there). The input is that of the final
+// moments, without noise; `I` is filled with it (N values).
+NB_HD double half_width_deg_from_input(const View& v, std::size_t i, std::uint32_t p, float* I_scratch) {
+  const Coefficients c = coefficients_at(v, i);
+  float M[kMoments];
+  load_moments(v, i, M);
+  const Drive d = drive_from(c, M);
+  for (std::uint32_t j = 0; j < v.N; ++j) {
+    double I = d.a0;
+    for (std::uint32_t m = 0; m < v.modes; ++m) {
+      I += double(d.ac[m]) * v.basis[(2 * m) * v.N + j] + double(d.as[m]) * v.basis[(2 * m + 1) * v.N + j];
+    }
+    I_scratch[j] = static_cast<float>(I);
+  }
+  return half_width_deg_at(I_scratch, v.N, p, 0.0);
+}
+
 // Observables of ring i from its final profile (exact arithmetic: + - * / only, in double).
 NB_HD void finalize_at(const View& v, std::size_t i) {
   const float* r = v.r_Hz + i * v.N;
@@ -208,8 +228,8 @@ NB_HD void finalize_at(const View& v, std::size_t i) {
   v.mean_Hz[i] = v.M0[i];
   v.pv_cos_Hz[i] = v.Mc1[i];
   v.pv_sin_Hz[i] = v.Ms1[i];
-  // Silent neurons decay to 0 only exponentially (r (1 - dt/tau)^n): below 1e-6 of the peak counts as zero.
-  v.half_width_deg[i] = half_width_deg_at(r, v.N, p, 1e-6 * peak);
+  v.half_width_deg[i] = v.input_scratch != nullptr ? half_width_deg_from_input(v, i, p, v.input_scratch + i * v.N)
+                                                   : half_width_deg_at(r, v.N, p, 1e-6 * peak);
   v.half_width_half_max_deg[i] = half_width_deg_at(r, v.N, p, 0.5 * peak);
   const double dt = v.dt_ms;
   const std::uint32_t moving = v.last_moving_step[i];
