@@ -22,10 +22,9 @@ with h = A c (1 - eps + eps cos 2(theta - cue)) is either
   line the narrow solution's denominator and (1 - J2 f2) vanish together, so the line is the same for every eps.
 The broad profile stays positive while J2 < 2 - 2 eps (1 - J0)/(1 - eps) (the broad / input-narrowed boundary).
 
-Half-widths: the simulator's half_width_deg interpolates r linearly between the last active neuron and the first
-silent one (r = 0 there), which puts the edge at the silent neuron: a bias of up to one neuron spacing. This
-script also measures the edge by extrapolating the last two active neurons to zero ("extrapolated"), which follows
-the input I's zero crossing.
+Half-widths: the simulator's half_width_deg interpolates the final input I (not clipped like r) between neurons.
+This script also measures the edge by extrapolating the last two active neurons to zero ("extrapolated"), which
+follows the same zero crossing: the two agree.
 
 Bump diffusion (eps = 0): psi(t) = 0.5 atan2(pv_sin, pv_cos), unwrapped as 0.5 unwrap(atan2) (orientations are
 pi-periodic: the doubled angle is 2 pi-periodic). Theory: the noise sigma sqrt(dt) xi enters I, so each step moves
@@ -607,7 +606,7 @@ def figure_phase(a, ph0, ph1):
         dev_obs = hw_obs - tc[None, :]
         spacing = 180.0 / ph0.N()
         axc.scatter(G2[sel], dev_obs[sel], c="0.6", s=2, lw=0,
-                    label="simulator's half_width_deg - theta_c(J2): the edge put at the first silent neuron")
+                    label="simulator's half_width_deg - theta_c(J2) (the input's zero crossing)")
         sc = axc.scatter(G2[sel], dev[sel], c=G0[sel], s=2, cmap="viridis", lw=0,
                          label="extrapolated edge - theta_c(J2) (colour: J0)")
         fig.colorbar(sc, ax=axc, pad=0.01, label="J0")
