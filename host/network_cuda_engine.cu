@@ -1,15 +1,56 @@
-// The E/I network model on the CUDA backend: BufferedEngine with device buffers.
+// The E/I network model on the CUDA backend: BufferedEngine with device buffers; the pairwise rule's connectivity
+// is built on the device (kernels/network/network_cuda_exact.cu), after checking that it fits in free memory.
+#include <string>
+
 #include "host/cuda_backend.cuh"
 #include "host/cuda_device.hpp"
 #include "host/errors.hpp"
 #include "host/network_model.hpp"
 
 namespace nb {
+namespace {
+
+struct NetworkDeviceBuffers : NetworkBuffers<thrust::device_vector> {
+  void load(const NetworkChunk& c) {
+    NetworkBuffers<thrust::device_vector>::load(c);  // host-built lists (fixed in-degree) arrive here
+    if (!c.device_lists) return;
+    const thrust::device_vector<std::uint64_t> instance = c.list_instance;
+    const thrust::device_vector<float> log_1mp = c.list_log_1mp;
+    const thrust::device_vector<std::uint32_t> all = c.list_all;
+    network::PairwiseLists lists;
+    lists.lists = c.list_instance.size();
+    lists.N = c.N;
+    lists.key = c.connectivity_key;
+    lists.instance = thrust::raw_pointer_cast(instance.data());
+    lists.log_1mp = thrust::raw_pointer_cast(log_1mp.data());
+    lists.all = thrust::raw_pointer_cast(all.data());
+    offsets.resize(lists.lists * (c.N + 1));
+    const std::uint64_t synapses = network::build_pairwise_cuda(lists, thrust::raw_pointer_cast(offsets.data()), nullptr);
+    std::size_t free_bytes = 0, total_bytes = 0;
+    NB_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+    const std::uint64_t needed = synapses * sizeof(std::uint32_t);
+    if (needed > free_bytes) {
+      throw UserError("network connectivity: " + std::to_string(synapses) + " synapses need " +
+                      std::to_string(needed) + " bytes of device memory; " + std::to_string(free_bytes) +
+                      " are free: use fewer or smaller networks per run, or --chunk-instances");
+    }
+    targets.resize(synapses);
+    network::build_pairwise_cuda(lists, thrust::raw_pointer_cast(offsets.data()), thrust::raw_pointer_cast(targets.data()));
+  }
+};
+
+struct NetworkCudaTraits : NetworkTraits {
+  template <template <class> class>
+  using Buffers = NetworkDeviceBuffers;
+  static constexpr auto assemble = assemble_network_chunk_for_device;
+};
+
+}  // namespace
 
 std::unique_ptr<ChunkEngine> make_network_cuda_engine(const EngineConfig& config) {
   const std::string reason = cuda_unavailable_reason();
   if (!reason.empty()) throw BackendUnavailable("--backend cuda: " + reason);
-  return std::make_unique<BufferedEngine<NetworkTraits, CudaBackend>>(config);
+  return std::make_unique<BufferedEngine<NetworkCudaTraits, CudaBackend>>(config);
 }
 
 }  // namespace nb

@@ -199,7 +199,28 @@ std::vector<float> sorted_raster(const std::vector<std::uint32_t>& neuron, const
   return out;
 }
 
+namespace {
+
+bool pairwise_rule(const Spec& spec) {
+  const ParamInfo& rule = spec.model->params[spec.model->param_index("connectivity_rule")];
+  return rule.choice_name(spec.param(0, "connectivity_rule")) == "pairwise";
+}
+
+NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, bool device_lists);
+
+}  // namespace
+
 NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids) {
+  return assemble(spec, ids, false);
+}
+
+NetworkChunk assemble_network_chunk_for_device(const Spec& spec, const std::vector<std::uint64_t>& ids) {
+  return assemble(spec, ids, pairwise_rule(spec));
+}
+
+namespace {
+
+NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, bool device_lists) {
   const ModelInfo& m = *spec.model;
   NetworkChunk c;
   const std::size_t n = ids.size();
@@ -262,6 +283,18 @@ NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uin
   }
   // Connectivity: one list when shared, else one per network of the chunk, concatenated (offsets rebased).
   const std::size_t lists = c.shared ? (n > 0 ? 1 : 0) : n;
+  if (device_lists) {
+    c.device_lists = true;
+    c.connectivity_key = static_cast<std::uint64_t>(spec.param(0, "connectivity_seed"));
+    for (std::size_t k = 0; k < lists; ++k) {
+      const double p = spec.param(ids[k] / spec.trials, "p");
+      c.list_instance.push_back(c.shared ? 0 : ids[k]);  // as network_connectivity keys it
+      c.list_log_1mp.push_back(static_cast<float>(std::log1p(-p)));
+      c.list_all.push_back(p >= 1.0 ? 1u : 0u);
+    }
+    assign_recording(c, spec, ids);
+    return c;
+  }
   c.offsets.reserve(lists * (c.N + 1));
   for (std::size_t k = 0; k < lists; ++k) {
     const Connectivity one = network_connectivity(spec, ids[k]);
@@ -272,6 +305,8 @@ NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uin
   assign_recording(c, spec, ids);
   return c;
 }
+
+}  // namespace
 
 #if !defined(NB_HAVE_CUDA)
 std::unique_ptr<ChunkEngine> make_network_cuda_engine(const EngineConfig&) {

@@ -33,6 +33,12 @@ struct NetworkChunk {
   std::vector<float> V_mV;  // (n * N,) initial membrane potentials
   std::vector<std::uint64_t> offsets, instance_id;
   std::vector<std::uint32_t> targets;
+  // Pairwise lists left for the GPU to build (device_lists): per list its keying instance, log(1 - p), p = 1.
+  bool device_lists = false;
+  std::uint64_t connectivity_key = 0;
+  std::vector<std::uint64_t> list_instance;
+  std::vector<float> list_log_1mp;
+  std::vector<std::uint32_t> list_all;
   std::vector<std::int32_t> trace_row, spike_row;  // spike_row unused (assign_recording fills it)
   bool shared = false;
   std::uint64_t seed = 0;
@@ -44,6 +50,8 @@ struct NetworkChunk {
 };
 
 NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
+// The same, but the pairwise rule's connectivity is left for the GPU to build (only its descriptors are filled).
+NetworkChunk assemble_network_chunk_for_device(const Spec& spec, const std::vector<std::uint64_t>& ids);
 
 // Raster rows sorted by (step, neuron): the GPU fills them in arbitrary order.
 std::vector<float> sorted_raster(const std::vector<std::uint32_t>& neuron, const std::vector<std::uint32_t>& step,

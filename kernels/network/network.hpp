@@ -325,6 +325,20 @@ NB_HD void finalize_at(const View& v, std::size_t i) {
   v.synapses_out[i] = double(v.offsets[list * (v.N + 1u) + v.N] - v.offsets[list * (v.N + 1u)]);
 }
 
+// The pairwise rule's out-lists of `lists` networks, built on the GPU by the same generator as the host's
+// network_connectivity: out-degrees (one thread per cell), a scan, then the targets. Per list: the instance that
+// keys it (0 when shared), log(1 - p) as float, and whether p = 1. `offsets` gets (lists, N + 1) entries and
+// `targets` must hold the total, which the first call returns (fill = false) before the second fills them.
+struct PairwiseLists {
+  std::size_t lists = 0;
+  std::uint32_t N = 0;
+  std::uint64_t key = 0;
+  const std::uint64_t* instance = nullptr;
+  const float* log_1mp = nullptr;
+  const std::uint32_t* all = nullptr;
+};
+std::uint64_t build_pairwise_cuda(const PairwiseLists& lists, std::uint64_t* offsets, std::uint32_t* targets);
+
 void advance_cpu(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads);
 void finalize_cpu(const View& v, double dt_ms, std::uint32_t n_steps, int threads);
 void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t step_end);

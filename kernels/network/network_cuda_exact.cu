@@ -1,6 +1,9 @@
 // Exact math mode: compiled with -fmad=false (CMakeLists.txt), so every operation rounds as on the CPU.
 #include "kernels/network/network_cuda.cuh"
 
+#include <thrust/device_vector.h>
+#include <thrust/scan.h>
+
 namespace nb {
 namespace network {
 namespace {
@@ -11,7 +14,60 @@ __global__ void finalize_kernel(View v) {
   if (i < v.n) finalize_at(v, i);
 }
 
+// Out-degree of cell i of list k, written to degree[k * N + i]. Compiled with -fmad=false, like the host's build:
+// exact::log and the float division round identically, so the skips are the same.
+__global__ void count_targets(PairwiseLists l, std::uint64_t* degree) {
+  const std::size_t at = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (at >= l.lists * l.N) return;
+  const std::size_t k = at / l.N;
+  const std::uint32_t i = static_cast<std::uint32_t>(at % l.N);
+  degree[at] = for_each_target(l.key, l.instance[k], i, l.N, l.log_1mp[k], l.all[k] != 0u, [](std::uint32_t) {});
+}
+
+// Per list, N + 1 offsets from the exclusive scan of the degrees (entry N: where the next list starts).
+__global__ void list_offsets(std::size_t lists, std::uint32_t N, const std::uint64_t* scan, std::uint64_t total,
+                             std::uint64_t* offsets) {
+  const std::size_t at = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (at >= lists * (N + 1)) return;
+  const std::size_t k = at / (N + 1), i = at % (N + 1);
+  const std::size_t flat = k * N + i;
+  offsets[at] = flat < lists * N ? scan[flat] : total;
+}
+
+__global__ void fill_targets(PairwiseLists l, const std::uint64_t* offsets, std::uint32_t* targets) {
+  const std::size_t at = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (at >= l.lists * l.N) return;
+  const std::size_t k = at / l.N;
+  const std::uint32_t i = static_cast<std::uint32_t>(at % l.N);
+  std::uint64_t pos = offsets[k * (l.N + 1) + i];
+  for_each_target(l.key, l.instance[k], i, l.N, l.log_1mp[k], l.all[k] != 0u,
+                  [&](std::uint32_t j) { targets[pos++] = j; });
+}
+
+unsigned blocks_of(std::size_t n) { return static_cast<unsigned>((n + 255) / 256); }
+
 }  // namespace
+
+std::uint64_t build_pairwise_cuda(const PairwiseLists& l, std::uint64_t* offsets, std::uint32_t* targets) {
+  const std::size_t cells = l.lists * l.N;
+  if (cells == 0) return 0;
+  thrust::device_vector<std::uint64_t> degree(cells), scan(cells);
+  if (targets == nullptr) {  // first call: the total only
+    count_targets<<<blocks_of(cells), 256>>>(l, thrust::raw_pointer_cast(degree.data()));
+    NB_CUDA_CHECK_LAUNCH();
+    thrust::exclusive_scan(degree.begin(), degree.end(), scan.begin());
+    const std::uint64_t last_scan = scan.back(), last_degree = degree.back();
+    list_offsets<<<blocks_of(l.lists * (l.N + 1)), 256>>>(l.lists, l.N, thrust::raw_pointer_cast(scan.data()),
+                                                          last_scan + last_degree, offsets);
+    NB_CUDA_CHECK_LAUNCH();
+    NB_CUDA_CHECK(cudaDeviceSynchronize());
+    return last_scan + last_degree;
+  }
+  fill_targets<<<blocks_of(cells), 256>>>(l, offsets, targets);
+  NB_CUDA_CHECK_LAUNCH();
+  NB_CUDA_CHECK(cudaDeviceSynchronize());
+  return 0;
+}
 
 void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
   advance_cuda_impl<ExactMath>(v, step_begin, step_end);
