@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The spiking E/I network studies (experiments/network/, MODELS.md section 6: COBA, Vogels & Abbott 2005, Brette et
+# al. 2007) end to end: runs every spec of this directory with an existing neurobatch binary, prints the wall time of
+# each run (summary.json's run.wall_s and the whole command's), then draws the figures and prints the
+# [ok]/[MISMATCH] checks with plot.py.
+#
+#   usage: experiments/network/run.sh [--backend auto|cpu|cuda] [--figures DIR] [--map-trials N] RESULTS_DIR
+#
+#   RESULTS_DIR   where the runs go, one neurobatch output directory per run: RESULTS_DIR/network_<study>/
+#                 (created if missing; the run directories must not exist yet)
+#   --backend     passed to every `neurobatch run` (default auto: CUDA when a usable GPU exists, else the CPU)
+#   --figures     where plot.py writes the PNGs (default experiments/network/figures)
+#   --map-trials  networks per point of the survival map (default: the spec's 20; the map's cost is proportional)
+#
+# Environment: NB_BIN (the binary; default build/neurobatch, relative to the repository root), NB_PY (default
+# /usr/bin/python3: numpy, matplotlib).
+#
+# About 3 minutes on the 2-core development CPU with the cores to itself, up to 5 while other jobs hold them (see
+# README.md for the measured times); the 32 x 32 x 20 survival map (20480 networks of N = 1000, 300 ms) is two thirds
+# of it (--map-trials 10 halves it). plot.py takes about 5 s.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+usage() { sed -n '7,14p' "$0" | cut -c3-; }
+backend=auto
+figures=$here/figures
+results=
+map_trials=()
+while (($#)); do
+  case $1 in
+    --backend) backend=${2:?--backend needs a value}; shift 2 ;;
+    --backend=*) backend=${1#*=}; shift ;;
+    --figures) figures=${2:?--figures needs a value}; shift 2 ;;
+    --figures=*) figures=${1#*=}; shift ;;
+    --map-trials) map_trials=(--set "trials=${2:?--map-trials needs a value}"); shift 2 ;;
+    --map-trials=*) map_trials=(--set "trials=${1#*=}"); shift ;;
+    -h | --help) usage; exit 0 ;;
+    -*) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) [[ -z $results ]] || { echo "run.sh: one RESULTS_DIR only" >&2; exit 2; }; results=$1; shift ;;
+  esac
+done
+[[ -n $results ]] || { usage >&2; exit 2; }
+
+nb=${NB_BIN:-build/neurobatch}
+[[ $nb == /* ]] || nb=$root/$nb
+py=${NB_PY:-/usr/bin/python3}
+[[ -x $nb ]] || { echo "run.sh: $nb not found or not executable (set NB_BIN, or build it)" >&2; exit 1; }
+[[ -x $py ]] || { echo "run.sh: $py not found (set NB_PY)" >&2; exit 1; }
+mkdir -p "$results"
+
+# study NAME SPEC [neurobatch options...]: runs SPEC into $results/NAME (extra options such as --set KEY=VALUE or
+# --memory-budget-MB are passed on) and prints its wall times (summary.json's, for the simulation, and the shell's,
+# start-up and writing the results included) and its throughput in network-seconds per second.
+study() {
+  local name=$1 spec=$2 t0 t1
+  shift 2
+  t0=$(date +%s.%N)
+  "$nb" run "$here/$spec" --backend "$backend" --out "$results/$name" --quiet "$@"
+  t1=$(date +%s.%N)
+  "$py" - "$results/$name/summary.json" "$name" "$t0" "$t1" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+r, spec = s["run"], s["spec"]
+wall = float(sys.argv[4]) - float(sys.argv[3])
+N = int(spec["params"]["N"])
+net_s = spec["instances"] * spec["duration_ms"] / 1000
+print(f"network: {sys.argv[2]:<30} {spec['instances']:>6} networks x {spec['duration_ms'] / 1000:>4g} s x N {N:>6}  "
+      f"{r['backend']:>4}  run {r['wall_s']:7.2f} s (total {wall:6.2f} s)  {net_s / r['wall_s']:8.2f} network-s/s")
+PY
+}
+
+t_all=$(date +%s)
+echo "network: $nb, --backend $backend, results -> $results/"
+# 1. COBA with and without the kick (raster of every cell, traces of cell 0)
+study network_coba coba.json
+# 2. survival: the (w_e, w_i) map (N = 1000, p = 0.08: COBA's in-degree and weights; 300 ms), the kick strength
+#    (N = 4000, 1 s), and 10 s lifetimes. The map is split into chunks of at most 1 GB (20480 networks at once would
+#    hold 6.5 GB of connectivity).
+study network_survival_map survival_map.json --memory-budget-MB 1024 ${map_trials[@]+"${map_trials[@]}"}
+study network_survival_kick survival_kick.json
+study network_lifetime_n1000 lifetime_n1000.json
+study network_lifetime_n2000 lifetime_n2000.json
+study network_lifetime_n4000 lifetime_n4000.json
+# 3. scaling with Brette et al.'s weight factor (4000/N)(0.02/p), one network per size:
+#    fixed_p: p = 0.02, w x 4000/N (in-degree 0.02 N); 1 s up to N = 16000, 200 ms above (building 0.02 N^2 synapses
+#             dominates there);
+#    fixed_K: p = 0.02 x 4000/N (in-degree 80 = 64 E + 16 I), weights unchanged; 1 s.
+for N in 1000 2000 4000 8000 16000 32000 64000 100000; do
+  f=$(awk -v N="$N" 'BEGIN { printf "%.10g", 4000 / N }')
+  T=1000; ((N <= 16000)) || T=200
+  study "network_scaling_fixed_p_N$N" scaling.json --set name="\"network_scaling_fixed_p_N$N\"" --set "params.N=$N" \
+    --set "duration_ms=$T" --set "params.w_e_nS=$(awk -v f="$f" 'BEGIN { printf "%.10g", 4 * f }')" \
+    --set "params.w_i_nS=$(awk -v f="$f" 'BEGIN { printf "%.10g", 51 * f }')"
+done
+for N in 1000 2000 4000 8000 16000 32000 64000 100000; do
+  study "network_scaling_fixed_K_N$N" scaling.json --set name="\"network_scaling_fixed_K_N$N\"" --set "params.N=$N" \
+    --set "params.p=$(awk -v N="$N" 'BEGIN { printf "%.10g", 0.02 * 4000 / N }')"
+done
+echo "network: simulations done in $(($(date +%s) - t_all)) s"
+
+"$py" "$here/plot.py" --results "$results" --figures "$figures"
+echo "network: finished in $(($(date +%s) - t_all)) s"
