@@ -76,6 +76,8 @@ struct ModelInfo {
   // Per-run input arrays a spec may give under "arrays" (e.g. a ring's initial profile); check_point validates them.
   std::vector<std::string> array_inputs;
   double default_dt_ms = 0;                       // 0: the spec format's default
+  // Neurons in one instance (a ring's or a network's N), for neuron-steps in summaries; null: 1.
+  std::function<double(const Spec&)> neurons_per_instance;
 
   // Per-sweep-point time-binned sums that the kernels accumulate (record.binned in a spec); empty vars: none.
   // Each trial adds value * units_per_value, rounded to an integer, for every var and bin to the group it

@@ -15,7 +15,7 @@ namespace {
 constexpr double kMaxNeurons = 1e7;
 
 // Parameters that shape the buffers or the connectivity and so must be the same at every sweep point.
-const char* const kPerRun[] = {"N", "E_fraction", "delay_ms", "bin_ms", "connectivity", "connectivity_rule",
+const char* const kPerRun[] = {"N", "E_fraction", "delay_ms", "bin_ms", "transient_ms", "connectivity", "connectivity_rule",
                                "connectivity_seed",
                                "raster_neurons", "raster_max_spikes", "trace_neuron"};
 
@@ -63,6 +63,12 @@ void check_point(const double* p, const Spec& spec, const std::string& where) {
     throw SpecError(spec.param_field("bin_ms"), "bin_ms must be a whole number >= 1 of steps of dt_ms = " +
                                                     format_number(spec.dt_ms) + " (a bin longer than the trial "
                                                     "makes one bin)" + where);
+  }
+  if (std::ceil(P("transient_ms") / P("bin_ms") - 1e-9) * P("bin_ms") >= spec.duration_ms) {
+    throw SpecError(spec.param_field("transient_ms"), "transient_ms, rounded up to whole bins of bin_ms = " +
+                                                          format_number(P("bin_ms")) + ", must leave part of the "
+                                                          "trial (duration_ms = " + format_number(spec.duration_ms) +
+                                                          ")" + where);
   }
   if (!(P("V_reset_mV") < P("V_th_mV"))) {
     throw SpecError(spec.param_field("V_reset_mV"), "V_reset_mV must be below V_th_mV" + where);
@@ -119,6 +125,9 @@ std::vector<ParamInfo> params() {
       numeric_param("ext_w_nS", 4.0, "nS", "weight of the external drive (excitatory)", 0.0),
       choice_param("initial_V", {"uniform", "reset"}, 0, "uniform in [V_reset, V_th] (keyed by seed), or V_reset"),
       numeric_param("bin_ms", 10.0, "ms", "bin of the population rates and the synchrony index (same at every point)", 0.0, true),
+      numeric_param("transient_ms", 0.0, "ms",
+                    "rates, CVs, synchrony and spikes_total leave out this much of the start (rounded up to whole "
+                    "bins; e.g. the kick)", 0.0),
       numeric_param("raster_neurons", 0, "", "record the spikes of cells 0 .. raster_neurons - 1 (same at every point)", 0.0),
       numeric_param("raster_max_spikes", 10000, "", "raster capacity per network", 0.0, false, 1e8),
       numeric_param("trace_neuron", 0, "", "the cell whose V, g_e, g_i record.traces records", 0.0),
@@ -233,8 +242,9 @@ NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, b
   c.delay_steps = steps_of(spec.param(0, "delay_ms"), dt);
   c.bin_steps = steps_of(spec.param(0, "bin_ms"), dt);
   c.bins = static_cast<std::uint32_t>((spec.n_steps + c.bin_steps - 1) / c.bin_steps);
+  c.first_bin = static_cast<std::uint32_t>(std::ceil(spec.param(0, "transient_ms") / spec.param(0, "bin_ms") - 1e-9));
   c.n_steps = static_cast<std::uint32_t>(spec.n_steps);
-  c.dt_ms = static_cast<float>(dt);
+  c.dt_ms = dt;
   c.seed = spec.seed;
   c.instance_id = ids;
   c.shared = shared_connectivity(spec);
@@ -326,6 +336,7 @@ const ModelInfo& network_model_info() {
     m.integer_observables = {"sustained"};
     m.trace_vars = {"V_mV", "g_e_nS", "g_i_nS"};
     m.integrators = {"euler"};
+    m.neurons_per_instance = [](const Spec& spec) { return spec.param(0, "N"); };
     m.instance_arrays = {
         {"pop_rate_Hz", [](const Spec& s) {
            const std::uint32_t bin = steps_of(s.param(0, "bin_ms"), s.dt_ms);

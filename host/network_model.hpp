@@ -42,9 +42,9 @@ struct NetworkChunk {
   std::vector<std::int32_t> trace_row, spike_row;  // spike_row unused (assign_recording fills it)
   bool shared = false;
   std::uint64_t seed = 0;
-  std::uint32_t N = 0, N_E = 0, delay_steps = 1, bin_steps = 1, bins = 0, n_steps = 0;
+  std::uint32_t N = 0, N_E = 0, delay_steps = 1, bin_steps = 1, bins = 0, first_bin = 0, n_steps = 0;
   std::uint32_t raster_neurons = 0, raster_capacity = 0, trace_neuron = 0;
-  float dt_ms = 0;
+  double dt_ms = 0;
   std::uint32_t trace_rows = 0, trace_every = 1, trace_samples = 0, spike_rows = 0, spike_capacity = 0;
   std::size_t size() const { return dt_over_C.size(); }
 };
@@ -134,6 +134,7 @@ struct NetworkBuffers {
     v.pop_bins = ptr(pop_bins);
     v.bin_steps = c.bin_steps;
     v.bins = c.bins;
+    v.first_bin = c.first_bin;
     v.last_active_step = ptr(last_active_step);
     v.instance_id = ptr(instance_id);
     v.seed = c.seed;

@@ -210,6 +210,7 @@ const ModelInfo& ring_model_info() {
     m.trace_vars = {"mean_Hz", "pv_cos_Hz", "pv_sin_Hz", "peak_Hz", "r_Hz"};
     m.array_inputs = {"initial_profile_Hz"};
     m.integrators = {"euler"};
+    m.neurons_per_instance = [](const Spec& spec) { return double(neurons(spec)); };
     m.instance_arrays = {{"profile_Hz", [](const Spec& spec) { return std::size_t(neurons(spec)); }}};
     m.check_point = check_point;
     m.make_engine = make_engine;

@@ -255,7 +255,8 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) {
   progress.finish();
   count_spike_overflow(r, spec);
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.neuron_steps = double(ids.size()) * n_steps;
+  const double neurons = spec.model->neurons_per_instance ? spec.model->neurons_per_instance(spec) : 1.0;
+  r.neuron_steps = double(ids.size()) * n_steps * neurons;
   return r;
 }
 

@@ -182,6 +182,30 @@ TEST(Network, ChunksThreadsAndInstanceOrderDoNotMatter) {
   }
 }
 
+TEST(Network, TransientIsLeftOutOfTheStatistics) {
+  // transient_ms = 52 with 5 ms bins: the statistics start at bin 11 (55 ms). spikes_total and the rates are the
+  // population bins from there on.
+  Json doc = Json::parse(kReproSpec);
+  doc["params"]["transient_ms"] = 52;
+  const Spec spec = parse_spec(doc, "test");
+  const RunResult r = run_cpu(spec);
+  const std::size_t bins = 30, first = 11;
+  for (std::size_t i = 0; i < r.instances.size(); ++i) {
+    double E = 0, I = 0;
+    for (std::size_t b = first; b < bins; ++b) {
+      E += r.arrays[0][i * 2 * bins + 2 * b] * 160 * 0.005;  // rate x cells x bin (s)
+      I += r.arrays[0][i * 2 * bins + 2 * b + 1] * 40 * 0.005;
+    }
+    EXPECT_NEAR(r.column("spikes_total").values[i], E + I, 1e-3) << i;
+    EXPECT_NEAR(r.column("rate_E_Hz").values[i], E / (160 * 0.095), 1e-6) << i;
+  }
+  Json whole = Json::parse(kReproSpec);
+  const RunResult w = run_cpu(parse_spec(whole, "test"));
+  EXPECT_GT(w.column("spikes_total").values[0], r.column("spikes_total").values[0]);
+  doc["params"]["transient_ms"] = 150;
+  expect_spec_error(doc, "params.transient_ms");
+}
+
 TEST(NetworkParity, SmallNetworksAreBitwiseIdentical) {
   NB_REQUIRE_CUDA();
   const Spec spec = parse_spec(Json::parse(kReproSpec), "test");

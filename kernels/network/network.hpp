@@ -82,11 +82,12 @@ struct View {
   // Population spike counts per time bin, (n, bins, 2); rasters of the first raster_neurons neurons.
   std::uint32_t* pop_bins = nullptr;
   std::uint32_t bin_steps = 1, bins = 0;
+  std::uint32_t first_bin = 0;  // statistics (rates, CV, synchrony) from bin first_bin on: the transient is left out
   std::uint32_t* last_active_step = nullptr;  // (n,) last step with a spike, +1 (0: none)
   std::uint64_t* instance_id = nullptr;
   std::uint64_t seed = 0;
   std::uint32_t n_steps = 0;
-  float dt_ms = 0;
+  double dt_ms = 0;  // double: observables in ms and Hz carry no float rounding of dt
   // Traces of one neuron (trace_neuron) of traced networks: (rows, samples) of V, g_e, g_i after each step.
   std::int32_t* trace_row = nullptr;
   std::uint32_t trace_neuron = 0, trace_every = 1, trace_samples = 0;
@@ -234,19 +235,22 @@ NB_HD bool update_cell(const View& v, const Coefficients& c, std::size_t net, st
   return spike;
 }
 
-// A spike of neuron j at step n (stamped n + 1): its count, ISI sums (exact integers) and bin count.
+// A spike of neuron j at step n (stamped n + 1): inside the statistics window (steps from first_bin * bin_steps
+// on), its count, ISI sums (exact integers; intervals between two spikes in the window) and bin count.
 NB_HD void tally_spike(const View& v, std::size_t net, std::uint32_t j, std::uint32_t n) {
   const std::size_t at = net * v.N + j;
   const std::uint32_t stamp = n + 1u;
-  const std::uint32_t count = v.spike_count[at] + 1u;
-  if (count > 1u) {
-    const std::uint64_t isi = stamp - v.last_spike_step[at];
-    v.isi_sum[at] += isi;
-    v.isi_sq_sum[at] += isi * isi;
+  if (n >= v.first_bin * v.bin_steps) {
+    const std::uint32_t count = v.spike_count[at] + 1u;
+    if (count > 1u) {
+      const std::uint64_t isi = stamp - v.last_spike_step[at];
+      v.isi_sum[at] += isi;
+      v.isi_sq_sum[at] += isi * isi;
+    }
+    v.spike_count[at] = count;
+    ++v.bin_count[at];
   }
-  v.spike_count[at] = count;
   v.last_spike_step[at] = stamp;
-  ++v.bin_count[at];
 }
 
 // Whether step n closes a bin of the population rates (the last bin may be shorter).
@@ -286,7 +290,9 @@ NB_HD double cv_of(std::uint32_t spikes, std::uint64_t isi_sum, std::uint64_t is
 
 NB_HD void finalize_at(const View& v, std::size_t i) {
   const double nan = bits_double_nan();
-  const double T_s = double(v.n_steps) * double(v.dt_ms) * 1e-3;
+  const std::uint32_t window_begin = v.first_bin * v.bin_steps;
+  const double T_s = double(v.n_steps - window_begin) * v.dt_ms * 1e-3;
+  const double bins = double(v.bins - v.first_bin);
   double spikes[2] = {0, 0}, cv_sum[2] = {0, 0}, cv_n[2] = {0, 0}, var_sum = 0;
   for (std::uint32_t j = 0; j < v.N; ++j) {
     const std::size_t at = i * v.N + j;
@@ -297,19 +303,19 @@ NB_HD void finalize_at(const View& v, std::size_t i) {
       cv_sum[pop] += cv_of(k, v.isi_sum[at], v.isi_sq_sum[at]);
       cv_n[pop] += 1.0;
     }
-    const double mean_count = double(k) / double(v.bins);
-    var_sum += double(v.bin_sq_sum[at]) / double(v.bins) - mean_count * mean_count;
+    const double mean_count = double(k) / bins;
+    var_sum += double(v.bin_sq_sum[at]) / bins - mean_count * mean_count;
   }
   // Synchrony: variance over bins of the population count per neuron, over the mean single-neuron variance.
   double pop_sum = 0, pop_sq = 0;
-  for (std::uint32_t b = 0; b < v.bins; ++b) {
+  for (std::uint32_t b = v.first_bin; b < v.bins; ++b) {
     const std::size_t at = (i * v.bins + b) * 2u;
     const double a = double(v.pop_bins[at] + v.pop_bins[at + 1u]) / double(v.N);
     pop_sum += a;
     pop_sq += a * a;
   }
-  const double pop_mean = pop_sum / double(v.bins);
-  const double pop_var = pop_sq / double(v.bins) - pop_mean * pop_mean;
+  const double pop_mean = pop_sum / bins;
+  const double pop_var = pop_sq / bins - pop_mean * pop_mean;
   const double mean_var = var_sum / double(v.N);
   const std::uint32_t N_I = v.N - v.N_E;
   v.rate_E_Hz[i] = v.N_E > 0u ? spikes[0] / (double(v.N_E) * T_s) : nan;
@@ -318,7 +324,7 @@ NB_HD void finalize_at(const View& v, std::size_t i) {
   v.cv_I[i] = cv_n[1] > 0.0 ? cv_sum[1] / cv_n[1] : nan;
   v.synchrony[i] = mean_var > 0.0 ? pop_var / mean_var : nan;
   const std::uint32_t last = v.last_active_step[i];
-  v.last_spike_ms[i] = last > 0u ? double(last) * double(v.dt_ms) : nan;
+  v.last_spike_ms[i] = last > 0u ? double(last) * v.dt_ms : nan;
   v.sustained[i] = last + v.bin_steps > v.n_steps ? 1.0 : 0.0;  // spiked within the last bin
   v.spikes_total[i] = spikes[0] + spikes[1];
   const std::size_t list = v.shared ? 0u : i;
