@@ -529,7 +529,7 @@ def figure_map(a, st):
     ax.axvspan(0, prm["kick_ms"], color=KICK_COLOR, lw=0)
     for lab, x, y, col in examples:
         k, j = int(np.argmin(np.abs(we - x))), int(np.argmin(np.abs(wi - y)))
-        for t in range(3):
+        for t in range(min(3, pop.shape[2])):  # fewer with --map-trials below 3
             ax.plot(tb, np.maximum(pop[k, j, t, :, 0], 0.3), color=col, lw=1.3 if t == 0 else 0.5,
                     label=f"{lab} (survival {S[k, j]:.2f})" if t == 0 else None)
     ax.set_yscale("log")

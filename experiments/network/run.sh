@@ -20,34 +20,16 @@
 # of it (--map-trials 10 halves it). plot.py takes about 5 s.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-
 usage() { sed -n '7,14p' "$0" | cut -c3-; }
-backend=auto
-figures=$here/figures
-results=
 map_trials=()
-while (($#)); do
+run_extra_option() {
   case $1 in
-    --backend) backend=${2:?--backend needs a value}; shift 2 ;;
-    --backend=*) backend=${1#*=}; shift ;;
-    --figures) figures=${2:?--figures needs a value}; shift 2 ;;
-    --figures=*) figures=${1#*=}; shift ;;
-    --map-trials) map_trials=(--set "trials=${2:?--map-trials needs a value}"); shift 2 ;;
-    --map-trials=*) map_trials=(--set "trials=${1#*=}"); shift ;;
-    -h | --help) usage; exit 0 ;;
-    -*) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
-    *) [[ -z $results ]] || { echo "run.sh: one RESULTS_DIR only" >&2; exit 2; }; results=$1; shift ;;
+    --map-trials) map_trials=(--set "trials=${2:?--map-trials needs a value}"); run_shift=2 ;;
+    --map-trials=*) map_trials=(--set "trials=${1#*=}"); run_shift=1 ;;
+    *) return 1 ;;
   esac
-done
-[[ -n $results ]] || { usage >&2; exit 2; }
-
-nb=${NB_BIN:-build/neurobatch}
-[[ $nb == /* ]] || nb=$root/$nb
-py=${NB_PY:-/usr/bin/python3}
-[[ -x $nb ]] || { echo "run.sh: $nb not found or not executable (set NB_BIN, or build it)" >&2; exit 1; }
-[[ -x $py ]] || { echo "run.sh: $py not found (set NB_PY)" >&2; exit 1; }
-mkdir -p "$results"
+}
+source "$here/../run_common.sh" "$@"
 
 # study NAME SPEC [neurobatch options...]: runs SPEC into $results/NAME (extra options such as --set KEY=VALUE or
 # --memory-budget-MB are passed on) and prints its wall times (summary.json's, for the simulation, and the shell's,

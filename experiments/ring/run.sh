@@ -18,31 +18,8 @@
 # for plot.py.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-
 usage() { sed -n '6,14p' "$0" | cut -c3-; }
-backend=auto
-figures=$here/figures
-results=
-while (($#)); do
-  case $1 in
-    --backend) backend=${2:?--backend needs a value}; shift 2 ;;
-    --backend=*) backend=${1#*=}; shift ;;
-    --figures) figures=${2:?--figures needs a value}; shift 2 ;;
-    --figures=*) figures=${1#*=}; shift ;;
-    -h | --help) usage; exit 0 ;;
-    -*) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
-    *) [[ -z $results ]] || { echo "run.sh: one RESULTS_DIR only" >&2; exit 2; }; results=$1; shift ;;
-  esac
-done
-[[ -n $results ]] || { usage >&2; exit 2; }
-
-nb=${NB_BIN:-build/neurobatch}
-[[ $nb == /* ]] || nb=$root/$nb
-py=${NB_PY:-/usr/bin/python3}
-[[ -x $nb ]] || { echo "run.sh: $nb not found or not executable (set NB_BIN, or build it)" >&2; exit 1; }
-[[ -x $py ]] || { echo "run.sh: $py not found (set NB_PY)" >&2; exit 1; }
-mkdir -p "$results"
+source "$here/../run_common.sh" "$@"
 
 # study NAME SPEC: runs SPEC into $results/NAME and prints its wall times (summary.json's, for the simulation, and the
 # shell's, start-up and writing the results included) and its throughput in neuron-steps per second.
