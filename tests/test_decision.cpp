@@ -219,18 +219,7 @@ TEST(Decision, ChunksThreadsAndInstanceOrderDoNotMatter) {
     Json doc = Json::parse(kReproSpec);
     doc["integrator"] = integrator;
     const Spec spec = parse_spec(doc, "test");
-    const RunResult whole = run_cpu(spec);
-    for (std::uint64_t chunk : {1u, 16u, 17u, 50u}) {
-      RunOptions o;
-      o.chunk_instances = chunk;
-      const CompareReport report = compare_results(whole, run_cpu(spec, o));
-      EXPECT_TRUE(report.identical()) << integrator << " chunk " << chunk << "\n" << report.to_text();
-    }
-    RunOptions one, two;
-    one.threads = 1;
-    two.threads = 2;
-    const CompareReport threads = compare_results(run_cpu(spec, one), run_cpu(spec, two));
-    EXPECT_TRUE(threads.identical()) << threads.to_text();
+    const RunResult whole = test::expect_chunks_and_threads_do_not_matter(spec, {1, 16, 17, 50}, integrator);
     // A trial run alone or in another order gives the same observables (keyed random numbers).
     RunOptions few;
     few.instances = {120, 3, 77};

@@ -160,19 +160,8 @@ const char* kReproSpec = R"({"model": "network", "duration_ms": 150, "dt_ms": 0.
 
 TEST(Network, ChunksThreadsAndInstanceOrderDoNotMatter) {
   const Spec spec = parse_spec(Json::parse(kReproSpec), "test");
-  const RunResult whole = run_cpu(spec);
+  const RunResult whole = test::expect_chunks_and_threads_do_not_matter(spec, {1, 4});
   EXPECT_GT(whole.column("spikes_total").values[0], 0.0);
-  for (std::uint64_t chunk : {1u, 4u}) {
-    RunOptions o;
-    o.chunk_instances = chunk;
-    const CompareReport report = compare_results(whole, run_cpu(spec, o));
-    EXPECT_TRUE(report.identical()) << "chunk " << chunk << "\n" << report.to_text();
-  }
-  RunOptions one, two;
-  one.threads = 1;
-  two.threads = 2;
-  const CompareReport threads = compare_results(run_cpu(spec, one), run_cpu(spec, two));
-  EXPECT_TRUE(threads.identical()) << threads.to_text();
   RunOptions few;
   few.instances = {5, 1};
   const RunResult part = run_cpu(spec, few);

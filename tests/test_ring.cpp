@@ -155,18 +155,7 @@ const char* kReproSpec = R"({"model": "ring", "duration_ms": 50, "dt_ms": 0.5, "
 
 TEST(Ring, ChunksThreadsAndInstanceOrderDoNotMatter) {
   const Spec spec = parse_spec(Json::parse(kReproSpec), "test");
-  const RunResult whole = run_cpu(spec);
-  for (std::uint64_t chunk : {1u, 5u, 17u}) {
-    RunOptions o;
-    o.chunk_instances = chunk;
-    const CompareReport report = compare_results(whole, run_cpu(spec, o));
-    EXPECT_TRUE(report.identical()) << "chunk " << chunk << "\n" << report.to_text();
-  }
-  RunOptions one, two;
-  one.threads = 1;
-  two.threads = 2;
-  const CompareReport threads = compare_results(run_cpu(spec, one), run_cpu(spec, two));
-  EXPECT_TRUE(threads.identical()) << threads.to_text();
+  const RunResult whole = test::expect_chunks_and_threads_do_not_matter(spec, {1, 5, 17});
   RunOptions few;
   few.instances = {20, 2, 13};
   const RunResult part = run_cpu(spec, few);

@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "host/compare.hpp"
 #include "host/cuda_device.hpp"
 #include "host/errors.hpp"
 #include "host/runner.hpp"
@@ -53,6 +54,25 @@ inline void expect_spec_error(const nlohmann::ordered_json& doc, const std::stri
   } catch (const SpecError& e) {
     EXPECT_EQ(e.field(), field) << e.what();
   }
+}
+
+// Runs `spec` on the CPU whole, in chunks of each of `chunks` instances, and on 1 and 2 threads: every run must
+// give bitwise the same results (`context` labels failures). Returns the whole run.
+inline RunResult expect_chunks_and_threads_do_not_matter(const Spec& spec, std::initializer_list<std::uint64_t> chunks,
+                                                         const std::string& context = "") {
+  const RunResult whole = run_cpu(spec);
+  for (std::uint64_t chunk : chunks) {
+    RunOptions o;
+    o.chunk_instances = chunk;
+    const CompareReport report = compare_results(whole, run_cpu(spec, o));
+    EXPECT_TRUE(report.identical()) << context << " chunk " << chunk << "\n" << report.to_text();
+  }
+  RunOptions one, two;
+  one.threads = 1;
+  two.threads = 2;
+  const CompareReport threads = compare_results(run_cpu(spec, one), run_cpu(spec, two));
+  EXPECT_TRUE(threads.identical()) << context << " threads\n" << threads.to_text();
+  return whole;
 }
 
 // Skips the current test (with the reason) when the CUDA backend cannot run here.
