@@ -143,12 +143,14 @@ NB_HD std::uint32_t for_each_target(std::uint64_t key, std::uint64_t instance, s
 
 // ---- One step of one neuron ---------------------------------------------------------------------------------
 
-// Bernoulli Poisson event of a step: word < threshold (rate dt as a 32-bit fraction).
+// Bernoulli Poisson event of a step: word < threshold (rate dt as a 32-bit fraction). The word of step n is word
+// n % 4 of block n / 4, so one Philox call serves 4 steps of a cell (the CPU keeps the 4 words, the GPU redraws).
+NB_HD std::uint32_t poisson_from_word(std::uint32_t word, std::uint32_t threshold) { return word < threshold ? 1u : 0u; }
+
 NB_HD std::uint32_t poisson_event(std::uint64_t seed, std::uint64_t instance, std::uint32_t neuron, RandomStream s,
                                   std::uint32_t step, std::uint32_t threshold) {
   const Philox4x32Words w = random_words(seed, instance, neuron, s, step >> 2);
-  const std::uint32_t word = w.w[step & 3u];
-  return word < threshold ? 1u : 0u;
+  return poisson_from_word(w.w[step & 3u], threshold);
 }
 
 // Steps (a) to (d) for neuron j at step n; returns whether it spiked. in_e, in_i: arriving spike counts;

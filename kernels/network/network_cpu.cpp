@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <cstddef>
+#include <vector>
 
 #include "kernels/network/network.hpp"
 
@@ -21,9 +22,40 @@ void push_spikes(const View& v, std::size_t net, std::uint32_t j, std::uint32_t 
   for (std::uint64_t k = begin; k < end; ++k) ++counts[v.targets[k]];
 }
 
+// The Poisson words of 4 steps for every cell, (4, N) per stream: one Philox call per cell every 4 steps instead of
+// one per step (the words are those poisson_event would draw: the same events).
+struct PoissonWords {
+  std::vector<std::uint32_t> kick, ext;
+};
+
+template <bool Kick, bool Ext>
+void draw_words(const View& v, std::size_t net, std::uint32_t n, PoissonWords& w) {
+  const std::uint64_t instance = v.instance_id[net];
+  const std::uint32_t N = v.N;
+  std::uint32_t* const kick = w.kick.data();
+  std::uint32_t* const ext = w.ext.data();
+#pragma omp simd
+  for (std::uint32_t j = 0; j < N; ++j) {
+    if (Kick) {
+      const Philox4x32Words r = random_words(v.seed, instance, j, RandomStream::network_kick, n >> 2);
+      kick[j] = r.w[0];
+      kick[N + j] = r.w[1];
+      kick[2 * N + j] = r.w[2];
+      kick[3 * N + j] = r.w[3];
+    }
+    if (Ext) {
+      const Philox4x32Words r = random_words(v.seed, instance, j, RandomStream::network_external, n >> 2);
+      ext[j] = r.w[0];
+      ext[N + j] = r.w[1];
+      ext[2 * N + j] = r.w[2];
+      ext[3 * N + j] = r.w[3];
+    }
+  }
+}
+
 // One step of network `net`: the cells (vector code), then the rare spikes (scalar).
 template <bool Kick, bool Ext, bool Kinetic>
-void step_network(const View& v, const Coefficients& c, std::size_t net, std::uint32_t n) {
+void step_network(const View& v, const Coefficients& c, std::size_t net, std::uint32_t n, const PoissonWords& words) {
   // update_cell over the cells, with the network's arrays hoisted so that the loop is plain vector code.
   const std::size_t base = net * v.N;
   std::uint32_t* const in_e = v.arrivals + arrival_index(v, net, n, 0u, 0u);
@@ -33,11 +65,13 @@ void step_network(const View& v, const Coefficients& c, std::size_t net, std::ui
   float* const g_i = v.g_i_nS + base;
   std::uint32_t* const refractory = v.refractory_left + base;
   std::uint32_t* const spiked_out = v.spiked + base;
-  const std::uint64_t instance = v.instance_id[net];
+  const std::uint32_t* const kick_words = words.kick.data() + (n & 3u) * v.N;
+  const std::uint32_t* const ext_words = words.ext.data() + (n & 3u) * v.N;
+  const bool kicking = n < c.kick_steps;
 #pragma omp simd
   for (std::uint32_t j = 0; j < v.N; ++j) {
-    std::uint32_t kick, ext;
-    poisson_inputs<Kick, Ext>(v, c, instance, j, n, kick, ext);
+    const std::uint32_t kick = Kick && kicking ? poisson_from_word(kick_words[j], c.kick_threshold) : 0u;
+    const std::uint32_t ext = Ext ? poisson_from_word(ext_words[j], c.ext_threshold) : 0u;
     NeuronState s{V[j], g_e[j], g_i[j], refractory[j]};
     const bool spike = neuron_step<ExactMath, Kinetic>(c, s, in_e[j], in_i[j], kick, ext);
     in_e[j] = 0u;
@@ -75,18 +109,26 @@ void advance_network(const View& v, std::size_t net, std::uint32_t step_begin, s
   const Coefficients c = coefficients_at(v, net);
   const bool ext = c.ext_threshold != 0u;  // with threshold 0 the drive's events are all 0 anyway
   const bool kinetic = c.kinetic != 0u;
+  PoissonWords words;  // zeros where not drawn: a zero word is an event only for threshold > 0, i.e. when drawn
+  words.kick.assign(4 * std::size_t(v.N), 0u);
+  words.ext.assign(4 * std::size_t(v.N), 0u);
   for (std::uint32_t n = step_begin; n < step_end; ++n) {
     const bool kick = n < c.kick_steps;
+    if (n == step_begin || (n & 3u) == 0u) {
+      if (kick && ext) draw_words<true, true>(v, net, n, words);
+      if (kick && !ext) draw_words<true, false>(v, net, n, words);
+      if (!kick && ext) draw_words<false, true>(v, net, n, words);
+    }
     if (kinetic) {
-      step_network<true, true, true>(v, c, net, n);  // the general case: rare enough not to specialise further
+      step_network<true, true, true>(v, c, net, n, words);  // the general case: rare enough not to specialise further
     } else if (kick && ext) {
-      step_network<true, true, false>(v, c, net, n);
+      step_network<true, true, false>(v, c, net, n, words);
     } else if (kick) {
-      step_network<true, false, false>(v, c, net, n);
+      step_network<true, false, false>(v, c, net, n, words);
     } else if (ext) {
-      step_network<false, true, false>(v, c, net, n);
+      step_network<false, true, false>(v, c, net, n, words);
     } else {
-      step_network<false, false, false>(v, c, net, n);
+      step_network<false, false, false>(v, c, net, n, words);
     }
   }
 }
