@@ -1,9 +1,10 @@
-// Tests of host/output: .npy writing and reading, and the write-then-rename OutputDir.
+// Tests of host/output: .npy writing and reading, the write-then-rename OutputDir, and the models' output files.
 #include "host/output.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,8 @@
 #include <vector>
 
 #include "host/errors.hpp"
+#include "host/summary.hpp"
+#include "tests/test_util.hpp"
 
 namespace nb {
 namespace {
@@ -388,6 +391,48 @@ TEST_F(NumpyInterop, NumpyLoadsOurFiles) {
   spit(path("check.py"), script);
   const std::string cmd = "/usr/bin/python3 '" + path("check.py") + "' '" + path("a.npy") + "' '" + path("b.npy") + "'";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+}  // namespace
+}  // namespace nb
+
+namespace nb {
+namespace {
+
+// The outputs added with the rate and network models: binned per-point means (decision), per-instance arrays
+// (ring profiles) and the input arrays in the resolved spec, written with their documented shapes.
+TEST(ModelOutputs, BinnedMeansAndInstanceArraysAreWrittenWithTheirShapes) {
+  test::TempDir dir;
+  const Spec decision = test::spec_from(R"({"model": "decision", "duration_ms": 400, "trials": 50, "seed": 3,
+    "params": {"stim_onset_ms": 100, "stim_duration_ms": 300, "mu_0_Hz": 60},
+    "sweep": {"coherence": [0, 0.5, 1]}, "record": {"binned": {"bin_ms": 50}}})");
+  const RunResult d = test::run_cpu(decision);
+  write_results(decision, d, dir / "decision");
+  const NpyArray counts = read_npy(dir / "decision/binned_count.npy");
+  EXPECT_EQ(counts.shape, (std::vector<std::size_t>{3, 4}));
+  const std::vector<std::uint64_t> n = counts.as<std::uint64_t>();
+  for (std::size_t point = 0; point < 3; ++point) EXPECT_EQ(n[4 * point] + n[4 * point + 1] + n[4 * point + 2] + n[4 * point + 3], 50u);
+  const NpyArray r1 = read_npy(dir / "decision/binned_r1_Hz.npy");
+  EXPECT_EQ(r1.shape, (std::vector<std::size_t>{3, 4, 8}));
+  const std::vector<double> mean = r1.as<double>();
+  for (std::size_t g = 0; g < 4; ++g) {  // an empty group is NaN, a filled one a rate
+    EXPECT_EQ(std::isnan(mean[(2 * 4 + g) * 8]), n[2 * 4 + g] == 0) << "group " << g;
+  }
+  EXPECT_EQ(read_npy(dir / "decision/binned_t_ms.npy").as<double>()[1], 50.0);
+  EXPECT_EQ(read_npy(dir / "decision/choice.npy").descr, "<u4");
+
+  std::string given = "[";
+  for (int j = 0; j < 16; ++j) given += (j ? ", " : "") + std::to_string(j % 4);
+  const Spec ring = test::spec_from(R"({"model": "ring", "duration_ms": 5, "trials": 2,
+    "params": {"N": 16, "initial": "given"}, "sweep": {"contrast": [0.1, 0.2, 0.4]},
+    "arrays": {"initial_profile_Hz": )" + given + "]}}");
+  const RunResult r = test::run_cpu(ring);
+  write_results(ring, r, dir / "ring");
+  EXPECT_EQ(read_npy(dir / "ring/profile_Hz.npy").shape, (std::vector<std::size_t>{3, 2, 16}));
+  std::ifstream summary(dir / "ring/summary.json");
+  const nlohmann::json s = nlohmann::json::parse(summary);
+  EXPECT_EQ(s["spec"]["arrays"]["initial_profile_Hz"].size(), 16u);
+  EXPECT_EQ(s["run"]["neuron_steps"].get<double>(), 6.0 * 50 * 16);  // rings x steps x N
 }
 
 }  // namespace
