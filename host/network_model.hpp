@@ -168,15 +168,16 @@ struct NetworkBuffers {
     const std::vector<std::uint32_t> bins = host(pop_bins);
     const std::size_t n = last_active_step.size();
     const std::size_t per = n > 0 ? bins.size() / n : 0;  // 2 * bins
-    const double bin_s = per > 0 ? spec.duration_ms * 1e-3 / double(per / 2) : 1.0;
+    const std::uint64_t bin_steps = static_cast<std::uint64_t>(std::llround(spec.param(0, "bin_ms") / spec.dt_ms));
     std::vector<float> rates(bins.size());
-    const ModelInfo& m = *spec.model;
     const double N = spec.param(0, "N");
     const double N_E = std::round(N * spec.param(0, "E_fraction"));
     for (std::size_t k = 0; k < bins.size(); ++k) {
+      // The last bin may be shorter than bin_ms.
+      const std::uint64_t first = (k % per) / 2 * bin_steps;
+      const double bin_s = double(std::min(bin_steps, spec.n_steps - first)) * spec.dt_ms * 1e-3;
       rates[k] = static_cast<float>(double(bins[k]) / ((k % 2 == 0 ? N_E : N - N_E) * bin_s));
     }
-    (void)m;
     r.arrays = {rates, sorted_raster(host(raster_neuron), host(raster_step), host(raster_fill), n, raster_capacity,
                                      dt_ms)};
     return r;

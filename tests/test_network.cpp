@@ -188,6 +188,18 @@ TEST(Network, TransientIsLeftOutOfTheStatistics) {
     EXPECT_NEAR(r.column("spikes_total").values[i], E + I, 1e-3) << i;
     EXPECT_NEAR(r.column("rate_E_Hz").values[i], E / (160 * 0.095), 1e-6) << i;
   }
+  // A trial of 152 ms in 5 ms bins: the last bin is 2 ms long, and its rate is per its own width.
+  Json partial = Json::parse(kReproSpec);
+  partial["duration_ms"] = 152;
+  const RunResult p = run_cpu(parse_spec(partial, "test"));
+  for (std::size_t i = 0; i < p.instances.size(); ++i) {
+    double spikes = 0;
+    for (std::size_t b = 0; b < 31; ++b) {
+      const double width_s = b < 30 ? 0.005 : 0.002;
+      spikes += (p.arrays[0][i * 62 + 2 * b] * 160 + p.arrays[0][i * 62 + 2 * b + 1] * 40) * width_s;
+    }
+    EXPECT_NEAR(spikes, p.column("spikes_total").values[i], 1e-3) << i;
+  }
   Json whole = Json::parse(kReproSpec);
   const RunResult w = run_cpu(parse_spec(whole, "test"));
   EXPECT_GT(w.column("spikes_total").values[0], r.column("spikes_total").values[0]);
