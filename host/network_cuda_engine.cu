@@ -25,7 +25,7 @@ struct NetworkDeviceBuffers : NetworkBuffers<thrust::device_vector> {
     lists.log_1mp = thrust::raw_pointer_cast(log_1mp.data());
     lists.all = thrust::raw_pointer_cast(all.data());
     offsets.resize(lists.lists * (c.N + 1));
-    const std::uint64_t synapses = network::build_pairwise_cuda(lists, thrust::raw_pointer_cast(offsets.data()), nullptr);
+    const std::uint64_t synapses = network::count_pairwise_cuda(lists, thrust::raw_pointer_cast(offsets.data()));
     std::size_t free_bytes = 0, total_bytes = 0;
     NB_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
     const std::uint64_t needed = synapses * sizeof(std::uint32_t);
@@ -35,7 +35,7 @@ struct NetworkDeviceBuffers : NetworkBuffers<thrust::device_vector> {
                       " are free: use fewer or smaller networks per run, or --chunk-instances");
     }
     targets.resize(synapses);
-    network::build_pairwise_cuda(lists, thrust::raw_pointer_cast(offsets.data()), thrust::raw_pointer_cast(targets.data()));
+    network::fill_pairwise_cuda(lists, thrust::raw_pointer_cast(offsets.data()), thrust::raw_pointer_cast(targets.data()));
   }
 };
 

@@ -199,32 +199,23 @@ NB_HD bool traced(const View& v, std::size_t net, std::uint32_t n) {
   return v.trace_row != nullptr && v.trace_row[net] >= 0 && n % v.trace_every == 0u;
 }
 
-// The kick's and the external drive's events of cell j at step n (Kick / Ext: see update_cell).
-template <bool Kick, bool Ext>
-NB_HD void poisson_inputs(const View& v, const Coefficients& c, std::uint64_t instance, std::uint32_t j,
-                          std::uint32_t n, std::uint32_t& kick, std::uint32_t& ext) {
-  kick = 0u;
-  ext = 0u;
-  if (Kick) {
-    const std::uint32_t e = poisson_event(v.seed, instance, j, RandomStream::network_kick, n, c.kick_threshold);
-    kick = n < c.kick_steps ? e : 0u;
-  }
-  if (Ext) ext = poisson_event(v.seed, instance, j, RandomStream::network_external, n, c.ext_threshold);
-}
-
-// Steps (a) to (d) of neuron j of network `net` at step n: consumes its arrivals and Poisson events, updates and
-// stores its state and spike flag; returns whether it spiked. Everything else about a spike is tally_spike's.
-// Kick / Ext = false promise that the kick is over / there is no external drive (the CPU's vector loops are
-// instantiated for each case, so that no generator call sits in a branch); true works in every case.
-template <class Math, bool Kick = true, bool Ext = true>
+// Steps (a) to (d) of neuron j of network `net` at step n, one cell per GPU thread: consumes its arrivals and
+// Poisson events, updates and stores its state and spike flag; returns whether it spiked. Everything else about a
+// spike is tally_spike's. The CPU runs the same steps over a network's cells as one vector loop (network_cpu.cpp),
+// with the Poisson words drawn once every 4 steps. Draws are skipped where they cannot be events (after the kick,
+// without a drive): the branches are the same for every cell of a network.
+template <class Math>
 NB_HD bool update_cell(const View& v, const Coefficients& c, std::size_t net, std::uint32_t j, std::uint32_t n) {
   const std::size_t at = net * v.N + j;
   const std::size_t e_slot = arrival_index(v, net, n, 0u, j), i_slot = arrival_index(v, net, n, 1u, j);
   const std::uint32_t in_e = v.arrivals[e_slot], in_i = v.arrivals[i_slot];
   v.arrivals[e_slot] = 0u;
   v.arrivals[i_slot] = 0u;
-  std::uint32_t kick, ext;
-  poisson_inputs<Kick, Ext>(v, c, v.instance_id[net], j, n, kick, ext);
+  const std::uint64_t instance = v.instance_id[net];
+  const std::uint32_t kick =
+      n < c.kick_steps ? poisson_event(v.seed, instance, j, RandomStream::network_kick, n, c.kick_threshold) : 0u;
+  const std::uint32_t ext =
+      c.ext_threshold != 0u ? poisson_event(v.seed, instance, j, RandomStream::network_external, n, c.ext_threshold) : 0u;
   NeuronState s{v.V_mV[at], v.g_e_nS[at], v.g_i_nS[at], v.refractory_left[at]};
   // The synapse kind is the same for every cell of a run: a uniform branch.
   const bool spike = c.kinetic != 0u ? neuron_step<Math, true>(c, s, in_e, in_i, kick, ext)
@@ -334,9 +325,9 @@ NB_HD void finalize_at(const View& v, std::size_t i) {
 }
 
 // The pairwise rule's out-lists of `lists` networks, built on the GPU by the same generator as the host's
-// network_connectivity: out-degrees (one thread per cell), a scan, then the targets. Per list: the instance that
-// keys it (0 when shared), log(1 - p) as float, and whether p = 1. `offsets` gets (lists, N + 1) entries and
-// `targets` must hold the total, which the first call returns (fill = false) before the second fills them.
+// network_connectivity. Per list: the instance that keys it (0 when shared), log(1 - p) as float, and whether
+// p = 1. count_pairwise_cuda writes the (lists, N + 1) offsets (out-degrees, one thread per cell, then a scan) and
+// returns the synapse count; fill_pairwise_cuda then writes that many targets.
 struct PairwiseLists {
   std::size_t lists = 0;
   std::uint32_t N = 0;
@@ -345,7 +336,8 @@ struct PairwiseLists {
   const float* log_1mp = nullptr;
   const std::uint32_t* all = nullptr;
 };
-std::uint64_t build_pairwise_cuda(const PairwiseLists& lists, std::uint64_t* offsets, std::uint32_t* targets);
+std::uint64_t count_pairwise_cuda(const PairwiseLists& lists, std::uint64_t* offsets);
+void fill_pairwise_cuda(const PairwiseLists& lists, const std::uint64_t* offsets, std::uint32_t* targets);
 
 void advance_cpu(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads);
 void finalize_cpu(const View& v, double dt_ms, std::uint32_t n_steps, int threads);

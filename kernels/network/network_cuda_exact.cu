@@ -48,25 +48,27 @@ unsigned blocks_of(std::size_t n) { return static_cast<unsigned>((n + 255) / 256
 
 }  // namespace
 
-std::uint64_t build_pairwise_cuda(const PairwiseLists& l, std::uint64_t* offsets, std::uint32_t* targets) {
+std::uint64_t count_pairwise_cuda(const PairwiseLists& l, std::uint64_t* offsets) {
   const std::size_t cells = l.lists * l.N;
   if (cells == 0) return 0;
   thrust::device_vector<std::uint64_t> degree(cells), scan(cells);
-  if (targets == nullptr) {  // first call: the total only
-    count_targets<<<blocks_of(cells), 256>>>(l, thrust::raw_pointer_cast(degree.data()));
-    NB_CUDA_CHECK_LAUNCH();
-    thrust::exclusive_scan(degree.begin(), degree.end(), scan.begin());
-    const std::uint64_t last_scan = scan.back(), last_degree = degree.back();
-    list_offsets<<<blocks_of(l.lists * (l.N + 1)), 256>>>(l.lists, l.N, thrust::raw_pointer_cast(scan.data()),
-                                                          last_scan + last_degree, offsets);
-    NB_CUDA_CHECK_LAUNCH();
-    NB_CUDA_CHECK(cudaDeviceSynchronize());
-    return last_scan + last_degree;
-  }
+  count_targets<<<blocks_of(cells), 256>>>(l, thrust::raw_pointer_cast(degree.data()));
+  NB_CUDA_CHECK_LAUNCH();
+  thrust::exclusive_scan(degree.begin(), degree.end(), scan.begin());
+  const std::uint64_t total = scan.back() + degree.back();
+  list_offsets<<<blocks_of(l.lists * (l.N + 1)), 256>>>(l.lists, l.N, thrust::raw_pointer_cast(scan.data()), total,
+                                                        offsets);
+  NB_CUDA_CHECK_LAUNCH();
+  NB_CUDA_CHECK(cudaDeviceSynchronize());
+  return total;
+}
+
+void fill_pairwise_cuda(const PairwiseLists& l, const std::uint64_t* offsets, std::uint32_t* targets) {
+  const std::size_t cells = l.lists * l.N;
+  if (cells == 0) return;
   fill_targets<<<blocks_of(cells), 256>>>(l, offsets, targets);
   NB_CUDA_CHECK_LAUNCH();
   NB_CUDA_CHECK(cudaDeviceSynchronize());
-  return 0;
 }
 
 void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
