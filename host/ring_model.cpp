@@ -215,8 +215,8 @@ const ModelInfo& ring_model_info() {
     m.check_point = check_point;
     m.make_engine = make_engine;
     m.bytes_per_instance = [](const Spec& spec) {
-      // coefficients, state, observables, the profile, finalize's input profile and the results' copy
-      return std::size_t(11 * 4 + 10 * 4 + 11 * 8 + 8 + 8) + std::size_t(neurons(spec)) * 12;
+      // coefficients, state, observables, the profile and its copy in the results
+      return std::size_t(11 * 4 + 10 * 4 + 11 * 8 + 8 + 8) + std::size_t(neurons(spec)) * 8;
     };
     return m;
   }();

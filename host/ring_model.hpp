@@ -50,7 +50,7 @@ struct RingBuffers {
   NB_RING_STATE(NB_FIELD)
   NB_RING_OBSERVABLES(NB_FIELD)
 #undef NB_FIELD
-  Vec<float> r_Hz, basis, input_scratch;
+  Vec<float> r_Hz, basis;
   Vec<std::uint64_t> instance_id;
   Vec<std::int32_t> trace_row;
   Vec<float> trace_mean_Hz, trace_pv_cos_Hz, trace_pv_sin_Hz, trace_peak_Hz, trace_r_Hz;  // (rows, samples)
@@ -65,7 +65,6 @@ struct RingBuffers {
 #undef NB_ALLOC
     r_Hz = c.r_Hz;
     basis = c.basis;
-    input_scratch.assign(c.r_Hz.size(), 0.0f);
     instance_id = c.instance_id;
     trace_row = c.trace_row;
     const std::size_t words = std::size_t(c.trace_rows) * c.trace_samples;
@@ -87,7 +86,6 @@ struct RingBuffers {
 #undef NB_POINT
     v.r_Hz = ptr(r_Hz);
     v.basis = ptr(basis);
-    v.input_scratch = ptr(input_scratch);
     v.instance_id = ptr(instance_id);
     v.seed = c.seed;
     v.n_steps = c.n_steps;

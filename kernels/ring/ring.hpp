@@ -68,7 +68,6 @@ struct View {
   NB_RING_OBSERVABLES(NB_FIELD)
 #undef NB_FIELD
   float* r_Hz = nullptr;             // (n, N) rates, ring-major
-  float* input_scratch = nullptr;    // (n, N) work space of finalize (the final input profile)
   const float* basis = nullptr;      // (2 kMaxModes, N): cos(2m theta_j), sin(2m theta_j) for m = 1 .. kMaxModes
   std::uint64_t* instance_id = nullptr;
   std::uint64_t seed = 0;
@@ -177,23 +176,25 @@ NB_HD bool runs_away(const Coefficients& c, const float* M, float r_max) {
   return !(r_max <= c.runaway_Hz) || !(M[0] - M[0] == 0.0f);
 }
 
-// Distance in neurons (fractional, linearly interpolated) from the peak p to where r first falls to `level`
-// walking in direction `dir` (+1 or -1) around the ring; -1 if it never does within half a ring.
-NB_HD double reach(const float* r, std::uint32_t N, std::uint32_t p, int dir, double level) {
-  double previous = r[p];
+// Distance in neurons (fractional, linearly interpolated) from the peak p to where the profile `value(j)` first
+// falls to `level` walking in direction `dir` (+1 or -1) around the ring; -1 if it never does within half a ring.
+template <class Profile>
+NB_HD double reach(const Profile& value, std::uint32_t N, std::uint32_t p, int dir, double level) {
+  double previous = value(p);
   for (std::uint32_t k = 1; k <= N / 2; ++k) {
     const std::uint32_t j = dir > 0 ? (p + k) % N : (p + N - k) % N;
-    const double value = r[j];
-    if (value <= level) return double(k - 1) + (previous - level) / (previous - value);
-    previous = value;
+    const double here = value(j);
+    if (here <= level) return double(k - 1) + (previous - level) / (previous - here);
+    previous = here;
   }
   return -1.0;
 }
 
 // Half-width in degrees at `level`: the mean of the two reaches times the spacing 180/N; 90 (the whole ring)
 // when the profile never falls to the level.
-NB_HD double half_width_deg_at(const float* r, std::uint32_t N, std::uint32_t p, double level) {
-  const double right = reach(r, N, p, +1, level), left = reach(r, N, p, -1, level);
+template <class Profile>
+NB_HD double half_width_deg_at(const Profile& value, std::uint32_t N, std::uint32_t p, double level) {
+  const double right = reach(value, N, p, +1, level), left = reach(value, N, p, -1, level);
   if (right < 0.0 || left < 0.0) return 90.0;
   return 0.5 * (right + left) * (180.0 / double(N));
 }
@@ -201,20 +202,20 @@ NB_HD double half_width_deg_at(const float* r, std::uint32_t N, std::uint32_t p,
 // The zero-level half-width from the input instead of the rate: at steady state r = [I]+, and I, unlike r, is not
 // clipped, so interpolating it between neighbours finds the bump's edge to a small fraction of a neuron (the rate
 // is already 0 at the first silent neuron, which would put the edge there). The input is that of the final
-// moments, without noise; `I` is filled with it (N values).
-NB_HD double half_width_deg_from_input(const View& v, std::size_t i, std::uint32_t p, float* I_scratch) {
+// moments, without noise, evaluated (and rounded to float) where the walk needs it.
+NB_HD double half_width_deg_from_input(const View& v, std::size_t i, std::uint32_t p) {
   const Coefficients c = coefficients_at(v, i);
   float M[kMoments];
   load_moments(v, i, M);
   const Drive d = drive_from(c, M);
-  for (std::uint32_t j = 0; j < v.N; ++j) {
+  const auto input = [&](std::uint32_t j) {
     double I = d.a0;
     for (std::uint32_t m = 0; m < v.modes; ++m) {
       I += double(d.ac[m]) * v.basis[(2 * m) * v.N + j] + double(d.as[m]) * v.basis[(2 * m + 1) * v.N + j];
     }
-    I_scratch[j] = static_cast<float>(I);
-  }
-  return half_width_deg_at(I_scratch, v.N, p, 0.0);
+    return static_cast<float>(I);
+  };
+  return half_width_deg_at(input, v.N, p, 0.0);
 }
 
 // Observables of ring i from its final profile (exact arithmetic: + - * / only, in double).
@@ -228,9 +229,8 @@ NB_HD void finalize_at(const View& v, std::size_t i) {
   v.mean_Hz[i] = v.M0[i];
   v.pv_cos_Hz[i] = v.Mc1[i];
   v.pv_sin_Hz[i] = v.Ms1[i];
-  v.half_width_deg[i] = v.input_scratch != nullptr ? half_width_deg_from_input(v, i, p, v.input_scratch + i * v.N)
-                                                   : half_width_deg_at(r, v.N, p, 1e-6 * peak);
-  v.half_width_half_max_deg[i] = half_width_deg_at(r, v.N, p, 0.5 * peak);
+  v.half_width_deg[i] = half_width_deg_from_input(v, i, p);
+  v.half_width_half_max_deg[i] = half_width_deg_at([r](std::uint32_t j) { return r[j]; }, v.N, p, 0.5 * peak);
   const double dt = v.dt_ms;
   const std::uint32_t moving = v.last_moving_step[i];
   v.converged_ms[i] = moving < v.n_steps ? double(moving) * dt : nan;
