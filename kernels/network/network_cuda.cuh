@@ -4,7 +4,7 @@
 // whatever the order). Included by network_cuda_exact.cu (-fmad=false) and network_cuda_fast.cu.
 #pragma once
 
-#include "kernels/cuda/check.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/network/network.hpp"
 
 namespace nb {
@@ -48,14 +48,12 @@ __global__ void push(View v, std::uint32_t n) {
 
 }  // namespace kernel
 
-inline unsigned network_blocks(const View& v) { return static_cast<unsigned>((v.n * v.N + 255) / 256); }
-
 template <class Math>
 void advance_cuda_impl(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
   if (v.n == 0 || step_begin >= step_end) return;
   for (std::uint32_t n = step_begin; n < step_end; ++n) {
-    kernel::update<Math><<<network_blocks(v), 256>>>(v, n);
-    kernel::push<Math><<<network_blocks(v), 256>>>(v, n);
+    kernel::update<Math><<<cuda::blocks_for(v.n * v.N), cuda::kThreads>>>(v, n);
+    kernel::push<Math><<<cuda::blocks_for(v.n * v.N), cuda::kThreads>>>(v, n);
   }
   NB_CUDA_CHECK_LAUNCH();
 }

@@ -8,11 +8,10 @@ namespace nb {
 namespace network {
 namespace {
 
-// One thread per network: the statistics of finalize_at (one TU only: not a template).
-__global__ void finalize_kernel(View v) {
-  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < v.n) finalize_at(v, i);
-}
+// One thread per network: the statistics of finalize_at.
+struct Finalize {
+  __device__ void operator()(const View& v, std::size_t i) const { finalize_at(v, i); }
+};
 
 // Out-degree of cell i of list k, written to degree[k * N + i]. Compiled with -fmad=false, like the host's build:
 // exact::log and the float division round identically, so the skips are the same.
@@ -44,19 +43,17 @@ __global__ void fill_targets(PairwiseLists l, const std::uint64_t* offsets, std:
                   [&](std::uint32_t j) { targets[pos++] = j; });
 }
 
-unsigned blocks_of(std::size_t n) { return static_cast<unsigned>((n + 255) / 256); }
-
 }  // namespace
 
 std::uint64_t count_pairwise_cuda(const PairwiseLists& l, std::uint64_t* offsets) {
   const std::size_t cells = l.lists * l.N;
   if (cells == 0) return 0;
   thrust::device_vector<std::uint64_t> degree(cells), scan(cells);
-  count_targets<<<blocks_of(cells), 256>>>(l, thrust::raw_pointer_cast(degree.data()));
+  count_targets<<<cuda::blocks_for(cells), cuda::kThreads>>>(l, thrust::raw_pointer_cast(degree.data()));
   NB_CUDA_CHECK_LAUNCH();
   thrust::exclusive_scan(degree.begin(), degree.end(), scan.begin());
   const std::uint64_t total = scan.back() + degree.back();
-  list_offsets<<<blocks_of(l.lists * (l.N + 1)), 256>>>(l.lists, l.N, thrust::raw_pointer_cast(scan.data()), total,
+  list_offsets<<<cuda::blocks_for(l.lists * (l.N + 1)), cuda::kThreads>>>(l.lists, l.N, thrust::raw_pointer_cast(scan.data()), total,
                                                         offsets);
   NB_CUDA_CHECK_LAUNCH();
   NB_CUDA_CHECK(cudaDeviceSynchronize());
@@ -66,7 +63,7 @@ std::uint64_t count_pairwise_cuda(const PairwiseLists& l, std::uint64_t* offsets
 void fill_pairwise_cuda(const PairwiseLists& l, const std::uint64_t* offsets, std::uint32_t* targets) {
   const std::size_t cells = l.lists * l.N;
   if (cells == 0) return;
-  fill_targets<<<blocks_of(cells), 256>>>(l, offsets, targets);
+  fill_targets<<<cuda::blocks_for(cells), cuda::kThreads>>>(l, offsets, targets);
   NB_CUDA_CHECK_LAUNCH();
   NB_CUDA_CHECK(cudaDeviceSynchronize());
 }
@@ -75,11 +72,7 @@ void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t s
   advance_cuda_impl<ExactMath>(v, step_begin, step_end);
 }
 
-void finalize_cuda(const View& v, double, std::uint32_t) {
-  if (v.n == 0) return;
-  finalize_kernel<<<static_cast<unsigned>((v.n + 127) / 128), 128>>>(v);
-  NB_CUDA_CHECK_LAUNCH();
-}
+void finalize_cuda(const View& v, double, std::uint32_t) { cuda::launch_each_instance<Finalize>(v); }
 
 }  // namespace network
 }  // namespace nb

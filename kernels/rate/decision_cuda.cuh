@@ -2,7 +2,7 @@
 // functions as the CPU reference. Included by decision_cuda_exact.cu (-fmad=false) and decision_cuda_fast.cu.
 #pragma once
 
-#include "kernels/cuda/check.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/rate/decision.hpp"
 
 namespace nb {
@@ -37,12 +37,10 @@ __global__ void advance(View v, std::uint32_t step_begin, std::uint32_t step_end
 
 }  // namespace kernel
 
-inline unsigned blocks_for(std::size_t n) { return static_cast<unsigned>((n + 255) / 256); }
-
 template <class Math>
 void advance_cuda_impl(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
   if (v.n == 0 || step_begin >= step_end) return;
-  kernel::advance<Math><<<blocks_for(v.n), 256>>>(v, step_begin, step_end);
+  kernel::advance<Math><<<cuda::blocks_for(v.n), cuda::kThreads>>>(v, step_begin, step_end);
   NB_CUDA_CHECK_LAUNCH();
 }
 

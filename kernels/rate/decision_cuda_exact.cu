@@ -9,13 +9,13 @@ struct AtomicAdd {
   __device__ void operator()(unsigned long long* word, unsigned long long value) const { atomicAdd(word, value); }
 };
 
-// Observables and the binned sums (integer atomics: any order gives the same sums). One TU only: not a template.
-__global__ void finalize_kernel(View v) {
-  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= v.n) return;
-  finalize_at(v, i);
-  if (v.group_sums != nullptr) add_binned(v, i, AtomicAdd{});
-}
+// Observables and the binned sums (integer atomics: any order gives the same sums).
+struct Finalize {
+  __device__ void operator()(const View& v, std::size_t i) const {
+    finalize_at(v, i);
+    if (v.group_sums != nullptr) add_binned(v, i, AtomicAdd{});
+  }
+};
 
 }  // namespace
 
@@ -24,11 +24,7 @@ void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t s
 }
 
 // Observables are evaluated in exact mode whatever the math mode (finalize_at).
-void finalize_cuda(const View& v, double, std::uint32_t) {
-  if (v.n == 0) return;
-  finalize_kernel<<<blocks_for(v.n), 256>>>(v);
-  NB_CUDA_CHECK_LAUNCH();
-}
+void finalize_cuda(const View& v, double, std::uint32_t) { cuda::launch_each_instance<Finalize>(v); }
 
 }  // namespace decision
 }  // namespace nb

@@ -2,7 +2,7 @@
 // functions as the CPU reference. Included by self_sustained_cuda_exact.cu (-fmad=false) and _fast.cu.
 #pragma once
 
-#include "kernels/cuda/check.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/rate/self_sustained.hpp"
 
 namespace nb {
@@ -34,20 +34,12 @@ __global__ void advance(View v, std::uint32_t step_begin, std::uint32_t step_end
   v.down_step[i] = down;
 }
 
-template <class Math>
-__global__ void finalize(View v) {
-  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < v.n) finalize_at<Math>(v, i);
-}
-
 }  // namespace kernel
-
-inline unsigned blocks_for(std::size_t n) { return static_cast<unsigned>((n + 255) / 256); }
 
 template <class Math>
 void advance_cuda_impl(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
   if (v.n == 0 || step_begin >= step_end) return;
-  kernel::advance<Math><<<blocks_for(v.n), 256>>>(v, step_begin, step_end);
+  kernel::advance<Math><<<cuda::blocks_for(v.n), cuda::kThreads>>>(v, step_begin, step_end);
   NB_CUDA_CHECK_LAUNCH();
 }
 

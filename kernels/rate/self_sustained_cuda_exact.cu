@@ -3,17 +3,20 @@
 
 namespace nb {
 namespace self_sustained {
+namespace {
+
+struct Finalize {
+  __device__ void operator()(const View& v, std::size_t i) const { finalize_at<ExactMath>(v, i); }
+};
+
+}  // namespace
 
 void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
   advance_cuda_impl<ExactMath>(v, step_begin, step_end);
 }
 
 // The final rate is evaluated in exact mode whatever the math mode, like every other observable.
-void finalize_cuda(const View& v) {
-  if (v.n == 0) return;
-  kernel::finalize<ExactMath><<<blocks_for(v.n), 256>>>(v);
-  NB_CUDA_CHECK_LAUNCH();
-}
+void finalize_cuda(const View& v) { cuda::launch_each_instance<Finalize>(v); }
 
 }  // namespace self_sustained
 }  // namespace nb

@@ -5,11 +5,10 @@ namespace nb {
 namespace ring {
 namespace {
 
-// One thread per ring: the profile scan of finalize_at (one TU only: not a template).
-__global__ void finalize_kernel(View v) {
-  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < v.n) finalize_at(v, i);
-}
+// One thread per ring: the profile scan of finalize_at.
+struct Finalize {
+  __device__ void operator()(const View& v, std::size_t i) const { finalize_at(v, i); }
+};
 
 }  // namespace
 
@@ -17,11 +16,7 @@ void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t s
   advance_cuda_impl<ExactMath>(v, step_begin, step_end);
 }
 
-void finalize_cuda(const View& v, double, std::uint32_t) {
-  if (v.n == 0) return;
-  finalize_kernel<<<static_cast<unsigned>((v.n + 127) / 128), 128>>>(v);
-  NB_CUDA_CHECK_LAUNCH();
-}
+void finalize_cuda(const View& v, double, std::uint32_t) { cuda::launch_each_instance<Finalize>(v); }
 
 }  // namespace ring
 }  // namespace nb

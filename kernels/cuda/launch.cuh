@@ -1,0 +1,33 @@
+// Launch helpers shared by the models' CUDA backends.
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/cuda/check.cuh"
+
+namespace nb {
+namespace cuda {
+
+constexpr unsigned kThreads = 256;  // threads per block of the one-thread-per-item kernels
+
+inline unsigned blocks_for(std::size_t n, unsigned threads = kThreads) {
+  return static_cast<unsigned>((n + threads - 1) / threads);
+}
+
+// One thread per instance: F{}(view, i) for every i < view.n. A template, so the exact and the fast translation
+// unit may both instantiate it (a plain __global__ in a shared header would be defined twice).
+template <class F, class View>
+__global__ void each_instance(View v) {
+  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < v.n) F{}(v, i);
+}
+
+template <class F, class View>
+void launch_each_instance(const View& v) {
+  if (v.n == 0) return;
+  each_instance<F><<<blocks_for(v.n), kThreads>>>(v);
+  NB_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace cuda
+}  // namespace nb
