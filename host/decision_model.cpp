@@ -100,8 +100,57 @@ std::vector<ParamInfo> params() {
 
 }  // namespace
 
-DecisionChunk assemble_decision_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids) {
+namespace {
+
+// The kernels' coefficients and the initial state of every trial of one sweep point (`p`: its parameters).
+void point_inputs(const Spec& spec, const double* p, decision::Coefficients& k, decision::State& s) {
   const ModelInfo& m = *spec.model;
+  const auto P = [&](const std::string& name) { return p[m.param_index(name)]; };
+  const double dt = spec.dt_ms;
+  k.a_Hz_per_nA = static_cast<float>(P("a_Hz_per_nA"));
+  k.b_Hz = static_cast<float>(P("b_Hz"));
+  k.d_s = static_cast<float>(P("d_s"));
+  k.J11_nA = static_cast<float>(P("J11_nA"));
+  k.J12_nA = static_cast<float>(P("J12_nA"));
+  k.I_0_nA = static_cast<float>(P("I_0_nA"));
+  k.gamma_per_ms = static_cast<float>(1e-3 * P("gamma"));  // gamma r with r in Hz, per ms
+  k.inv_tau_S_per_ms = static_cast<float>(1.0 / P("tau_S_ms"));
+  k.phi_dt_ms = static_cast<float>(P("phi") * dt);
+  k.noise_decay = static_cast<float>(dt / P("tau_AMPA_ms"));
+  k.noise_amp_nA = static_cast<float>(std::sqrt(dt / P("tau_AMPA_ms")) * P("sigma_nA"));
+  k.threshold_Hz = static_cast<float>(P("threshold_Hz"));
+  k.exponential = spec.integrator == "exponential" ? 1u : 0u;
+  k.window_begin = first_step_from(P("stim_onset_ms"), dt);
+  k.probe1_step = to_step(P("probe1_ms"), dt);
+  k.probe2_step = to_step(P("probe2_ms"), dt);
+  // Pulse slots: [begin, end) steps and the current into each population (rates x J_ext, in double).
+  const double J_ext = P("J_ext_nA_per_Hz"), mu_0 = P("mu_0_Hz"), coherence = P("coherence");
+  const auto slot = [&](const PulseNames& names, double I1, double I2, std::uint32_t& begin, std::uint32_t& end,
+                        float& I1_nA, float& I2_nA) {
+    const double onset = P(names.onset), duration = P(names.duration);
+    begin = first_step_from(onset, dt);
+    end = duration > 0 ? first_step_from(onset + duration, dt) : begin;
+    I1_nA = static_cast<float>(I1);
+    I2_nA = static_cast<float>(I2);
+  };
+  const std::vector<PulseNames> names = pulse_names();
+  slot(names[0], J_ext * mu_0 * (1.0 + coherence), J_ext * mu_0 * (1.0 - coherence), k.pulse0_begin, k.pulse0_end,
+       k.pulse0_I1_nA, k.pulse0_I2_nA);
+  slot(names[1], J_ext * P("pulse1_mu1_Hz") + P("pulse1_I1_nA"), J_ext * P("pulse1_mu2_Hz") + P("pulse1_I2_nA"),
+       k.pulse1_begin, k.pulse1_end, k.pulse1_I1_nA, k.pulse1_I2_nA);
+  slot(names[2], J_ext * P("pulse2_mu1_Hz") + P("pulse2_I1_nA"), J_ext * P("pulse2_mu2_Hz") + P("pulse2_I2_nA"),
+       k.pulse2_begin, k.pulse2_end, k.pulse2_I1_nA, k.pulse2_I2_nA);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  s = decision::State{};
+  s.S1 = static_cast<float>(P("S1_init"));
+  s.S2 = static_cast<float>(P("S2_init"));
+  s.r1_probe1 = s.r2_probe1 = s.S1_probe1 = s.S2_probe1 = nan;
+  s.r1_probe2 = s.r2_probe2 = s.S1_probe2 = s.S2_probe2 = nan;
+}
+
+}  // namespace
+
+DecisionChunk assemble_decision_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids) {
   DecisionChunk c;
   const std::size_t n = ids.size();
 #define NB_RESIZE(type, name) c.name.assign(n, type{});
@@ -122,49 +171,23 @@ DecisionChunk assemble_decision_chunk(const Spec& spec, const std::vector<std::u
     c.bin_steps = spec.binned.bin_steps;
     c.n_bins = spec.binned.n_bins;
   }
-  const double dt = spec.dt_ms;
+  // Trials of one point share everything but their id: computed once per point (ids come grouped by point).
+  decision::Coefficients k{};
+  decision::State s{};
+  std::uint64_t cached = std::numeric_limits<std::uint64_t>::max();
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint64_t point = ids[i] / spec.trials;
-    const double* p = spec.point_params(point);
-    const auto P = [&](const std::string& name) { return p[m.param_index(name)]; };
+    if (point != cached) {
+      point_inputs(spec, spec.point_params(point), k, s);
+      cached = point;
+    }
     c.point_row[i] = static_cast<std::uint32_t>(point - c.first_point);
-    c.a_Hz_per_nA[i] = static_cast<float>(P("a_Hz_per_nA"));
-    c.b_Hz[i] = static_cast<float>(P("b_Hz"));
-    c.d_s[i] = static_cast<float>(P("d_s"));
-    c.J11_nA[i] = static_cast<float>(P("J11_nA"));
-    c.J12_nA[i] = static_cast<float>(P("J12_nA"));
-    c.I_0_nA[i] = static_cast<float>(P("I_0_nA"));
-    c.gamma_per_ms[i] = static_cast<float>(1e-3 * P("gamma"));  // gamma r with r in Hz, per ms
-    c.inv_tau_S_per_ms[i] = static_cast<float>(1.0 / P("tau_S_ms"));
-    c.phi_dt_ms[i] = static_cast<float>(P("phi") * dt);
-    c.noise_decay[i] = static_cast<float>(dt / P("tau_AMPA_ms"));
-    c.noise_amp_nA[i] = static_cast<float>(std::sqrt(dt / P("tau_AMPA_ms")) * P("sigma_nA"));
-    c.threshold_Hz[i] = static_cast<float>(P("threshold_Hz"));
-    c.exponential[i] = spec.integrator == "exponential" ? 1u : 0u;
-    c.window_begin[i] = first_step_from(P("stim_onset_ms"), dt);
-    c.probe1_step[i] = to_step(P("probe1_ms"), dt);
-    c.probe2_step[i] = to_step(P("probe2_ms"), dt);
-    // Pulse slots: [begin, end) steps and the current into each population (rates x J_ext, in double).
-    const double J_ext = P("J_ext_nA_per_Hz"), mu_0 = P("mu_0_Hz"), coherence = P("coherence");
-    const auto slot = [&](const PulseNames& names, double I1, double I2, std::uint32_t& begin, std::uint32_t& end,
-                          float& I1_nA, float& I2_nA) {
-      const double onset = P(names.onset), duration = P(names.duration);
-      begin = first_step_from(onset, dt);
-      end = duration > 0 ? first_step_from(onset + duration, dt) : begin;
-      I1_nA = static_cast<float>(I1);
-      I2_nA = static_cast<float>(I2);
-    };
-    const std::vector<PulseNames> names = pulse_names();
-    slot(names[0], J_ext * mu_0 * (1.0 + coherence), J_ext * mu_0 * (1.0 - coherence), c.pulse0_begin[i],
-         c.pulse0_end[i], c.pulse0_I1_nA[i], c.pulse0_I2_nA[i]);
-    slot(names[1], J_ext * P("pulse1_mu1_Hz") + P("pulse1_I1_nA"), J_ext * P("pulse1_mu2_Hz") + P("pulse1_I2_nA"),
-         c.pulse1_begin[i], c.pulse1_end[i], c.pulse1_I1_nA[i], c.pulse1_I2_nA[i]);
-    slot(names[2], J_ext * P("pulse2_mu1_Hz") + P("pulse2_I1_nA"), J_ext * P("pulse2_mu2_Hz") + P("pulse2_I2_nA"),
-         c.pulse2_begin[i], c.pulse2_end[i], c.pulse2_I1_nA[i], c.pulse2_I2_nA[i]);
-    c.S1[i] = static_cast<float>(P("S1_init"));
-    c.S2[i] = static_cast<float>(P("S2_init"));
-    c.r1_probe1[i] = c.r2_probe1[i] = c.r1_probe2[i] = c.r2_probe2[i] = std::numeric_limits<float>::quiet_NaN();
-    c.S1_probe1[i] = c.S2_probe1[i] = c.S1_probe2[i] = c.S2_probe2[i] = std::numeric_limits<float>::quiet_NaN();
+#define NB_SET(type, name) c.name[i] = k.name;
+    NB_DECISION_COEFFICIENTS(NB_SET)
+#undef NB_SET
+#define NB_SET(type, name) c.name[i] = s.name;
+    NB_DECISION_STATE(NB_SET)
+#undef NB_SET
   }
   assign_recording(c, spec, ids);
   return c;
