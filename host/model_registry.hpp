@@ -75,6 +75,9 @@ struct ModelInfo {
   std::vector<InstanceArray> instance_arrays;
   // Per-run input arrays a spec may give under "arrays" (e.g. a ring's initial profile); check_point validates them.
   std::vector<std::string> array_inputs;
+  // Parameters that shape the buffers (a ring's N, ...): they may be set or swept like any other, but must have the
+  // same value at every sweep point (the parser checks, naming the field).
+  std::vector<std::string> per_run_params;
   double default_dt_ms = 0;                       // 0: the spec format's default
   // Neurons in one instance (a ring's or a network's N), for neuron-steps in summaries; null: 1.
   std::function<double(const Spec&)> neurons_per_instance;

@@ -35,10 +35,6 @@ void check_point(const double* p, const Spec& spec, const std::string& where) {
   if (N != std::floor(N)) {
     throw SpecError(spec.param_field("N"), "N = " + format_number(N) + " must be a whole number of neurons" + where);
   }
-  if (N != spec.param(0, "N")) {
-    throw SpecError(spec.param_field("N"), "N must be the same at every sweep point (one ring size per run); got " +
-                                               format_number(N) + " and " + format_number(spec.param(0, "N")) + where);
-  }
   // Forward Euler on tau dr/dt = -r + ... is stable and monotone only for dt <= tau.
   if (spec.dt_ms > P("tau_ms")) {
     throw SpecError(spec.param_field("tau_ms"), "tau_ms = " + format_number(P("tau_ms")) + " ms is below dt_ms = " +
@@ -58,10 +54,8 @@ void check_point(const double* p, const Spec& spec, const std::string& where) {
       }
     }
   }
-  if (P("trace_neuron") != std::floor(P("trace_neuron")) || P("trace_neuron") >= N ||
-      P("trace_neuron") != spec.param(0, "trace_neuron")) {
-    throw SpecError(spec.param_field("trace_neuron"), "trace_neuron must be a neuron index in [0, N), the same at "
-                                                      "every point" + where);
+  if (P("trace_neuron") != std::floor(P("trace_neuron")) || P("trace_neuron") >= N) {
+    throw SpecError(spec.param_field("trace_neuron"), "trace_neuron must be a neuron index in [0, N)" + where);
   }
   const double initial_peak = std::fabs(P("r0_Hz")) + std::fabs(P("alpha_Hz"));
   if (initial_peak > P("runaway_Hz")) {
@@ -211,6 +205,7 @@ const ModelInfo& ring_model_info() {
     m.array_inputs = {"initial_profile_Hz"};
     m.integrators = {"euler"};
     m.neurons_per_instance = [](const Spec& spec) { return double(neurons(spec)); };
+    m.per_run_params = {"N", "trace_neuron"};
     m.instance_arrays = {{"profile_Hz", [](const Spec& spec) { return std::size_t(neurons(spec)); }}};
     m.check_point = check_point;
     m.make_engine = make_engine;

@@ -712,9 +712,20 @@ std::string describe_point(const Spec& spec, std::uint64_t point) {
   return " at sweep point " + std::to_string(point) + " (" + values + ")";
 }
 
+void check_per_run(const Spec& spec, std::uint64_t point) {
+  for (const std::string& name : spec.model->per_run_params) {
+    if (spec.param(point, name) != spec.param(0, name)) {
+      throw SpecError(spec.param_field(name), name + " must be the same at every sweep point (a per-run setting); got " +
+                                                  fmt(spec.param(0, name)) + " and " + fmt(spec.param(point, name)) +
+                                                  describe_point(spec, point));
+    }
+  }
+}
+
 void check_points(const Spec& spec) {
-  if (!spec.model->check_point) return;
   const std::uint64_t n_points = spec.n_points();
+  for (std::uint64_t point = 0; point < n_points; ++point) check_per_run(spec, point);
+  if (!spec.model->check_point) return;
   for (std::uint64_t point = 0; point < n_points; ++point) {
     // Describing a point costs more than checking it, so the description is built only for a point that fails:
     // the check is a pure function of its inputs and throws again, now naming the point.
