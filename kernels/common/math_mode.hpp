@@ -1,7 +1,7 @@
 // Math modes: a kernel is a template over one of these policies.
 //
 //  ExactMath: nb::exact:: functions on both backends -> CPU and CUDA agree bit for bit.
-//  FastMath:  hardware intrinsics on the GPU (__logf, __sincosf, FMA contraction in fast TUs);
+//  FastMath:  hardware intrinsics on the GPU (__logf, __sincosf, __fdividef, FMA contraction in fast TUs);
 //             on the CPU it is the exact path, because our branch-free polynomials vectorise and libm's
 //             scalar calls do not (so "fast" would be slower there). compare reports differences in this mode.
 #pragma once
@@ -22,6 +22,7 @@ struct ExactMath {
   NB_HD static float exp(float x) { return exact::exp(x); }
   NB_HD static float expm1(float x) { return exact::expm1(x); }
   NB_HD static void sincos_2pi(float u, float& s, float& c) { exact::sincos_2pi(u, s, c); }
+  NB_HD static float div(float a, float b) { return a / b; }  // IEEE, correctly rounded on both backends
 };
 
 struct FastMath {
@@ -41,11 +42,15 @@ struct FastMath {
     // error bound is documented.
     __sincosf(exact::kTwoPi * (u - (u >= 0.5f ? 1.0f : 0.0f)), &s, &c);
   }
+  // a / b within 2 ulp for |b| < 2^126 (0 above): one reciprocal and one multiply, against IEEE division's
+  // Newton steps and its checked slow path (about 12 instructions and a branch).
+  __device__ __forceinline__ static float div(float a, float b) { return __fdividef(a, b); }
 #else
   static float log(float x) { return exact::log(x); }
   static float exp(float x) { return exact::exp(x); }
   static float expm1(float x) { return exact::expm1(x); }
   static void sincos_2pi(float u, float& s, float& c) { exact::sincos_2pi(u, s, c); }
+  static float div(float a, float b) { return a / b; }
 #endif
 };
 

@@ -156,7 +156,7 @@ NB_HD float gate_step(const Coefficients& c, float S, float r_Hz) {
   const auto euler = [&] { return S + c.phi_dt_ms * (drive * (1.0f - S) - S * c.inv_tau_S_per_ms); };
   const auto exponential = [&] {
     const float k = drive + c.inv_tau_S_per_ms;
-    const float S_inf = drive / k;
+    const float S_inf = Math::div(drive, k);
     return S_inf + (S - S_inf) * Math::exp(-c.phi_dt_ms * k);
   };
 #if defined(__CUDA_ARCH__)

@@ -72,7 +72,7 @@ template <class Math>
 NB_HD float step(const View& v, std::size_t i, float s, std::uint32_t n) {
   const float drive = v.gamma_per_ms[i] * rate_Hz<Math>(v, i, input_nA(v, i, s, n));  // gamma F, 1/ms
   const float k = drive + v.inv_tau_per_ms[i];
-  const float s_inf = drive / k;
+  const float s_inf = Math::div(drive, k);
   const float dt = v.dt_ms[i];
   const float exponential = s_inf + (s - s_inf) * Math::exp(-dt * k);
   const float euler = s + dt * (drive * (1.0f - s) - s * v.inv_tau_per_ms[i]);

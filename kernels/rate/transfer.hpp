@@ -88,16 +88,23 @@ NB_HD float transfer_of_drive_Hz(float u_Hz, float d_s) {
 
 // F(I) = (a I - b) / (1 - exp(-d (a I - b))) [Hz]; I in nA, a in Hz/nA, b in Hz, d in s.
 // Fast math mode on the GPU forms the drive in float (one FMA): conversions to and from double are slow there,
-// and fast mode does not promise the last bits anyway. (On the host FastMath is the exact path, math_mode.hpp.)
+// and fast mode does not promise the last bits anyway. For the same reason it divides once, F = |y| / (|m| d)
+// on the g / d branch, with the fast quotient (__fdividef: |m| d > 2^126 gives 0, where F < 1e-35 Hz anyway).
+// The rate models spend most of a step in F. (On the host FastMath is the exact path, math_mode.hpp.)
 template <class Math>
 NB_HD float transfer_Hz(float I_nA, float a_Hz_per_nA, float b_Hz, float d_s) {
 #if defined(__CUDA_ARCH__)
   if constexpr (Math::mode == MathMode::fast) {
+    const float inf = bits_float(0x7f800000u);
     const float u = a_Hz_per_nA * I_nA - b_Hz;
     const float y = d_s * u;
     const float m = Math::expm1(-y);
     const bool small = y < kSmallDrive;
-    return select(small, detail::shape(y, m), detail::magnitude(u)) / select(small, d_s, detail::magnitude(m));
+    // g(0) = 1, and g = 0 where m overflowed (y < -88.72 or y = -inf), as in detail::shape.
+    const float shape_numerator = select(y == 0.0f, 1.0f, select(m == inf, 0.0f, detail::magnitude(y)));
+    const float shape_denominator = select(y == 0.0f, d_s, detail::magnitude(m) * d_s);
+    return Math::div(select(small, shape_numerator, detail::magnitude(u)),
+                     select(small, shape_denominator, detail::magnitude(m)));
   }
 #endif
   const double u_Hz = static_cast<double>(a_Hz_per_nA) * static_cast<double>(I_nA) - static_cast<double>(b_Hz);
