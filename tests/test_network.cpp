@@ -2,6 +2,7 @@
 // connectivity statistics, COBA's published behaviour, reproducibility, CPU-CUDA parity, the memory guard and
 // rejected specs.
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <string>
@@ -207,22 +208,82 @@ TEST(Network, TransientIsLeftOutOfTheStatistics) {
   expect_spec_error(doc, "params.transient_ms");
 }
 
+// Sets NB_NETWORK_CUDA_LAYOUT (network_cuda.cuh) for one scope, then restores what was there.
+class ScopedCudaLayout {
+ public:
+  explicit ScopedCudaLayout(const char* layout) {
+    const char* old = std::getenv(kName);
+    had_ = old != nullptr;
+    if (had_) old_ = old;
+    setenv(kName, layout, 1);
+  }
+  ~ScopedCudaLayout() {
+    if (had_) setenv(kName, old_.c_str(), 1);
+    else unsetenv(kName);
+  }
+
+ private:
+  static constexpr const char* kName = "NB_NETWORK_CUDA_LAYOUT";
+  bool had_ = false;
+  std::string old_;
+};
+
+// The CPU reference against each CUDA layout, bitwise: spikes (rates, CVs, bins, rasters), V and g (traces).
+void expect_cuda_layouts_match_cpu(const Json& doc, const std::string& what) {
+  const Spec spec = parse_spec(doc, "test");
+  const RunResult cpu = run_on(spec, "cpu");
+  for (const char* layout : {"per_cell", "per_network"}) {
+    ScopedCudaLayout scoped(layout);
+    const CompareReport report = compare_results(cpu, run_on(spec, "cuda"));
+    EXPECT_TRUE(report.identical()) << what << ", " << layout << ":\n" << report.to_text();
+  }
+}
+
 TEST(NetworkParity, SmallNetworksAreBitwiseIdentical) {
   NB_REQUIRE_CUDA();
-  const Spec spec = parse_spec(Json::parse(kReproSpec), "test");
-  const CompareReport report = compare_results(run_on(spec, "cpu"), run_on(spec, "cuda"));
-  EXPECT_TRUE(report.identical()) << report.to_text();
+  expect_cuda_layouts_match_cpu(Json::parse(kReproSpec), "own connectivity");
   Json shared = Json::parse(kReproSpec);
   shared["params"]["connectivity"] = "shared";
-  const Spec s = parse_spec(shared, "test");
-  const CompareReport r2 = compare_results(run_on(s, "cpu"), run_on(s, "cuda"));
-  EXPECT_TRUE(r2.identical()) << r2.to_text();
+  expect_cuda_layouts_match_cpu(shared, "shared connectivity");
   Json kinetic = Json::parse(kReproSpec);
   kinetic["params"]["synapse"] = "kinetic";
   kinetic["params"]["connectivity_rule"] = "fixed_indegree";
-  const Spec k = parse_spec(kinetic, "test");
-  const CompareReport r3 = compare_results(run_on(k, "cpu"), run_on(k, "cuda"));
-  EXPECT_TRUE(r3.identical()) << r3.to_text();
+  expect_cuda_layouts_match_cpu(kinetic, "kinetic, fixed in-degree");
+}
+
+// Long enough for the runner to split the steps over two calls (its segments are >= 4096 steps, not a whole
+// number of bins): the per-network layout's arrivals and open bin cross the boundary through global memory.
+TEST(NetworkParity, StepsSplitOverCallsAreBitwiseIdentical) {
+  NB_REQUIRE_CUDA();
+  Json doc = Json::parse(kReproSpec);
+  doc["duration_ms"] = 500;
+  doc["params"]["raster_max_spikes"] = 100000;  // no overflow: its cut would fall in any order on the GPU
+  expect_cuda_layouts_match_cpu(doc, "500 ms");
+}
+
+// Several cells per thread in the per-network layout (2, 4, 16 for N = 1000, 1500, 8000).
+TEST(NetworkParity, LargerNetworksAreBitwiseIdentical) {
+  NB_REQUIRE_CUDA();
+  for (const int N : {1000, 1500, 8000}) {
+    Json doc = Json::parse(kReproSpec);
+    doc["duration_ms"] = 60;
+    doc["params"]["N"] = N;
+    doc["params"]["p"] = 20.0 / N;
+    doc["params"]["trace_neuron"] = N - 1;  // the last thread's last cell
+    expect_cuda_layouts_match_cpu(doc, "N = " + std::to_string(N));
+  }
+}
+
+TEST(NetworkParity, PerNetworkLayoutWhereItDoesNotFitIsAnError) {
+  NB_REQUIRE_CUDA();
+  ScopedCudaLayout scoped("per_network");
+  const Spec spec = parse_spec(network_spec(1, {{"N", 9000}, {"p", 0.001}}), "test");
+  try {
+    run_on(spec, "cuda");
+    ADD_FAILURE() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("NB_NETWORK_CUDA_LAYOUT"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Network, TooLargeForTheMemoryBudgetIsRefusedWithTheBytesNeeded) {

@@ -257,14 +257,20 @@ NB_HD void close_bin(const View& v, std::size_t net, std::uint32_t j) {
   v.bin_count[at] = 0u;
 }
 
-// Trace sample after step n of the traced cell of network `net`.
+// Trace sample after step n of the traced cell of network `net`, whose state after the step is s.
+NB_HD void record_trace(const View& v, std::size_t net, std::uint32_t n, const NeuronState& s) {
+  if (!traced(v, net, n + 1u)) return;
+  const std::size_t k = static_cast<std::size_t>(v.trace_row[net]) * v.trace_samples + (n + 1u) / v.trace_every;
+  v.trace_V_mV[k] = s.V_mV;
+  v.trace_g_e_nS[k] = s.g_e_nS;
+  v.trace_g_i_nS[k] = s.g_i_nS;
+}
+
+// The same, from the stored state.
 NB_HD void record_trace(const View& v, std::size_t net, std::uint32_t n) {
   if (!traced(v, net, n + 1u)) return;
   const std::size_t at = net * v.N + v.trace_neuron;
-  const std::size_t k = static_cast<std::size_t>(v.trace_row[net]) * v.trace_samples + (n + 1u) / v.trace_every;
-  v.trace_V_mV[k] = v.V_mV[at];
-  v.trace_g_e_nS[k] = v.g_e_nS[at];
-  v.trace_g_i_nS[k] = v.g_i_nS[at];
+  record_trace(v, net, n, NeuronState{v.V_mV[at], v.g_e_nS[at], v.g_i_nS[at], v.refractory_left[at]});
 }
 
 // The out-list of neuron j of network `net`.
