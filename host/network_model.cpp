@@ -19,6 +19,11 @@ const char* const kPerRun[] = {"N", "E_fraction", "delay_ms", "bin_ms", "transie
                                "connectivity_seed",
                                "raster_neurons", "raster_max_spikes", "trace_neuron"};
 
+bool pairwise_rule(const Spec& spec) {
+  const ParamInfo& rule = spec.model->params[spec.model->param_index("connectivity_rule")];
+  return rule.choice_name(spec.param(0, "connectivity_rule")) == "pairwise";
+}
+
 bool shared_connectivity(const Spec& spec) {
   const ParamInfo& p = spec.model->params[spec.model->param_index("connectivity")];
   return p.choice_name(spec.param(0, "connectivity")) == "shared";
@@ -27,6 +32,9 @@ bool shared_connectivity(const Spec& spec) {
 std::uint32_t whole(const Spec& spec, const char* name) { return static_cast<std::uint32_t>(spec.param(0, name)); }
 
 std::uint32_t steps_of(double t_ms, double dt_ms) { return static_cast<std::uint32_t>(std::llround(t_ms / dt_ms)); }
+
+// The fixed in-degree rule's inputs per cell.
+std::uint32_t indegree_of(std::uint32_t N, double p) { return static_cast<std::uint32_t>(std::llround(p * (N - 1))); }
 
 double expected_synapses(const Spec& spec) {
   double p_max = 0;
@@ -132,24 +140,15 @@ std::vector<ParamInfo> params() {
 
 namespace {
 
-// Fixed in-degree: each cell's K inputs by Floyd's sampling (distinct, uniform), then transposed to out-lists
-// (targets in increasing order, like the pairwise rule's).
+// Fixed in-degree: each cell's K inputs by Floyd's sampling (network::draw_inputs: distinct, uniform), then
+// transposed to out-lists (targets in increasing order, like the pairwise rule's).
 Connectivity fixed_indegree(std::uint32_t N, double p, std::uint64_t key, std::uint64_t keyed) {
-  const std::uint32_t K = static_cast<std::uint32_t>(std::llround(p * (N - 1)));
+  const std::uint32_t K = indegree_of(N, p);
   std::vector<std::uint32_t> inputs(std::size_t(N) * K);
-  std::vector<std::uint32_t> chosen;
   for (std::uint32_t j = 0; j < N; ++j) {
-    chosen.clear();
-    std::uint32_t m = 0;
-    Philox4x32Words w{};
-    for (std::uint32_t t = N - 1 - K; t < N - 1; ++t) {  // candidates 0 .. N - 2 (cell k + (k >= j))
-      if ((m & 3u) == 0u) w = random_words(key, keyed, j, RandomStream::network_indegree, m >> 2);
-      const std::uint32_t r = static_cast<std::uint32_t>(double(w.w[m & 3u]) * double(t + 1) / 4294967296.0);
-      ++m;
-      const bool taken = std::find(chosen.begin(), chosen.end(), r) != chosen.end();
-      chosen.push_back(taken ? t : r);
-    }
-    for (std::uint32_t k = 0; k < K; ++k) inputs[std::size_t(j) * K + k] = chosen[k] + (chosen[k] >= j ? 1u : 0u);
+    std::uint32_t* const chosen = inputs.data() + std::size_t(j) * K;
+    network::draw_inputs(key, keyed, j, N, K, chosen);
+    for (std::uint32_t k = 0; k < K; ++k) chosen[k] = network::input_cell(chosen[k], j);
   }
   Connectivity c;
   c.offsets.assign(N + 1, 0);
@@ -170,8 +169,7 @@ Connectivity network_connectivity(const Spec& spec, std::uint64_t instance) {
   const double p = spec.param(instance / spec.trials, "p");
   const std::uint64_t key = static_cast<std::uint64_t>(spec.param(0, "connectivity_seed"));
   const std::uint64_t keyed = shared_connectivity(spec) ? 0 : instance;
-  const ParamInfo& rule = spec.model->params[spec.model->param_index("connectivity_rule")];
-  if (rule.choice_name(spec.param(0, "connectivity_rule")) == "fixed_indegree") return fixed_indegree(N, p, key, keyed);
+  if (!pairwise_rule(spec)) return fixed_indegree(N, p, key, keyed);
   const float log_1mp = static_cast<float>(std::log1p(-p));
   Connectivity c;
   c.offsets.resize(N + 1);
@@ -204,11 +202,6 @@ std::vector<float> sorted_raster(const std::vector<std::uint32_t>& neuron, const
 
 namespace {
 
-bool pairwise_rule(const Spec& spec) {
-  const ParamInfo& rule = spec.model->params[spec.model->param_index("connectivity_rule")];
-  return rule.choice_name(spec.param(0, "connectivity_rule")) == "pairwise";
-}
-
 NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, bool device_lists);
 
 }  // namespace
@@ -218,7 +211,7 @@ NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uin
 }
 
 NetworkChunk assemble_network_chunk_for_device(const Spec& spec, const std::vector<std::uint64_t>& ids) {
-  return assemble(spec, ids, pairwise_rule(spec));
+  return assemble(spec, ids, true);
 }
 
 namespace {
@@ -289,12 +282,14 @@ NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, b
   const std::size_t lists = c.shared ? (n > 0 ? 1 : 0) : n;
   if (device_lists) {
     c.device_lists = true;
+    c.fixed_indegree = !pairwise_rule(spec);
     c.connectivity_key = static_cast<std::uint64_t>(spec.param(0, "connectivity_seed"));
     for (std::size_t k = 0; k < lists; ++k) {
       const double p = spec.param(ids[k] / spec.trials, "p");
       c.list_instance.push_back(c.shared ? 0 : ids[k]);  // as network_connectivity keys it
       c.list_log_1mp.push_back(static_cast<float>(std::log1p(-p)));
       c.list_all.push_back(p >= 1.0 ? 1u : 0u);
+      c.list_indegree.push_back(indegree_of(c.N, p));
     }
     assign_recording(c, spec, ids);
     return c;

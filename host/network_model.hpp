@@ -33,12 +33,13 @@ struct NetworkChunk {
   std::vector<float> V_mV;  // (n * N,) initial membrane potentials
   std::vector<std::uint64_t> offsets, instance_id;
   std::vector<std::uint32_t> targets;
-  // Pairwise lists left for the GPU to build (device_lists): per list its keying instance, log(1 - p), p = 1.
-  bool device_lists = false;
+  // Lists left for the GPU to build (device_lists): per list its keying instance and, for the pairwise rule,
+  // log(1 - p) and whether p = 1; for the fixed in-degree rule, the in-degree K.
+  bool device_lists = false, fixed_indegree = false;
   std::uint64_t connectivity_key = 0;
   std::vector<std::uint64_t> list_instance;
   std::vector<float> list_log_1mp;
-  std::vector<std::uint32_t> list_all;
+  std::vector<std::uint32_t> list_all, list_indegree;
   std::vector<std::int32_t> trace_row, spike_row;  // spike_row unused (assign_recording fills it)
   bool shared = false;
   std::uint64_t seed = 0;
@@ -50,7 +51,7 @@ struct NetworkChunk {
 };
 
 NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
-// The same, but the pairwise rule's connectivity is left for the GPU to build (only its descriptors are filled).
+// The same, but the connectivity is left for the GPU to build (only its descriptors are filled).
 NetworkChunk assemble_network_chunk_for_device(const Spec& spec, const std::vector<std::uint64_t>& ids);
 
 // Raster rows sorted by (step, neuron): the GPU fills them in arbitrary order.

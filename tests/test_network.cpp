@@ -249,6 +249,12 @@ TEST(NetworkParity, SmallNetworksAreBitwiseIdentical) {
   kinetic["params"]["synapse"] = "kinetic";
   kinetic["params"]["connectivity_rule"] = "fixed_indegree";
   expect_cuda_layouts_match_cpu(kinetic, "kinetic, fixed in-degree");
+  // Each network its own in-degree: the device-built lists have different lengths.
+  Json indegrees = Json::parse(kReproSpec);
+  indegrees["params"]["connectivity_rule"] = "fixed_indegree";
+  indegrees["params"].erase("p");
+  indegrees["sweep"]["p"] = {0.05, 0.1, 0.2};
+  expect_cuda_layouts_match_cpu(indegrees, "fixed in-degree, p swept");
 }
 
 // Long enough for the runner to split the steps over two calls (its segments are >= 4096 steps, not a whole

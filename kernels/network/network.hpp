@@ -141,6 +141,27 @@ NB_HD std::uint32_t for_each_target(std::uint64_t key, std::uint64_t instance, s
   return count;
 }
 
+// Fixed in-degree: the K distinct inputs of cell j by Floyd's sampling, as candidates 0 .. N - 2 (candidate k is
+// cell k + (k >= j)) in the order drawn, into chosen[0 .. K). Draw m is word m % 4 of Philox block m / 4 of
+// (key, instance, cell j, RandomStream::network_indegree), scaled to [0, t] in double (one rounded product, an
+// exact division by 2^32: the same integer on every backend). Membership is a linear search: O(K^2), fine for
+// in-degrees of a few thousand.
+NB_HD void draw_inputs(std::uint64_t key, std::uint64_t instance, std::uint32_t j, std::uint32_t N, std::uint32_t K,
+                       std::uint32_t* chosen) {
+  Philox4x32Words w{};
+  std::uint32_t m = 0;
+  for (std::uint32_t t = N - 1u - K; t < N - 1u; ++t, ++m) {
+    if ((m & 3u) == 0u) w = random_words(key, instance, j, RandomStream::network_indegree, m >> 2);
+    const std::uint32_t r = static_cast<std::uint32_t>(double(w.w[m & 3u]) * double(t + 1u) / 4294967296.0);
+    bool taken = false;
+    for (std::uint32_t q = 0; q < m; ++q) taken |= chosen[q] == r;
+    chosen[m] = taken ? t : r;
+  }
+}
+
+// The cell a candidate of cell j's inputs stands for (the candidates skip j itself).
+NB_HD std::uint32_t input_cell(std::uint32_t candidate, std::uint32_t j) { return candidate + (candidate >= j ? 1u : 0u); }
+
 // ---- One step of one neuron ---------------------------------------------------------------------------------
 
 // Bernoulli Poisson event of a step: word < threshold (rate dt as a 32-bit fraction). The word of step n is word
@@ -344,6 +365,21 @@ struct PairwiseLists {
 };
 std::uint64_t count_pairwise_cuda(const PairwiseLists& lists, std::uint64_t* offsets);
 void fill_pairwise_cuda(const PairwiseLists& lists, const std::uint64_t* offsets, std::uint32_t* targets);
+
+// The fixed in-degree rule's out-lists of `lists` networks, built on the GPU by draw_inputs, as the host builds
+// them: per list, every cell's K inputs (one thread per cell), then a stable sort of the (input, cell) pairs by
+// input, which leaves each out-list in increasing target order. Host arrays, per list: the keying instance and K.
+// Writes the (lists, N + 1) offsets and the N sum(K) targets; the caller has checked that they fit, with
+// indegree_scratch_bytes(N, max K) of scratch on top.
+struct IndegreeLists {
+  std::size_t lists = 0;
+  std::uint32_t N = 0;
+  std::uint64_t key = 0;
+  const std::uint64_t* instance = nullptr;
+  const std::uint32_t* K = nullptr;
+};
+std::size_t indegree_scratch_bytes(std::uint32_t N, std::uint32_t K_max);
+void build_indegree_cuda(const IndegreeLists& lists, std::uint64_t* offsets, std::uint32_t* targets);
 
 void advance_cpu(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads);
 void finalize_cpu(const View& v, double dt_ms, std::uint32_t n_steps, int threads);

@@ -1,8 +1,13 @@
 // Exact math mode: compiled with -fmad=false (CMakeLists.txt), so every operation rounds as on the CPU.
 #include "kernels/network/network_cuda.cuh"
 
+#include <thrust/binary_search.h>
+#include <thrust/copy.h>
 #include <thrust/device_vector.h>
+#include <thrust/iterator/counting_iterator.h>
 #include <thrust/scan.h>
+#include <thrust/sort.h>
+#include <thrust/transform.h>
 
 namespace nb {
 namespace network {
@@ -43,7 +48,53 @@ __global__ void fill_targets(PairwiseLists l, const std::uint64_t* offsets, std:
                   [&](std::uint32_t j) { targets[pos++] = j; });
 }
 
+// Cell j's K inputs of one fixed in-degree list: (input, j) pairs at j K .. j K + K - 1.
+__global__ void draw_indegree_pairs(std::uint64_t key, std::uint64_t instance, std::uint32_t N, std::uint32_t K,
+                                    std::uint32_t* inputs, std::uint32_t* cells) {
+  const std::uint32_t j = blockIdx.x * blockDim.x + threadIdx.x;
+  if (j >= N) return;
+  std::uint32_t* const chosen = inputs + std::size_t(j) * K;
+  draw_inputs(key, instance, j, N, K, chosen);
+  for (std::uint32_t q = 0; q < K; ++q) {
+    chosen[q] = input_cell(chosen[q], j);
+    cells[std::size_t(j) * K + q] = j;
+  }
+}
+
+struct AddBase {
+  std::uint64_t base;
+  __device__ std::uint64_t operator()(std::uint64_t x) const { return x + base; }
+};
+
 }  // namespace
+
+std::size_t indegree_scratch_bytes(std::uint32_t N, std::uint32_t K_max) {
+  // The (input, cell) pairs, and about as much again for the radix sort's double buffers.
+  return 4u * std::size_t(N) * K_max * sizeof(std::uint32_t);
+}
+
+void build_indegree_cuda(const IndegreeLists& l, std::uint64_t* offsets, std::uint32_t* targets) {
+  std::uint32_t K_max = 0;
+  for (std::size_t k = 0; k < l.lists; ++k) K_max = l.K[k] > K_max ? l.K[k] : K_max;
+  thrust::device_vector<std::uint32_t> inputs(std::size_t(l.N) * K_max), cells(std::size_t(l.N) * K_max);
+  std::uint64_t base = 0;
+  for (std::size_t k = 0; k < l.lists; ++k) {
+    const std::size_t synapses = std::size_t(l.N) * l.K[k];
+    draw_indegree_pairs<<<cuda::blocks_for(l.N), cuda::kThreads>>>(l.key, l.instance[k], l.N, l.K[k],
+                                                                  thrust::raw_pointer_cast(inputs.data()),
+                                                                  thrust::raw_pointer_cast(cells.data()));
+    NB_CUDA_CHECK_LAUNCH();
+    // Stable: the pairs of one input keep their increasing cell order, the host's out-list order.
+    thrust::stable_sort_by_key(inputs.begin(), inputs.begin() + synapses, cells.begin());
+    const thrust::device_ptr<std::uint64_t> list_offsets(offsets + k * (std::size_t(l.N) + 1u));
+    thrust::lower_bound(inputs.begin(), inputs.begin() + synapses, thrust::counting_iterator<std::uint32_t>(0),
+                        thrust::counting_iterator<std::uint32_t>(l.N + 1u), list_offsets);
+    thrust::transform(list_offsets, list_offsets + (l.N + 1u), list_offsets, AddBase{base});
+    thrust::copy(cells.begin(), cells.begin() + synapses, thrust::device_ptr<std::uint32_t>(targets + base));
+    base += synapses;
+  }
+  NB_CUDA_CHECK(cudaDeviceSynchronize());
+}
 
 std::uint64_t count_pairwise_cuda(const PairwiseLists& l, std::uint64_t* offsets) {
   const std::size_t cells = l.lists * l.N;
