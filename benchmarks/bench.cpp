@@ -1,17 +1,20 @@
 // Throughput benchmark for every model, driven by specs like a user's run. Prints one JSON object per line:
 //   {"benchmark": "lif_noisy", "model": "lif", "unit": "neuron-steps/s", "backend": "cpu", "threads": 2,
 //    "math": "exact", "instances": 1000000, "steps": 10000, "seconds": 7.1, "throughput": 1.4e9, ...}
+// Spiking networks add "neuron_steps_per_s" and "synaptic_events_per_s" (spikes x mean out-degree).
 // Timing covers advancing the state (the kernels), not spec parsing, chunk assembly, transfers or output: the
 // engine is loaded outside the timed region and the first call is a short warm-up. Sizes grow 10x from
 // --min-instances until one run exceeds --max-seconds or the backend's --max-instances is reached.
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <numeric>
 #include <string>
 #include <vector>
 
+#include "host/chunk_engine.hpp"
 #include "host/cuda_device.hpp"
 #include "host/errors.hpp"
 #include "host/spec.hpp"
@@ -82,7 +85,12 @@ std::vector<Case> cases() {
   };
 }
 
-double time_run(nb::ChunkEngine& engine, const nb::Spec& spec, std::uint32_t steps) {
+struct Timed {
+  double seconds = 0;
+  nb::ChunkResult result;
+};
+
+Timed time_run(nb::ChunkEngine& engine, const nb::Spec& spec, std::uint32_t steps) {
   std::vector<std::uint64_t> ids(spec.n_instances());
   std::iota(ids.begin(), ids.end(), std::uint64_t(0));
   engine.load(spec, ids);
@@ -90,9 +98,25 @@ double time_run(nb::ChunkEngine& engine, const nb::Spec& spec, std::uint32_t ste
   engine.load(spec, ids);
   const auto t0 = std::chrono::steady_clock::now();
   engine.advance(0, steps);
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  engine.finish();
-  return s;
+  Timed t;
+  t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  t.result = engine.finish();
+  return t;
+}
+
+// Spiking networks: synaptic events (a spike reaching one target) of the timed run, counted as each network's
+// spikes times its mean out-degree (synapses / N); 0 for models without both observables.
+double synaptic_events(const nb::Spec& spec, const nb::ChunkResult& r) {
+  const auto& names = spec.model->observables;
+  const auto spikes = std::find(names.begin(), names.end(), "spikes_total");
+  const auto synapses = std::find(names.begin(), names.end(), "synapses_out");
+  if (spikes == names.end() || synapses == names.end() || !spec.model->neurons_per_instance) return 0;
+  const auto& k = r.observables[spikes - names.begin()];
+  const auto& s = r.observables[synapses - names.begin()];
+  const double N = spec.model->neurons_per_instance(spec);
+  double events = 0;
+  for (std::size_t i = 0; i < k.size(); ++i) events += k[i] * s[i] / N;
+  return events;
 }
 
 void series(const Config& cfg, const Case& c, const std::string& backend, int threads, nb::MathMode math,
@@ -106,7 +130,8 @@ void series(const Config& cfg, const Case& c, const std::string& backend, int th
     doc["duration_ms"] = dt_ms * (c.steps > 0 ? c.steps : cfg.steps);
     const nb::Spec spec = nb::parse_spec(doc, c.name);
     auto engine = spec.model->make_engine(nb::EngineConfig{backend, math, threads});
-    const double s = time_run(*engine, spec, static_cast<std::uint32_t>(spec.n_steps));
+    const Timed t = time_run(*engine, spec, static_cast<std::uint32_t>(spec.n_steps));
+    const double s = t.seconds;
     nlohmann::ordered_json j;
     j["benchmark"] = c.name;
     j["model"] = spec.model->name;
@@ -119,6 +144,11 @@ void series(const Config& cfg, const Case& c, const std::string& backend, int th
     j["steps"] = spec.n_steps;
     j["seconds"] = s;
     j["throughput"] = double(spec.n_instances()) * double(spec.n_steps) * c.work_per_instance_step / s;
+    if (const double events = synaptic_events(spec, t.result); events > 0) {
+      const double N = spec.model->neurons_per_instance(spec);
+      j["neuron_steps_per_s"] = double(spec.n_instances()) * double(spec.n_steps) * N / s;
+      j["synaptic_events_per_s"] = events / s;
+    }
     std::cout << j.dump() << std::endl;
     if (s > cfg.max_seconds) break;
   }
