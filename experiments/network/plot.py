@@ -7,12 +7,13 @@ usage: plot.py --results DIR [--figures FIGDIR]
 DIR holds, as experiments/network/run.sh names them (one neurobatch output directory each):
     network_coba/                           N 4000, 1 s, kick 50 ms at 100 Hz and no kick, 4 networks each; raster of
                                             every cell, traces of cell 0
-    network_survival_map/                   32 x 32 (w_e, w_i) x 20 networks, N 1000, p 0.08, 300 ms
+    network_survival_map/                   32 x 32 (w_e, w_i) x 20 networks, N 1000, p 0.08, 1 s (run.sh --map-ms: 10 s)
     network_survival_kick/                  11 kick rates x 20 networks, N 4000, 1 s
     network_lifetime_n1000/ _n2000/ _n4000/ 10 s lifetimes, 20 networks per point, in-degree 80 at each N
     network_scaling_fixed_p_N<N>/           one network per N with p 0.02, w x 4000/N
     network_scaling_fixed_K_N<N>/           one network per N with p 0.02 x 4000/N (in-degree 80), w unchanged
-->  network_coba.png, network_survival_map.png, network_survival.png, network_scaling.png (see README.md).
+->  network_coba.png, network_survival_map.png (network_survival_map_10s.png for --map-ms 10000), network_survival.png,
+    network_scaling.png (see README.md).
 
 Theory used (double):
   shot-noise conductances (Campbell): a population of K inputs firing at r through jumps w decaying with tau gives
@@ -415,8 +416,13 @@ def figure_coba(a, st):
 
 # ---- Figure 2: the (w_e, w_i) survival map --------------------------------------------------------------------------
 
+def map_figure_name(T_ms):
+    # The CPU default (1 s) keeps the plain name; other durations (the GPU's 10 s) are named by theirs.
+    return "network_survival_map.png" if T_ms == 1000 else f"network_survival_map_{T_ms / 1000:g}s.png"
+
+
 def figure_map(a, st):
-    print("network_survival_map.png")
+    print(map_figure_name(st.T_ms()))
     prm = st.params_at(0)
     we, wi = st.axis("w_e_nS"), st.axis("w_i_nS")
     order = [ax["params"][0] for ax in st.spec["axes"]]
@@ -493,7 +499,23 @@ def figure_map(a, st):
         print(f"  survival along w_i dips below 0.5 between the runaway and the sustained region for w_e >= "
               f"{we[dips[0]]:g} nS ({len(dips)} rows)")
 
-    fig, axes = plt.subplots(2, 3, figsize=(17.5, 10.5))
+    # Runs longer than 1 s (the GPU default, 10 s) also give survival at 1 s: a network is active at time t if it is
+    # active at the end or its last spike falls in the bin before t (the same test as `sustained` at the end).
+    long_run = T > 1000 + st.bin_ms()
+    if long_run:
+        def alive_at(t_ms):
+            return (sus > 0) | (np.nan_to_num(last, nan=-np.inf) > t_ms - st.bin_ms())
+        S_1s = alive_at(1000.0).mean(axis=-1)
+        print(f"  active at 1 s: {100 * alive_at(1000.0).mean():.1f} % of the networks; at {T / 1000:g} s: "
+              f"{100 * sus.mean():.1f} %; COBA's grid point: {S_1s[i4, j51]:.2f} at 1 s, {S[i4, j51]:.2f} at "
+              f"{T / 1000:g} s")
+        strong_corner = (we >= 7)[:, None] & (wi >= 90)[None, :]
+        print(f"  strong, inhibition-dominated corner (w_e >= 7, w_i >= 90 nS): survival {S_1s[strong_corner].mean():.2f} "
+              f"at 1 s, {S[strong_corner].mean():.2f} at {T / 1000:g} s")
+        check(np.all(S <= S_1s),
+              f"survival never rises between 1 s and {T / 1000:g} s (no network comes back without input)")
+
+    fig, axes = plt.subplots(2, 4 if long_run else 3, figsize=(23 if long_run else 17.5, 10.5))
     ext = (wi[0] - (wi[1] - wi[0]) / 2, wi[-1] + (wi[1] - wi[0]) / 2, we[0] - (we[1] - we[0]) / 2,
            we[-1] + (we[1] - we[0]) / 2)
 
@@ -506,7 +528,7 @@ def figure_map(a, st):
         ax.set_title(title)
         return im
 
-    show(axes[0, 0], S, f"(a) fraction of the {trials} networks active at {T:g} ms (spike in the last bin)",
+    show(axes[0, 0], S, f"(a) fraction of the {trials} networks active at {T / 1000:g} s (spike in the last bin)",
          "survival fraction", cmap="viridis", vmin=0, vmax=1)
     axes[0, 0].contour(wi, we, S, levels=[0.5], colors="w", linewidths=1)
     axes[0, 0].contour(wi, we, runaway.mean(axis=-1), levels=[0.5], colors="r", linewidths=1, linestyles="--")
@@ -539,13 +561,30 @@ def figure_map(a, st):
     ax.set_ylabel("E population rate (Hz, 10 ms bins; 0 drawn at 0.3)")
     ax.set_title("(f) three networks at each of five grid points")
     ax.legend(fontsize=7.5, loc="upper right")
+    if long_run:
+        show(axes[0, 3], S_1s, f"(g) fraction of the {trials} networks active at 1 s", "survival fraction",
+             cmap="viridis", vmin=0, vmax=1)
+        axes[0, 3].contour(wi, we, S_1s, levels=[0.5], colors="w", linewidths=1)
+        ax = axes[1, 3]
+        t_grid = np.linspace(0, T, 201)
+        for lab, x, y, col in examples:
+            k, j = int(np.argmin(np.abs(we - x))), int(np.argmin(np.abs(wi - y)))
+            frac = [alive_at(t)[k, j].mean() for t in t_grid]
+            ax.plot(t_grid / 1000, frac, color=col, label=lab)
+        ax.axvline(1.0, color="0.6", lw=0.8, ls=":")
+        ax.set_xscale("symlog", linthresh=0.1)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("fraction of networks still active")
+        ax.set_title("(h) survival against time at the five grid points")
+        ax.legend(fontsize=7.5, loc="lower left")
     fig.suptitle(f"Survival map: N {N}, p {st.p('p'):g} (COBA's in-degree {st.p('p') * st.N_E():g} E + "
                  f"{st.p('p') * (N - st.N_E()):g} I, so Brette et al.'s factor (4000/N)(0.02/p) = 1: COBA's weights), "
                  f"kick {prm['kick_ms']:g} ms at {prm['kick_rate_Hz']:g} Hz, {T:g} ms, {trials} networks per point, "
                  f"each with its own connectivity", fontsize=10.5)
     footnote(fig, [st])
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
-    nbplot.save(fig, a.figures, "network_survival_map.png", "plot.py")
+    nbplot.save(fig, a.figures, map_figure_name(T), "plot.py")
 
 
 # ---- Figure 3: kick strength and lifetimes --------------------------------------------------------------------------

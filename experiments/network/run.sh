@@ -4,13 +4,16 @@
 # each run (summary.json's run.wall_s and the whole command's), then draws the figures and prints the
 # [ok]/[MISMATCH] checks with plot.py.
 #
-#   usage: experiments/network/run.sh [--backend auto|cpu|cuda] [--figures DIR] [--map-trials N] RESULTS_DIR
+#   usage: experiments/network/run.sh [--backend auto|cpu|cuda] [--figures DIR] [--map-trials N] [--map-ms MS]
+#                                     RESULTS_DIR
 #
 #   RESULTS_DIR   where the runs go, one neurobatch output directory per run: RESULTS_DIR/network_<study>/
 #                 (created if missing; the run directories must not exist yet)
 #   --backend     passed to every `neurobatch run` (default auto: CUDA when a usable GPU exists, else the CPU)
 #   --figures     where plot.py writes the PNGs (default experiments/network/figures)
 #   --map-trials  networks per point of the survival map (default: the spec's 20; the map's cost is proportional)
+#   --map-ms      the survival map's duration (default: 10000 on the GPU, which gives survival at 1 s and 10 s
+#                 from one run; 1000 on the CPU, about 2.3 minutes on 2 cores, where 10 s take about 23)
 #
 # Environment: NB_BIN (the binary; default build/neurobatch, relative to the repository root), NB_PY (default
 # /usr/bin/python3: numpy, matplotlib).
@@ -20,16 +23,27 @@
 # of it (--map-trials 10 halves it). plot.py takes about 5 s.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-usage() { sed -n '7,14p' "$0" | cut -c3-; }
+usage() { sed -n '7,17p' "$0" | cut -c3-; }
 map_trials=()
+map_ms=
 run_extra_option() {
   case $1 in
     --map-trials) map_trials=(--set "trials=${2:?--map-trials needs a value}"); run_shift=2 ;;
     --map-trials=*) map_trials=(--set "trials=${1#*=}"); run_shift=1 ;;
+    --map-ms) map_ms=${2:?--map-ms needs a value}; run_shift=2 ;;
+    --map-ms=*) map_ms=${1#*=}; run_shift=1 ;;
     *) return 1 ;;
   esac
 }
 source "$here/../run_common.sh" "$@"
+if [[ -z $map_ms ]]; then
+  on_gpu=false
+  case $backend in
+    cuda) on_gpu=true ;;
+    auto) "$nb" info | "$py" -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["backends"]["cuda"]["available"] else 1)' && on_gpu=true ;;
+  esac
+  map_ms=1000; $on_gpu && map_ms=10000
+fi
 
 # study NAME SPEC [neurobatch options...]: runs SPEC into $results/NAME (extra options such as --set KEY=VALUE or
 # --memory-budget-MB are passed on) and prints its wall times (summary.json's, for the simulation, and the shell's,
@@ -56,10 +70,11 @@ t_all=$(date +%s)
 echo "network: $nb, --backend $backend, results -> $results/"
 # 1. COBA with and without the kick (raster of every cell, traces of cell 0)
 study network_coba coba.json
-# 2. survival: the (w_e, w_i) map (N = 1000, p = 0.08: COBA's in-degree and weights; 300 ms), the kick strength
+# 2. survival: the (w_e, w_i) map (N = 1000, p = 0.08: COBA's in-degree and weights; --map-ms), the kick strength
 #    (N = 4000, 1 s), and 10 s lifetimes. The map is split into chunks of at most 1 GB (20480 networks at once would
 #    hold 6.5 GB of connectivity).
-study network_survival_map survival_map.json --memory-budget-MB 1024 ${map_trials[@]+"${map_trials[@]}"}
+study network_survival_map survival_map.json --memory-budget-MB 1024 --set "duration_ms=$map_ms" \
+  ${map_trials[@]+"${map_trials[@]}"}
 study network_survival_kick survival_kick.json
 study network_lifetime_n1000 lifetime_n1000.json
 study network_lifetime_n2000 lifetime_n2000.json
