@@ -72,7 +72,8 @@ struct View {
   std::uint32_t *refractory_left = nullptr, *spike_count = nullptr, *last_spike_step = nullptr;
   std::uint64_t *isi_sum = nullptr, *isi_sq_sum = nullptr, *bin_sq_sum = nullptr;
   std::uint32_t* bin_count = nullptr;  // spikes in the current bin
-  std::uint32_t* spiked = nullptr;     // (n * N,) 1 if the neuron spiked in the last step
+  // (n * N,) 1 if the neuron spiked in the last step; the CUDA per-cell layout keeps its step's spike list here.
+  std::uint32_t* spiked = nullptr;
   // Arrivals, (n, slots, 2, N): E and I spike counts for each pending step.
   std::uint32_t* arrivals = nullptr;
   // Connectivity: offsets (networks_with_own_lists, N + 1), targets; `shared`: one list for every network.
@@ -218,35 +219,6 @@ NB_HD std::size_t arrival_index(const View& v, std::size_t net, std::uint32_t st
 
 NB_HD bool traced(const View& v, std::size_t net, std::uint32_t n) {
   return v.trace_row != nullptr && v.trace_row[net] >= 0 && n % v.trace_every == 0u;
-}
-
-// Steps (a) to (d) of neuron j of network `net` at step n, one cell per GPU thread: consumes its arrivals and
-// Poisson events, updates and stores its state and spike flag; returns whether it spiked. Everything else about a
-// spike is tally_spike's. The CPU runs the same steps over a network's cells as one vector loop (network_cpu.cpp),
-// with the Poisson words drawn once every 4 steps. Draws are skipped where they cannot be events (after the kick,
-// without a drive): the branches are the same for every cell of a network.
-template <class Math>
-NB_HD bool update_cell(const View& v, const Coefficients& c, std::size_t net, std::uint32_t j, std::uint32_t n) {
-  const std::size_t at = net * v.N + j;
-  const std::size_t e_slot = arrival_index(v, net, n, 0u, j), i_slot = arrival_index(v, net, n, 1u, j);
-  const std::uint32_t in_e = v.arrivals[e_slot], in_i = v.arrivals[i_slot];
-  v.arrivals[e_slot] = 0u;
-  v.arrivals[i_slot] = 0u;
-  const std::uint64_t instance = v.instance_id[net];
-  const std::uint32_t kick =
-      n < c.kick_steps ? poisson_event(v.seed, instance, j, RandomStream::network_kick, n, c.kick_threshold) : 0u;
-  const std::uint32_t ext =
-      c.ext_threshold != 0u ? poisson_event(v.seed, instance, j, RandomStream::network_external, n, c.ext_threshold) : 0u;
-  NeuronState s{v.V_mV[at], v.g_e_nS[at], v.g_i_nS[at], v.refractory_left[at]};
-  // The synapse kind is the same for every cell of a run: a uniform branch.
-  const bool spike = c.kinetic != 0u ? neuron_step<Math, true>(c, s, in_e, in_i, kick, ext)
-                                     : neuron_step<Math, false>(c, s, in_e, in_i, kick, ext);
-  v.V_mV[at] = s.V_mV;
-  v.g_e_nS[at] = s.g_e_nS;
-  v.g_i_nS[at] = s.g_i_nS;
-  v.refractory_left[at] = s.refractory_left;
-  v.spiked[at] = spike ? 1u : 0u;
-  return spike;
 }
 
 // A spike of neuron j at step n (stamped n + 1): inside the statistics window (steps from first_bin * bin_steps

@@ -56,7 +56,8 @@ void draw_words(const View& v, std::size_t net, std::uint32_t n, PoissonWords& w
 // One step of network `net`: the cells (vector code), then the rare spikes (scalar).
 template <bool Kick, bool Ext, bool Kinetic>
 void step_network(const View& v, const Coefficients& c, std::size_t net, std::uint32_t n, const PoissonWords& words) {
-  // update_cell over the cells, with the network's arrays hoisted so that the loop is plain vector code.
+  // The GPU's update_cell (network_cuda.cuh) over the cells, with the network's arrays hoisted so that the loop is
+  // plain vector code.
   const std::size_t base = net * v.N;
   std::uint32_t* const in_e = v.arrivals + arrival_index(v, net, n, 0u, 0u);
   std::uint32_t* const in_i = v.arrivals + arrival_index(v, net, n, 1u, 0u);

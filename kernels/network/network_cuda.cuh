@@ -1,8 +1,8 @@
 // E/I networks on the GPU, in two layouts; advance_cuda_impl picks one per call (cuda_layout below).
 //
 // Per cell (any N; the one-large-network regime): one thread per neuron of every network, two launches per step.
-// The update writes the spike flags and counts the population bins with integer atomics; the push has each
-// spiking cell add 1 to its targets' arrival counters in global memory, with integer atomics.
+// The update lists the step's spiking cells and counts the population bins with integer atomics; in the push, one
+// warp per listed spike adds 1 to the targets' arrival counters in global memory, with integer atomics.
 //
 // Per network (N <= kPerNetworkMaxN and the pending arrivals fit in shared memory; the many-networks regime, e.g.
 // 1000 networks of 4000): one block per network runs every step of the call, so nothing is launched per step and
@@ -17,6 +17,10 @@
 // order of the atomics. Included by network_cuda_exact.cu (-fmad=false) and network_cuda_fast.cu.
 #pragma once
 
+#include <cooperative_groups.h>
+#include <thrust/device_vector.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -41,14 +45,54 @@ __device__ inline void record_raster(const View& v, std::size_t net, std::uint32
 
 // ---- Per-cell layout ----------------------------------------------------------------------------------------
 
+// Steps (a) to (d) of neuron j of network `net` at step n, one cell per GPU thread: consumes its arrivals and
+// Poisson events, updates and stores its state; returns whether it spiked. Everything else about a
+// spike is tally_spike's. The CPU runs the same steps over a network's cells as one vector loop (network_cpu.cpp),
+// with the Poisson words drawn once every 4 steps. Draws are skipped where they cannot be events (after the kick,
+// without a drive): the branches are the same for every cell of a network.
 template <class Math>
-__global__ void update(View v, std::uint32_t n) {
+__device__ bool update_cell(const View& v, const Coefficients& c, std::size_t net, std::uint32_t j, std::uint32_t n) {
+  const std::size_t at = net * v.N + j;
+  const std::size_t e_slot = arrival_index(v, net, n, 0u, j), i_slot = arrival_index(v, net, n, 1u, j);
+  const std::uint32_t in_e = v.arrivals[e_slot], in_i = v.arrivals[i_slot];
+  v.arrivals[e_slot] = 0u;
+  v.arrivals[i_slot] = 0u;
+  const std::uint64_t instance = v.instance_id[net];
+  const std::uint32_t kick =
+      n < c.kick_steps ? poisson_event(v.seed, instance, j, RandomStream::network_kick, n, c.kick_threshold) : 0u;
+  const std::uint32_t ext =
+      c.ext_threshold != 0u ? poisson_event(v.seed, instance, j, RandomStream::network_external, n, c.ext_threshold) : 0u;
+  NeuronState s{v.V_mV[at], v.g_e_nS[at], v.g_i_nS[at], v.refractory_left[at]};
+  // The synapse kind is the same for every cell of a run: a uniform branch.
+  const bool spike = c.kinetic != 0u ? neuron_step<Math, true>(c, s, in_e, in_i, kick, ext)
+                                     : neuron_step<Math, false>(c, s, in_e, in_i, kick, ext);
+  v.V_mV[at] = s.V_mV;
+  v.g_e_nS[at] = s.g_e_nS;
+  v.g_i_nS[at] = s.g_i_nS;
+  v.refractory_left[at] = s.refractory_left;
+  return spike;
+}
+
+// The update appends each spiking cell (net N + j) to a list in v.spiked, which this layout uses as scratch; the
+// list's length is list_size[n & 1], double-buffered by step parity: the push of step n zeroes the other one,
+// which the update of step n + 1 fills. Slots are taken one atomic per warp (its spiking threads together).
+__device__ inline void append_spike(const View& v, std::uint32_t* list_size, std::uint32_t n, std::size_t at) {
+  const cooperative_groups::coalesced_group spiking = cooperative_groups::coalesced_threads();
+  std::uint32_t first = 0;
+  if (spiking.thread_rank() == 0) first = atomicAdd(list_size + (n & 1u), spiking.size());
+  first = spiking.shfl(first, 0);
+  v.spiked[first + spiking.thread_rank()] = static_cast<std::uint32_t>(at);  // n N < 2^32: advance_cuda_impl
+}
+
+template <class Math>
+__global__ void update(View v, std::uint32_t n, std::uint32_t* list_size) {
   const std::size_t at = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (at >= v.n * v.N) return;
   const std::size_t net = at / v.N;
   const std::uint32_t j = static_cast<std::uint32_t>(at % v.N);
   const Coefficients c = coefficients_at(v, net);
   if (update_cell<Math>(v, c, net, j, n)) {
+    append_spike(v, list_size, n, at);
     tally_spike(v, net, j, n);
     atomicAdd(v.pop_bins + (net * v.bins + n / v.bin_steps) * 2u + (j < v.N_E ? 0u : 1u), 1u);
     atomicMax(v.last_active_step + net, n + 1u);
@@ -58,16 +102,23 @@ __global__ void update(View v, std::uint32_t n) {
   if (j == v.trace_neuron) record_trace(v, net, n);
 }
 
+// One warp per listed spike (grid-stride), its lanes over the targets: a cell of a large network has thousands.
 template <class Math>  // unused: a template so that the exact and fast TUs do not both define the kernel
-__global__ void push(View v, std::uint32_t n) {
-  const std::size_t at = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (at >= v.n * v.N || v.spiked[at] == 0u) return;
-  const std::size_t net = at / v.N;
-  const std::uint32_t j = static_cast<std::uint32_t>(at % v.N);
-  std::uint64_t begin, end;
-  out_list(v, net, j, begin, end);
-  std::uint32_t* counts = v.arrivals + arrival_index(v, net, n + v.delay_steps, j < v.N_E ? 0u : 1u, 0u);
-  for (std::uint64_t k = begin; k < end; ++k) atomicAdd(counts + v.targets[k], 1u);
+__global__ void push(View v, std::uint32_t n, std::uint32_t* list_size) {
+  const std::uint32_t size = list_size[n & 1u];
+  if (blockIdx.x == 0 && threadIdx.x == 0) list_size[(n + 1u) & 1u] = 0u;  // next step's list
+  const std::size_t thread = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const std::size_t warps = static_cast<std::size_t>(gridDim.x) * blockDim.x / 32u;
+  const unsigned lane = threadIdx.x % 32u;
+  for (std::size_t q = thread / 32u; q < size; q += warps) {
+    const std::size_t at = v.spiked[q];
+    const std::size_t net = at / v.N;
+    const std::uint32_t j = static_cast<std::uint32_t>(at % v.N);
+    std::uint64_t begin, end;
+    out_list(v, net, j, begin, end);
+    std::uint32_t* counts = v.arrivals + arrival_index(v, net, n + v.delay_steps, j < v.N_E ? 0u : 1u, 0u);
+    for (std::uint64_t k = begin + lane; k < end; k += 32u) atomicAdd(counts + v.targets[k], 1u);
+  }
 }
 
 // ---- Per-network layout -------------------------------------------------------------------------------------
@@ -255,15 +306,24 @@ void advance_per_network(const View& v, std::uint32_t step_begin, std::uint32_t 
   else launch_per_network<Math, 16>(v, step_begin, step_end);
 }
 
+// Blocks of the per-cell layout's push: 2048 warps take the step's spikes in turn.
+constexpr unsigned kPushBlocks = 256;
+
 template <class Math>
 void advance_cuda_impl(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
   if (v.n == 0 || step_begin >= step_end) return;
   if (cuda_layout(v) == CudaLayout::per_network) {
     advance_per_network<Math>(v, step_begin, step_end);
   } else {
+    if (v.n * v.N >= (std::size_t(1) << 32)) {  // the spike list holds cell indices as 32-bit words
+      throw std::runtime_error("network: " + std::to_string(v.n * v.N) + " cells in one CUDA chunk; at most 2^32 - 1");
+    }
+    thrust::device_vector<std::uint32_t> list_size(2, 0u);
+    std::uint32_t* const sizes = thrust::raw_pointer_cast(list_size.data());
+    const unsigned push_blocks = std::min(cuda::blocks_for(v.n * v.N), kPushBlocks);
     for (std::uint32_t n = step_begin; n < step_end; ++n) {
-      kernel::update<Math><<<cuda::blocks_for(v.n * v.N), cuda::kThreads>>>(v, n);
-      kernel::push<Math><<<cuda::blocks_for(v.n * v.N), cuda::kThreads>>>(v, n);
+      kernel::update<Math><<<cuda::blocks_for(v.n * v.N), cuda::kThreads>>>(v, n, sizes);
+      kernel::push<Math><<<push_blocks, cuda::kThreads>>>(v, n, sizes);
     }
   }
   NB_CUDA_CHECK_LAUNCH();
