@@ -18,9 +18,8 @@
 # Environment: NB_BIN (the binary; default build/neurobatch, relative to the repository root), NB_PY (default
 # /usr/bin/python3: numpy, matplotlib).
 #
-# About 3 minutes on the 2-core development CPU with the cores to itself, up to 5 while other jobs hold them (see
-# README.md for the measured times); the 32 x 32 x 20 survival map (20480 networks of N = 1000, 300 ms) is two thirds
-# of it (--map-trials 10 halves it). plot.py takes about 5 s.
+# About 2.8 minutes on the 2-core development CPU (see README.md for the measured times); the 1 s survival map
+# (20480 networks of N = 1000) is 139 s of it (--map-trials 10 halves it). plot.py takes about 5 s.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 usage() { sed -n '7,17p' "$0" | cut -c3-; }
