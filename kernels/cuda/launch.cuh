@@ -14,18 +14,18 @@ inline unsigned blocks_for(std::size_t n, unsigned threads = kThreads) {
   return static_cast<unsigned>((n + threads - 1) / threads);
 }
 
-// One thread per instance: F{}(view, i) for every i < view.n. A template, so the exact and the fast translation
-// unit may both instantiate it (a plain __global__ in a shared header would be defined twice).
-template <class F, class View>
-__global__ void each_instance(View v) {
+// One thread per instance: F{}(view, i, args...) for every i < view.n. A template, so the exact and the fast
+// translation unit may both instantiate it (a plain __global__ in a shared header would be defined twice).
+template <class F, class View, class... Args>
+__global__ void each_instance(View v, Args... args) {
   const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < v.n) F{}(v, i);
+  if (i < v.n) F{}(v, i, args...);
 }
 
-template <class F, class View>
-void launch_each_instance(const View& v) {
+template <class F, class View, class... Args>
+void launch_each_instance(const View& v, Args... args) {
   if (v.n == 0) return;
-  each_instance<F><<<blocks_for(v.n), kThreads>>>(v);
+  each_instance<F><<<blocks_for(v.n), kThreads>>>(v, args...);
   NB_CUDA_CHECK_LAUNCH();
 }
 

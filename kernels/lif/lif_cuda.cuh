@@ -2,7 +2,7 @@
 // Included by lif_cuda_exact.cu (compiled with -fmad=false: bit-identical to the CPU) and lif_cuda_fast.cu.
 #pragma once
 
-#include "kernels/cuda/check.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/lif/lif_kernels.hpp"
 
 namespace nb {
@@ -30,22 +30,16 @@ __global__ void advance(View v, std::uint32_t step_begin, std::uint32_t step_end
 
 }  // namespace kernel
 
-constexpr int kThreadsPerBlock = 256;
-
-inline unsigned blocks_for(std::size_t n) {
-  return static_cast<unsigned>((n + kThreadsPerBlock - 1) / kThreadsPerBlock);
-}
-
 template <class Math>
 void advance_cuda_impl(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
   if (v.n == 0 || step_begin >= step_end) return;
-  const unsigned blocks = blocks_for(v.n);
+  const unsigned blocks = cuda::blocks_for(v.n), threads = cuda::kThreads;
   if (v.noisy) {
-    if (v.recording()) kernel::advance<Math, true, true><<<blocks, kThreadsPerBlock>>>(v, step_begin, step_end);
-    else kernel::advance<Math, true, false><<<blocks, kThreadsPerBlock>>>(v, step_begin, step_end);
+    if (v.recording()) kernel::advance<Math, true, true><<<blocks, threads>>>(v, step_begin, step_end);
+    else kernel::advance<Math, true, false><<<blocks, threads>>>(v, step_begin, step_end);
   } else {
-    if (v.recording()) kernel::advance<Math, false, true><<<blocks, kThreadsPerBlock>>>(v, step_begin, step_end);
-    else kernel::advance<Math, false, false><<<blocks, kThreadsPerBlock>>>(v, step_begin, step_end);
+    if (v.recording()) kernel::advance<Math, false, true><<<blocks, threads>>>(v, step_begin, step_end);
+    else kernel::advance<Math, false, false><<<blocks, threads>>>(v, step_begin, step_end);
   }
   NB_CUDA_CHECK_LAUNCH();
 }

@@ -3,14 +3,15 @@
 
 namespace nb {
 namespace lif {
-namespace kernel {
+namespace {
 
-__global__ void finalize(View v, double dt_ms, std::uint32_t n_steps) {
-  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < v.n) store_observables(v, i, lif_finalize(state_at(v, i), dt_ms, n_steps));
-}
+struct Finalize {
+  __device__ void operator()(const View& v, std::size_t i, double dt_ms, std::uint32_t n_steps) const {
+    store_observables(v, i, lif_finalize(state_at(v, i), dt_ms, n_steps));
+  }
+};
 
-}  // namespace kernel
+}  // namespace
 
 void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
   advance_cuda_impl<ExactMath>(v, step_begin, step_end);
@@ -18,9 +19,7 @@ void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t s
 
 // Observables are finalised in exact mode whatever the math mode: double arithmetic on exact integer counts.
 void finalize_cuda(const View& v, double dt_ms, std::uint32_t n_steps) {
-  if (v.n == 0) return;
-  kernel::finalize<<<blocks_for(v.n), kThreadsPerBlock>>>(v, dt_ms, n_steps);
-  NB_CUDA_CHECK_LAUNCH();
+  cuda::launch_each_instance<Finalize>(v, dt_ms, n_steps);
 }
 
 }  // namespace lif

@@ -2,7 +2,7 @@
 // memory laid out (K, n) so that a warp's accesses to synapse k are coalesced. Same step functions as the CPU.
 #pragma once
 
-#include "kernels/cuda/check.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/lif_cond/lif_cond_kernels.hpp"
 
 namespace nb {
@@ -50,8 +50,7 @@ __global__ void advance(View v, std::uint32_t step_begin, std::uint32_t step_end
 template <class Math>
 void advance_cuda_impl(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
   if (v.n == 0 || step_begin >= step_end) return;
-  constexpr int threads = 128;
-  const unsigned blocks = static_cast<unsigned>((v.n + threads - 1) / threads);
+  const unsigned threads = 128, blocks = cuda::blocks_for(v.n, threads);
   if (v.noisy) {
     if (v.recording()) kernel::advance<Math, true, true><<<blocks, threads>>>(v, step_begin, step_end);
     else kernel::advance<Math, true, false><<<blocks, threads>>>(v, step_begin, step_end);

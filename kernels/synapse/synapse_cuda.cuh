@@ -2,7 +2,7 @@
 // the CPU reference. Included by synapse_cuda_exact.cu (-fmad=false: bit-identical to the CPU) and _fast.cu.
 #pragma once
 
-#include "kernels/cuda/check.cuh"
+#include "kernels/cuda/launch.cuh"
 #include "kernels/synapse/synapse_kernels.hpp"
 
 namespace nb {
@@ -38,8 +38,7 @@ __global__ void advance(View v, std::uint32_t step_begin, std::uint32_t step_end
 template <class Math>
 void advance_cuda_impl(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
   if (v.n == 0 || step_begin >= step_end) return;
-  constexpr int threads = 256;
-  const unsigned blocks = static_cast<unsigned>((v.n + threads - 1) / threads);
+  const unsigned threads = cuda::kThreads, blocks = cuda::blocks_for(v.n);
   if (v.recording()) {
     kernel::advance<Math, true><<<blocks, threads>>>(v, step_begin, step_end);
   } else {

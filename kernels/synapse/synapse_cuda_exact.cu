@@ -3,23 +3,22 @@
 
 namespace nb {
 namespace synapse {
-namespace kernel {
+namespace {
 
-__global__ void finalize(View v, double dt_ms, std::uint32_t n_steps) {
-  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < v.n) finalize_at(v, i, dt_ms, n_steps);
-}
+struct Finalize {
+  __device__ void operator()(const View& v, std::size_t i, double dt_ms, std::uint32_t n_steps) const {
+    finalize_at(v, i, dt_ms, n_steps);
+  }
+};
 
-}  // namespace kernel
+}  // namespace
 
 void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
   advance_cuda_impl<ExactMath>(v, step_begin, step_end);
 }
 
 void finalize_cuda(const View& v, double dt_ms, std::uint32_t n_steps) {
-  if (v.n == 0) return;
-  kernel::finalize<<<static_cast<unsigned>((v.n + 255) / 256), 256>>>(v, dt_ms, n_steps);
-  NB_CUDA_CHECK_LAUNCH();
+  cuda::launch_each_instance<Finalize>(v, dt_ms, n_steps);
 }
 
 }  // namespace synapse
