@@ -183,16 +183,19 @@ Connectivity network_connectivity(const Spec& spec, std::uint64_t instance) {
 }
 
 std::vector<float> sorted_raster(const std::vector<std::uint32_t>& neuron, const std::vector<std::uint32_t>& step,
-                                 const std::vector<std::uint32_t>& fill, std::size_t n, std::uint32_t capacity,
-                                 double dt_ms) {
+                                 const std::vector<std::uint32_t>& fill, const std::vector<std::uint32_t>& cut,
+                                 std::size_t n, std::uint32_t capacity, double dt_ms) {
   // Per network: (capacity, 2) of (cell, time_ms), NaN-padded.
   std::vector<float> out(n * capacity * 2, std::numeric_limits<float>::quiet_NaN());
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t count = std::min<std::size_t>(fill[i], capacity);
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> rows(count);
-    for (std::size_t k = 0; k < count; ++k) rows[k] = {step[i * capacity + k], neuron[i * capacity + k]};
-    std::sort(rows.begin(), rows.end());
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> rows;
+    rows.reserve(count);
     for (std::size_t k = 0; k < count; ++k) {
+      if (step[i * capacity + k] < cut[i]) rows.emplace_back(step[i * capacity + k], neuron[i * capacity + k]);
+    }
+    std::sort(rows.begin(), rows.end());
+    for (std::size_t k = 0; k < rows.size(); ++k) {
       out[(i * capacity + k) * 2] = static_cast<float>(rows[k].second);
       out[(i * capacity + k) * 2 + 1] = static_cast<float>(rows[k].first * dt_ms);
     }

@@ -54,10 +54,11 @@ NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uin
 // The same, but the connectivity is left for the GPU to build (only its descriptors are filled).
 NetworkChunk assemble_network_chunk_for_device(const Spec& spec, const std::vector<std::uint64_t>& ids);
 
-// Raster rows sorted by (step, neuron): the GPU fills them in arbitrary order.
+// Raster rows sorted by (step, neuron) (the GPU fills them in arbitrary order), without the spikes stamped at or
+// after each network's cut (record_raster_slot): what remains is the same on every backend.
 std::vector<float> sorted_raster(const std::vector<std::uint32_t>& neuron, const std::vector<std::uint32_t>& step,
-                                 const std::vector<std::uint32_t>& fill, std::size_t n, std::uint32_t capacity,
-                                 double dt_ms);
+                                 const std::vector<std::uint32_t>& fill, const std::vector<std::uint32_t>& cut,
+                                 std::size_t n, std::uint32_t capacity, double dt_ms);
 
 template <template <class> class Vec>
 struct NetworkBuffers {
@@ -68,7 +69,7 @@ struct NetworkBuffers {
   Vec<float> V_mV, g_e_nS, g_i_nS;
   Vec<std::uint32_t> refractory_left, spike_count, last_spike_step, bin_count, spiked, arrivals;
   Vec<std::uint64_t> isi_sum, isi_sq_sum, bin_sq_sum, offsets, instance_id;
-  Vec<std::uint32_t> targets, pop_bins, last_active_step, raster_neuron, raster_step, raster_fill;
+  Vec<std::uint32_t> targets, pop_bins, last_active_step, raster_neuron, raster_step, raster_fill, raster_cut;
   Vec<std::int32_t> trace_row;
   Vec<float> trace_V_mV, trace_g_e_nS, trace_g_i_nS;
   double dt_ms = 0;
@@ -98,6 +99,7 @@ struct NetworkBuffers {
     raster_neuron.assign(c.size() * c.raster_capacity, 0u);
     raster_step.assign(c.size() * c.raster_capacity, 0u);
     raster_fill.assign(c.size(), 0u);
+    raster_cut.assign(c.size(), ~std::uint32_t(0));  // no cut: the raster never overflowed
     raster_capacity = c.raster_capacity;
     trace_row = c.trace_row;
     const std::size_t words = std::size_t(c.trace_rows) * c.trace_samples;
@@ -146,6 +148,7 @@ struct NetworkBuffers {
     v.raster_neuron = ptr(raster_neuron);
     v.raster_step = ptr(raster_step);
     v.raster_fill = ptr(raster_fill);
+    v.raster_cut = ptr(raster_cut);
     v.trace_neuron = c.trace_neuron;
     if (c.trace_rows > 0) {
       v.trace_row = ptr(trace_row);
@@ -179,8 +182,8 @@ struct NetworkBuffers {
       const double bin_s = double(std::min(bin_steps, spec.n_steps - first)) * spec.dt_ms * 1e-3;
       rates[k] = static_cast<float>(double(bins[k]) / ((k % 2 == 0 ? N_E : N - N_E) * bin_s));
     }
-    r.arrays = {rates, sorted_raster(host(raster_neuron), host(raster_step), host(raster_fill), n, raster_capacity,
-                                     dt_ms)};
+    r.arrays = {rates, sorted_raster(host(raster_neuron), host(raster_step), host(raster_fill), host(raster_cut), n,
+                                     raster_capacity, dt_ms)};
     return r;
   }
 };

@@ -172,6 +172,45 @@ TEST(Network, ChunksThreadsAndInstanceOrderDoNotMatter) {
   }
 }
 
+// A raster that fills up keeps the spikes of the steps before the one that overflowed it, all of them: the same
+// rows as a roomy raster's up to that step, so the result cannot depend on which of that step's spikes came first.
+TEST(Network, FullRasterKeepsWholeStepsOnly) {
+  Json roomy = Json::parse(kReproSpec);
+  roomy["params"]["raster_max_spikes"] = 100000;
+  const RunResult all = run_cpu(parse_spec(roomy, "test"));
+  const std::vector<float>& big = all.arrays[1];
+  const std::size_t n = all.instances.size(), big_capacity = big.size() / (2 * n);
+  // A capacity that ends inside a step of network 0 with two recorded spikes: its first fits, its second does not.
+  std::size_t capacity = 20;
+  while (capacity + 1 < big_capacity && !(big[2 * capacity + 1] == big[2 * capacity - 1])) ++capacity;
+  Json tight = Json::parse(kReproSpec);
+  tight["params"]["raster_max_spikes"] = capacity;
+  const RunResult cut = run_cpu(parse_spec(tight, "test"));
+  const std::vector<float>& small = cut.arrays[1];
+  std::size_t partial_steps_dropped = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* b = big.data() + i * big_capacity * 2;
+    const float* s = small.data() + i * capacity * 2;
+    std::size_t spikes = 0;
+    while (spikes < big_capacity && !std::isnan(b[2 * spikes])) ++spikes;
+    ASSERT_GT(spikes, capacity + 10) << "the test needs an overflowing raster";
+    // The time of the spike that does not fit; every spike at that time is left out.
+    const float t_cut = b[2 * capacity + 1];
+    std::size_t kept = 0;
+    while (kept < spikes && b[2 * kept + 1] < t_cut) ++kept;
+    partial_steps_dropped += kept < capacity ? 1 : 0;
+    for (std::size_t k = 0; k < capacity; ++k) {
+      if (k < kept) {
+        EXPECT_EQ(s[2 * k], b[2 * k]) << i << " " << k;
+        EXPECT_EQ(s[2 * k + 1], b[2 * k + 1]) << i << " " << k;
+      } else {
+        EXPECT_TRUE(std::isnan(s[2 * k]) && std::isnan(s[2 * k + 1])) << i << " " << k;
+      }
+    }
+  }
+  EXPECT_GT(partial_steps_dropped, 0u) << "no network had room for part of its cut step: the cut was not exercised";
+}
+
 TEST(Network, TransientIsLeftOutOfTheStatistics) {
   // transient_ms = 52 with 5 ms bins: the statistics start at bin 11 (55 ms). spikes_total and the rates are the
   // population bins from there on.
@@ -255,6 +294,10 @@ TEST(NetworkParity, SmallNetworksAreBitwiseIdentical) {
   indegrees["params"].erase("p");
   indegrees["sweep"]["p"] = {0.05, 0.1, 0.2};
   expect_cuda_layouts_match_cpu(indegrees, "fixed in-degree, p swept");
+  // A raster that overflows: the GPU fills the cut step's slots in any order; the cut leaves that step out.
+  Json full = Json::parse(kReproSpec);
+  full["params"]["raster_max_spikes"] = 40;
+  expect_cuda_layouts_match_cpu(full, "full raster");
 }
 
 // Long enough for the runner to split the steps over two calls (its segments are >= 4096 steps, not a whole
@@ -263,7 +306,6 @@ TEST(NetworkParity, StepsSplitOverCallsAreBitwiseIdentical) {
   NB_REQUIRE_CUDA();
   Json doc = Json::parse(kReproSpec);
   doc["duration_ms"] = 500;
-  doc["params"]["raster_max_spikes"] = 100000;  // no overflow: its cut would fall in any order on the GPU
   expect_cuda_layouts_match_cpu(doc, "500 ms");
 }
 

@@ -93,9 +93,10 @@ struct View {
   std::int32_t* trace_row = nullptr;
   std::uint32_t trace_neuron = 0, trace_every = 1, trace_samples = 0;
   float *trace_V_mV = nullptr, *trace_g_e_nS = nullptr, *trace_g_i_nS = nullptr;
-  // Rasters: (n, raster_capacity) spike records (neuron, step) of neurons < raster_neurons; raster_fill (n,).
+  // Rasters: (n, raster_capacity) spike records (neuron, step) of neurons < raster_neurons; per network (n,) the
+  // spikes offered (raster_fill, which may exceed the capacity) and the cut (record_raster).
   std::uint32_t raster_neurons = 0, raster_capacity = 0;
-  std::uint32_t *raster_neuron = nullptr, *raster_step = nullptr, *raster_fill = nullptr;
+  std::uint32_t *raster_neuron = nullptr, *raster_step = nullptr, *raster_fill = nullptr, *raster_cut = nullptr;
 };
 
 NB_HD Coefficients coefficients_at(const View& v, std::size_t i) {
@@ -237,6 +238,21 @@ NB_HD void tally_spike(const View& v, std::size_t net, std::uint32_t j, std::uin
     ++v.bin_count[at];
   }
   v.last_spike_step[at] = stamp;
+}
+
+// A recorded cell's spike at step n, given the raster slot it took (slots are taken in step order; the GPU takes
+// one step's slots in any order). A spike that finds the raster full marks its step (stamp n + 1) as the cut with
+// `lower(word, value)` (std::min on the CPU, atomicMin on the GPU): the host keeps only the spikes stamped before
+// the first cut, every one of which found room on every backend, so the raster is the same on all of them.
+template <class Lower>
+NB_HD void record_raster_slot(const View& v, std::size_t net, std::uint32_t slot, std::uint32_t j, std::uint32_t n,
+                              Lower lower) {
+  if (slot < v.raster_capacity) {
+    v.raster_neuron[net * v.raster_capacity + slot] = j;
+    v.raster_step[net * v.raster_capacity + slot] = n + 1u;
+  } else {
+    lower(v.raster_cut + net, n + 1u);
+  }
 }
 
 // Whether step n closes a bin of the population rates (the last bin may be shorter).

@@ -3,6 +3,7 @@
 // the spiking cell; the counts do not depend on it).
 #include <omp.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -89,10 +90,9 @@ void step_network(const View& v, const Coefficients& c, std::size_t net, std::ui
     if (spiked[j] == 0u) continue;
     tally_spike(v, net, j, n);
     ++fired[j < v.N_E ? 0 : 1];
-    if (j < v.raster_neurons && v.raster_fill[net] < v.raster_capacity) {
-      const std::size_t at = net * v.raster_capacity + v.raster_fill[net]++;
-      v.raster_neuron[at] = j;
-      v.raster_step[at] = n + 1u;
+    if (j < v.raster_neurons) {
+      record_raster_slot(v, net, v.raster_fill[net]++, j, n,
+                         [](std::uint32_t* cut, std::uint32_t stamp) { *cut = std::min(*cut, stamp); });
     }
     push_spikes(v, net, j, n);
   }

@@ -32,15 +32,12 @@ namespace nb {
 namespace network {
 namespace kernel {
 
-// A spike of neuron j at step n into the raster, if j is recorded: slots taken atomically, in any order (the host
-// sorts the records).
+// A spike of neuron j at step n into the raster, if j is recorded: slots taken atomically, in any order within a
+// step (the host sorts the records and cuts them where the raster first overflowed: record_raster_slot).
 __device__ inline void record_raster(const View& v, std::size_t net, std::uint32_t j, std::uint32_t n) {
   if (j >= v.raster_neurons) return;
-  const std::uint32_t slot = atomicAdd(v.raster_fill + net, 1u);
-  if (slot < v.raster_capacity) {
-    v.raster_neuron[net * v.raster_capacity + slot] = j;
-    v.raster_step[net * v.raster_capacity + slot] = n + 1u;
-  }
+  record_raster_slot(v, net, atomicAdd(v.raster_fill + net, 1u), j, n,
+                     [](std::uint32_t* cut, std::uint32_t stamp) { atomicMin(cut, stamp); });
 }
 
 // ---- Per-cell layout ----------------------------------------------------------------------------------------
