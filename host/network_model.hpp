@@ -69,7 +69,7 @@ struct NetworkBuffers {
   Vec<float> V_mV, g_e_nS, g_i_nS;
   Vec<std::uint32_t> refractory_left, spike_count, last_spike_step, bin_count, spiked, arrivals;
   Vec<std::uint64_t> isi_sum, isi_sq_sum, bin_sq_sum, offsets, instance_id;
-  Vec<std::uint32_t> targets, pop_bins, last_active_step, raster_neuron, raster_step, raster_fill, raster_cut;
+  Vec<std::uint32_t> targets, pop_bins, last_active_step, silent, raster_neuron, raster_step, raster_fill, raster_cut;
   Vec<std::int32_t> trace_row;
   Vec<float> trace_V_mV, trace_g_e_nS, trace_g_i_nS;
   double dt_ms = 0;
@@ -96,6 +96,7 @@ struct NetworkBuffers {
     instance_id = c.instance_id;
     pop_bins.assign(c.size() * c.bins * 2u, 0u);
     last_active_step.assign(c.size(), 0u);
+    silent.assign(c.size(), 0u);
     raster_neuron.assign(c.size() * c.raster_capacity, 0u);
     raster_step.assign(c.size() * c.raster_capacity, 0u);
     raster_fill.assign(c.size(), 0u);
@@ -139,6 +140,7 @@ struct NetworkBuffers {
     v.bins = c.bins;
     v.first_bin = c.first_bin;
     v.last_active_step = ptr(last_active_step);
+    v.silent = ptr(silent);
     v.instance_id = ptr(instance_id);
     v.seed = c.seed;
     v.n_steps = c.n_steps;

@@ -211,6 +211,41 @@ TEST(Network, FullRasterKeepsWholeStepsOnly) {
   EXPECT_GT(partial_steps_dropped, 0u) << "no network had room for part of its cut step: the cut was not exercised";
 }
 
+// The CPU stops advancing a network once it provably cannot spike again (network_cpu.cpp, can_never_spike).
+// Traced networks are never stopped (their V and g are outputs), so the same networks with and without traces
+// must give bitwise the same observables and arrays; and the untraced ones must have been stopped.
+TEST(Network, NetworksThatCannotSpikeAgainStopWithTheSameResults) {
+  Json doc = network_spec(300, {{"N", 200}, {"p", 0.1}, {"w_e_nS", 1}, {"w_i_nS", 40}, {"kick_rate_Hz", 300},
+                                {"bin_ms", 5}, {"raster_neurons", 200}});
+  doc["trials"] = 4;
+  const Spec quiet = parse_spec(doc, "test");
+  doc["record"] = {{"traces", {{"vars", {"V_mV"}}, {"instances", "all"}}}};
+  const RunResult stopped = run_cpu(quiet), full = run_cpu(parse_spec(doc, "test"));
+  for (const ObservableColumn& col : stopped.observables) {
+    const std::vector<double>& other = full.column(col.name).values;
+    ASSERT_EQ(col.values.size(), other.size());
+    EXPECT_EQ(std::memcmp(col.values.data(), other.data(), other.size() * sizeof(double)), 0) << col.name;
+  }
+  ASSERT_EQ(stopped.arrays.size(), full.arrays.size());
+  for (std::size_t k = 0; k < full.arrays.size(); ++k) {
+    EXPECT_EQ(std::memcmp(stopped.arrays[k].data(), full.arrays[k].data(), full.arrays[k].size() * sizeof(float)), 0)
+        << k;
+  }
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_GT(stopped.column("spikes_total").values[i], 0.0) << "the kick must have made them fire";
+    EXPECT_LT(stopped.column("last_spike_ms").values[i], 100.0) << "and they must have died";
+  }
+  // The kernel's own record: every network was stopped.
+  std::vector<std::uint64_t> ids(4);
+  std::iota(ids.begin(), ids.end(), std::uint64_t(0));
+  const NetworkChunk chunk = assemble_network_chunk(quiet, ids);
+  NetworkBuffers<std::vector> buffers;
+  buffers.load(chunk);
+  const network::View v = buffers.view(chunk, [](auto& x) { return x.data(); });
+  network::advance_cpu(v, 0, static_cast<std::uint32_t>(quiet.n_steps), 1);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(buffers.silent[i], 1u) << i;
+}
+
 TEST(Network, TransientIsLeftOutOfTheStatistics) {
   // transient_ms = 52 with 5 ms bins: the statistics start at bin 11 (55 ms). spikes_total and the rates are the
   // population bins from there on.

@@ -85,6 +85,7 @@ struct View {
   std::uint32_t bin_steps = 1, bins = 0;
   std::uint32_t first_bin = 0;  // statistics (rates, CV, synchrony) from bin first_bin on: the transient is left out
   std::uint32_t* last_active_step = nullptr;  // (n,) last step with a spike, +1 (0: none)
+  std::uint32_t* silent = nullptr;  // (n,) CPU: 1 once the network provably cannot spike again (network_cpu.cpp)
   std::uint64_t* instance_id = nullptr;
   std::uint64_t seed = 0;
   std::uint32_t n_steps = 0;

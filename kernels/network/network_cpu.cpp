@@ -106,7 +106,35 @@ void step_network(const View& v, const Coefficients& c, std::size_t net, std::ui
   record_trace(v, net, n);
 }
 
+// Whether network `net`, before step n, can provably never spike again, so that the rest of its run changes no
+// output (only V and g, which are outputs of traced networks alone, and those are never skipped). Sufficient:
+//  * no input ahead: no pending arrival, the kick over, no external drive;
+//  * every cell stays below threshold: without arrivals g_e and g_i only decay, and forward Euler moves V a
+//    fraction a = dt/C (G_L + g_e + g_i) <= 1 of the way to V_eff = (G_L E_L + g_e E_e + g_i E_i + I) / (G_L + g_e
+//    + g_i), a weighted mean of B(g_e) = (G_L E_L + g_e E_e + I) / (G_L + g_e) and E_i; B is monotone in g_e, so
+//    over the future it stays within B(now) and B(0) = E_L + I / G_L. So V never exceeds the largest of V(now),
+//    B(now), B(0), E_i and V_reset (refractory cells), and if that is 1 mV below V_th no rounding (a few 1e-6 mV a
+//    step) can carry V across it.
+// Checked at bin ends only, where the remaining bins start empty (so their close_bin adds nothing).
+bool can_never_spike(const View& v, const Coefficients& c, std::size_t net, std::uint32_t n) {
+  if ((v.trace_row != nullptr && v.trace_row[net] >= 0) || n < c.kick_steps || c.ext_threshold != 0u) return false;
+  const std::size_t words = std::size_t(v.slots) * 2u * v.N;
+  const std::uint32_t* arrivals = v.arrivals + net * words;
+  if (std::any_of(arrivals, arrivals + words, [](std::uint32_t k) { return k != 0u; })) return false;
+  const double ceiling = double(c.V_th_mV) - 1.0;  // mV
+  const double G_L = c.G_L_nS, E_L = c.E_L_mV, E_e = c.E_e_mV, I = c.I_ext_pA;
+  if (E_L + I / G_L > ceiling || double(c.E_i_mV) > ceiling || double(c.V_reset_mV) > ceiling) return false;
+  for (std::uint32_t j = 0; j < v.N; ++j) {
+    const std::size_t at = net * v.N + j;
+    const double g_e = v.g_e_nS[at], g_i = v.g_i_nS[at];
+    const double B = (G_L * E_L + g_e * E_e + I) / (G_L + g_e);
+    if (double(v.V_mV[at]) > ceiling || B > ceiling || double(c.dt_over_C) * (G_L + g_e + g_i) > 1.0) return false;
+  }
+  return true;
+}
+
 void advance_network(const View& v, std::size_t net, std::uint32_t step_begin, std::uint32_t step_end) {
+  if (v.silent[net] != 0u) return;  // see can_never_spike
   const Coefficients c = coefficients_at(v, net);
   const bool ext = c.ext_threshold != 0u;  // with threshold 0 the drive's events are all 0 anyway
   const bool kinetic = c.kinetic != 0u;
@@ -130,6 +158,10 @@ void advance_network(const View& v, std::size_t net, std::uint32_t step_begin, s
       step_network<false, true, false>(v, c, net, n, words);
     } else {
       step_network<false, false, false>(v, c, net, n, words);
+    }
+    if (closes_bin(v, n) && can_never_spike(v, c, net, n + 1u)) {
+      v.silent[net] = 1u;
+      return;
     }
   }
 }
