@@ -48,6 +48,9 @@ const char* kRunHelp = R"(usage: neurobatch run SPEC.json [options]
   --quiet                   no progress bar and no final line
 
 Writes DIR/summary.json and one .npy per observable, trace and spike record (see README, "Outputs").
+
+Environment: NB_NETWORK_CUDA_LAYOUT=auto|per_cell|per_network picks the network model's CUDA kernel layout
+(default auto: per network where a network fits in one block; the results are the same bits either way).
 )";
 
 const char* kCompareHelp = R"(usage: neurobatch compare SPEC.json [options]
