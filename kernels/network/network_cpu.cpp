@@ -54,6 +54,14 @@ void draw_words(const View& v, std::size_t net, std::uint32_t n, PoissonWords& w
   }
 }
 
+// Whether all 16 flags from `flags` on are 0.
+bool none_of_16(const std::uint32_t* flags) {
+  std::uint32_t any = 0u;
+#pragma omp simd reduction(| : any)
+  for (int k = 0; k < 16; ++k) any |= flags[k];
+  return any == 0u;
+}
+
 // One step of network `net`: the cells (vector code), then the rare spikes (scalar).
 template <bool Kick, bool Ext, bool Kinetic>
 void step_network(const View& v, const Coefficients& c, std::size_t net, std::uint32_t n, const PoissonWords& words) {
@@ -87,6 +95,11 @@ void step_network(const View& v, const Coefficients& c, std::size_t net, std::ui
   std::uint32_t fired[2] = {0u, 0u};
   const std::uint32_t* spiked = v.spiked + net * v.N;
   for (std::uint32_t j = 0; j < v.N; ++j) {
+    // At 10-20 Hz a cell spikes once in hundreds of steps: skip 16 quiet cells at a time with one vector test.
+    if ((j & 15u) == 0u && j + 16u <= v.N && none_of_16(spiked + j)) {
+      j += 15u;
+      continue;
+    }
     if (spiked[j] == 0u) continue;
     tally_spike(v, net, j, n);
     ++fired[j < v.N_E ? 0 : 1];
