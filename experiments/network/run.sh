@@ -13,13 +13,13 @@
 #   --figures     where plot.py writes the PNGs (default experiments/network/figures)
 #   --map-trials  networks per point of the survival map (default: the spec's 20; the map's cost is proportional)
 #   --map-ms      the survival map's duration (default: 10000 on the GPU, which gives survival at 1 s and 10 s
-#                 from one run; 1000 on the CPU, about 1.8 minutes on 2 cores, where 10 s take about 9)
+#                 from one run; 1000 on the CPU, about 1.5 minutes on 2 cores, where 10 s take about 9)
 #
 # Environment: NB_BIN (the binary; default build/neurobatch, relative to the repository root), NB_PY (default
 # /usr/bin/python3: numpy, matplotlib).
 #
-# About 2.1 minutes on the 2-core development CPU (see README.md for the measured times); the 1 s survival map
-# (20480 networks of N = 1000) is 105 s of it (--map-trials 10 halves it). plot.py takes about 5 s.
+# About 1.8 minutes on the 2-core development CPU (see README.md for the measured times); the 1 s survival map
+# (20480 networks of N = 1000) is 86 s of it (--map-trials 10 halves it). plot.py takes about 5 s.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 usage() { sed -n '7,17p' "$0" | cut -c3-; }
