@@ -22,6 +22,15 @@ __global__ void each_instance(View v, Args... args) {
   if (i < v.n) F{}(v, i, args...);
 }
 
+// The model's own finalize_at(view, i, args...), found by argument-dependent lookup in the view's namespace: the
+// F of launch_each_instance for models whose finalize needs nothing else.
+struct FinalizeAt {
+  template <class View, class... Args>
+  __device__ void operator()(const View& v, std::size_t i, Args... args) const {
+    finalize_at(v, i, args...);
+  }
+};
+
 template <class F, class View, class... Args>
 void launch_each_instance(const View& v, Args... args) {
   if (v.n == 0) return;

@@ -3,22 +3,13 @@
 
 namespace nb {
 namespace lif_cond {
-namespace {
-
-struct Finalize {
-  __device__ void operator()(const View& v, std::size_t i, double dt_ms, std::uint32_t n_steps) const {
-    finalize_at(v, i, dt_ms, n_steps);
-  }
-};
-
-}  // namespace
 
 void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
   advance_cuda_impl<ExactMath>(v, step_begin, step_end);
 }
 
 void finalize_cuda(const View& v, double dt_ms, std::uint32_t n_steps) {
-  cuda::launch_each_instance<Finalize>(v, dt_ms, n_steps);
+  cuda::launch_each_instance<cuda::FinalizeAt>(v, dt_ms, n_steps);
 }
 
 }  // namespace lif_cond

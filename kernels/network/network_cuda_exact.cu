@@ -13,11 +13,6 @@ namespace nb {
 namespace network {
 namespace {
 
-// One thread per network: the statistics of finalize_at.
-struct Finalize {
-  __device__ void operator()(const View& v, std::size_t i) const { finalize_at(v, i); }
-};
-
 // Out-degree of cell i of list k, written to degree[k * N + i]. Compiled with -fmad=false, like the host's build:
 // exact::log and the float division round identically, so the skips are the same.
 __global__ void count_targets(PairwiseLists l, std::uint64_t* degree) {
@@ -123,7 +118,7 @@ void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t s
   advance_cuda_impl<ExactMath>(v, step_begin, step_end);
 }
 
-void finalize_cuda(const View& v, double, std::uint32_t) { cuda::launch_each_instance<Finalize>(v); }
+void finalize_cuda(const View& v, double, std::uint32_t) { cuda::launch_each_instance<cuda::FinalizeAt>(v); }
 
 }  // namespace network
 }  // namespace nb
