@@ -44,6 +44,19 @@ __device__ void reduce(const float* partial, float r_max_part, std::uint32_t N, 
   r_max = warp_max(r_max_part);
 }
 
+// Rate x of a neuron with basis values bc, bs into this lane's moment sums and maximum (the order of the CPU's
+// accumulate: the sum, then cos and sin per mode).
+template <int Modes>
+__device__ __forceinline__ void accumulate(float* partial, float& part_max, const float* bc, const float* bs, float x) {
+  partial[0] += x;
+#pragma unroll
+  for (int m = 0; m < Modes; ++m) {
+    partial[1 + 2 * m] += x * bc[m];
+    partial[2 + 2 * m] += x * bs[m];
+  }
+  part_max = x > part_max ? x : part_max;
+}
+
 template <int Modes>
 __device__ void load_basis(const View& v, std::uint32_t j, float* bc, float* bs) {
 #pragma unroll
@@ -81,14 +94,7 @@ __global__ void __launch_bounds__(kWarp * kWarpsPerBlock) advance(View v, std::u
         if (j >= v.N) break;
         float bc[kMaxModes], bs[kMaxModes];
         load_basis<Modes>(v, j, bc, bs);
-        const float x = r[j];
-        partial[0] += x;
-#pragma unroll
-        for (int m = 0; m < Modes; ++m) {
-          partial[1 + 2 * m] += x * bc[m];
-          partial[2 + 2 * m] += x * bs[m];
-        }
-        part_max = x > part_max ? x : part_max;
+        accumulate<Modes>(partial, part_max, bc, bs, r[j]);
       }
     }
     reduce<Modes>(partial, part_max, v.N, M, r_max);
@@ -117,13 +123,7 @@ __global__ void __launch_bounds__(kWarp * kWarpsPerBlock) advance(View v, std::u
         const float before = r[j];
         const float after = neuron_step<Modes>(c, d, bc, bs, before, c.noise_Hz * z.z[t]);
         r[j] = after;
-        partial[0] += after;
-#pragma unroll
-        for (int m = 0; m < Modes; ++m) {
-          partial[1 + 2 * m] += after * bc[m];
-          partial[2 + 2 * m] += after * bs[m];
-        }
-        part_max = after > part_max ? after : part_max;
+        accumulate<Modes>(partial, part_max, bc, bs, after);
         const float change = after > before ? after - before : before - after;
         step_max = change > step_max ? change : step_max;
       }
