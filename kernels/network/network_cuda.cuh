@@ -42,11 +42,24 @@ __device__ inline void record_raster(const View& v, std::size_t net, std::uint32
 
 // ---- Per-cell layout ----------------------------------------------------------------------------------------
 
-// Steps (a) to (d) of neuron j of network `net` at step n, one cell per GPU thread: consumes its arrivals and
-// Poisson events, updates and stores its state; returns whether it spiked. Everything else about a
-// spike is tally_spike's. The CPU runs the same steps over a network's cells as one vector loop (network_cpu.cpp),
-// with the Poisson words drawn once every 4 steps. Draws are skipped where they cannot be events (after the kick,
-// without a drive): the branches are the same for every cell of a network.
+// Steps (a) to (d) of cell j at step n, given its arrivals in_e and in_i: its kick and drive Poisson events, then
+// neuron_step with the run's synapse kind. Draws are skipped where they cannot be events (after the kick, without a
+// drive); these branches, and the synapse kind's, are the same for every cell of a network. The CPU runs the same
+// steps over a network's cells as one vector loop (network_cpu.cpp), with the Poisson words drawn once every 4
+// steps. Both GPU layouts call this.
+template <class Math>
+__device__ bool step_cell(const View& v, const Coefficients& c, std::uint64_t instance, std::uint32_t j,
+                          std::uint32_t n, std::uint32_t in_e, std::uint32_t in_i, NeuronState& s) {
+  const std::uint32_t kick =
+      n < c.kick_steps ? poisson_event(v.seed, instance, j, RandomStream::network_kick, n, c.kick_threshold) : 0u;
+  const std::uint32_t ext =
+      c.ext_threshold != 0u ? poisson_event(v.seed, instance, j, RandomStream::network_external, n, c.ext_threshold) : 0u;
+  return c.kinetic != 0u ? neuron_step<Math, true>(c, s, in_e, in_i, kick, ext)
+                         : neuron_step<Math, false>(c, s, in_e, in_i, kick, ext);
+}
+
+// One cell per GPU thread: consumes its arrivals, runs step_cell on its stored state and stores it; returns whether
+// it spiked. Everything else about a spike is tally_spike's.
 template <class Math>
 __device__ bool update_cell(const View& v, const Coefficients& c, std::size_t net, std::uint32_t j, std::uint32_t n) {
   const std::size_t at = net * v.N + j;
@@ -54,15 +67,8 @@ __device__ bool update_cell(const View& v, const Coefficients& c, std::size_t ne
   const std::uint32_t in_e = v.arrivals[e_slot], in_i = v.arrivals[i_slot];
   v.arrivals[e_slot] = 0u;
   v.arrivals[i_slot] = 0u;
-  const std::uint64_t instance = v.instance_id[net];
-  const std::uint32_t kick =
-      n < c.kick_steps ? poisson_event(v.seed, instance, j, RandomStream::network_kick, n, c.kick_threshold) : 0u;
-  const std::uint32_t ext =
-      c.ext_threshold != 0u ? poisson_event(v.seed, instance, j, RandomStream::network_external, n, c.ext_threshold) : 0u;
   NeuronState s{v.V_mV[at], v.g_e_nS[at], v.g_i_nS[at], v.refractory_left[at]};
-  // The synapse kind is the same for every cell of a run: a uniform branch.
-  const bool spike = c.kinetic != 0u ? neuron_step<Math, true>(c, s, in_e, in_i, kick, ext)
-                                     : neuron_step<Math, false>(c, s, in_e, in_i, kick, ext);
+  const bool spike = step_cell<Math>(v, c, v.instance_id[net], j, n, in_e, in_i, s);
   v.V_mV[at] = s.V_mV;
   v.g_e_nS[at] = s.g_e_nS;
   v.g_i_nS[at] = s.g_i_nS;
@@ -186,7 +192,7 @@ __global__ void __launch_bounds__(kPerNetworkMaxThreads) run_network(View v, std
   for (std::uint32_t n = step_begin; n < step_end; ++n) {
     const unsigned b = n & 1u;
     std::uint32_t* const now = pending + (n % v.slots) * v.N;
-    const bool kicking = n < c.kick_steps, driven = c.ext_threshold != 0u, closing = closes_bin(v, n);
+    const bool closing = closes_bin(v, n);
     spiked = 0u;
 #pragma unroll
     for (unsigned k = 0; k < kCells; ++k) {
@@ -194,13 +200,7 @@ __global__ void __launch_bounds__(kPerNetworkMaxThreads) run_network(View v, std
       if (j >= v.N) break;
       const std::uint32_t in = now[j];
       now[j] = 0u;
-      // Draws only where they can be events (the same uniform branches as update_cell).
-      const std::uint32_t kick =
-          kicking ? poisson_event(v.seed, instance, j, RandomStream::network_kick, n, c.kick_threshold) : 0u;
-      const std::uint32_t ext =
-          driven ? poisson_event(v.seed, instance, j, RandomStream::network_external, n, c.ext_threshold) : 0u;
-      const bool spike = c.kinetic != 0u ? neuron_step<Math, true>(c, s[k], in % kIArrival, in / kIArrival, kick, ext)
-                                         : neuron_step<Math, false>(c, s[k], in % kIArrival, in / kIArrival, kick, ext);
+      const bool spike = step_cell<Math>(v, c, instance, j, n, in % kIArrival, in / kIArrival, s[k]);
       if (spike) {
         lists[b * v.N + atomicAdd(&list_size[b], 1u)] = static_cast<std::uint16_t>(j);
         atomicAdd(&fired[b][j < v.N_E ? 0u : 1u], 1u);
