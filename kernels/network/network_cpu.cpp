@@ -33,24 +33,17 @@ template <bool Kick, bool Ext>
 void draw_words(const View& v, std::size_t net, std::uint32_t n, PoissonWords& w) {
   const std::uint64_t instance = v.instance_id[net];
   const std::uint32_t N = v.N;
+  // Cell j's 4 words of `stream` into words[k N + j], k = 0 .. 3.
+  const auto draw = [&](std::uint32_t* words, RandomStream stream, std::uint32_t j) {
+    const Philox4x32Words r = random_words(v.seed, instance, j, stream, n >> 2);
+    for (std::uint32_t k = 0; k < 4u; ++k) words[k * N + j] = r.w[k];
+  };
   std::uint32_t* const kick = w.kick.data();
   std::uint32_t* const ext = w.ext.data();
 #pragma omp simd
   for (std::uint32_t j = 0; j < N; ++j) {
-    if (Kick) {
-      const Philox4x32Words r = random_words(v.seed, instance, j, RandomStream::network_kick, n >> 2);
-      kick[j] = r.w[0];
-      kick[N + j] = r.w[1];
-      kick[2 * N + j] = r.w[2];
-      kick[3 * N + j] = r.w[3];
-    }
-    if (Ext) {
-      const Philox4x32Words r = random_words(v.seed, instance, j, RandomStream::network_external, n >> 2);
-      ext[j] = r.w[0];
-      ext[N + j] = r.w[1];
-      ext[2 * N + j] = r.w[2];
-      ext[3 * N + j] = r.w[3];
-    }
+    if (Kick) draw(kick, RandomStream::network_kick, j);
+    if (Ext) draw(ext, RandomStream::network_external, j);
   }
 }
 
