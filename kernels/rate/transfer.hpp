@@ -55,11 +55,19 @@ namespace detail {
 
 NB_HD float magnitude(float x) { return bits_float(float_bits(x) & 0x7fffffffu); }
 
+// g(y) from y and m = expm1(-y) as a quotient of magnitudes, |y| / |m|, with the special cases made exact
+// quotients: y = 0 is 1 / 1; m = inf (y < -88.72, where g = |y| / inf = 0 anyway, or y = -inf: inf / inf) is 0 / inf.
+NB_HD void shape_quotient(float y, float m, float& numerator, float& denominator) {
+  const float inf = bits_float(0x7f800000u);
+  numerator = select(y == 0.0f, 1.0f, select(m == inf, 0.0f, magnitude(y)));
+  denominator = select(y == 0.0f, 1.0f, magnitude(m));
+}
+
 // g(y) from y and m = expm1(-y).
 NB_HD float shape(float y, float m) {
-  const float inf = bits_float(0x7f800000u);
-  // m = inf: y < -88.72 (g = |y| / inf = 0 anyway) or y = -inf (inf / inf): both 0.
-  return select(y == 0.0f, 1.0f, select(m == inf, 0.0f, magnitude(y) / magnitude(m)));
+  float numerator, denominator;
+  shape_quotient(y, m, numerator, denominator);
+  return numerator / denominator;
 }
 
 // F from the drive u in double (exact or rounded at 2^-53) and d.
@@ -95,16 +103,14 @@ template <class Math>
 NB_HD float transfer_Hz(float I_nA, float a_Hz_per_nA, float b_Hz, float d_s) {
 #if defined(__CUDA_ARCH__)
   if constexpr (Math::mode == MathMode::fast) {
-    const float inf = bits_float(0x7f800000u);
     const float u = a_Hz_per_nA * I_nA - b_Hz;
     const float y = d_s * u;
     const float m = Math::expm1(-y);
     const bool small = y < kSmallDrive;
-    // g(0) = 1, and g = 0 where m overflowed (y < -88.72 or y = -inf), as in detail::shape.
-    const float shape_numerator = select(y == 0.0f, 1.0f, select(m == inf, 0.0f, detail::magnitude(y)));
-    const float shape_denominator = select(y == 0.0f, d_s, detail::magnitude(m) * d_s);
-    return Math::div(select(small, shape_numerator, detail::magnitude(u)),
-                     select(small, shape_denominator, detail::magnitude(m)));
+    float numerator, denominator;  // of g
+    detail::shape_quotient(y, m, numerator, denominator);
+    return Math::div(select(small, numerator, detail::magnitude(u)),
+                     select(small, denominator * d_s, detail::magnitude(m)));
   }
 #endif
   const double u_Hz = static_cast<double>(a_Hz_per_nA) * static_cast<double>(I_nA) - static_cast<double>(b_Hz);
