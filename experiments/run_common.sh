@@ -3,7 +3,7 @@
 # default build/neurobatch relative to the repository root; NB_PY, default /usr/bin/python3) and creates
 # RESULTS_DIR. A study with options of its own defines `run_extra_option "$@"`, which handles "$1" (and its value),
 # sets run_shift to the number of arguments it used and returns 0, or returns 1 for an option it does not know.
-# Sets: root, backend, figures, results, nb, py.
+# Sets: root, backend, figures, results, nb, py; defines `study` (below), which calls the study's own `report`.
 root=$(cd "$here/../.." && pwd)
 backend=auto
 figures=$here/figures
@@ -33,3 +33,16 @@ py=${NB_PY:-/usr/bin/python3}
 [[ -x $nb ]] || { echo "run.sh: $nb not found or not executable (set NB_BIN, or build it)" >&2; exit 1; }
 [[ -x $py ]] || { echo "run.sh: $py not found (set NB_PY)" >&2; exit 1; }
 mkdir -p "$results"
+
+# study NAME SPEC [neurobatch options...]: runs SPEC (in the study's folder) into $results/NAME with the chosen backend
+# (extra options such as --set KEY=VALUE are passed on), then calls the study's `report NAME SUMMARY_JSON WALL_S`
+# to print one line: summary.json holds the simulation's own wall time; WALL_S is the shell's, start-up and writing
+# the results included.
+study() {
+  local name=$1 spec=$2 t0 t1
+  shift 2
+  t0=$(date +%s.%N)
+  "$nb" run "$here/$spec" --backend "$backend" --out "$results/$name" --quiet "$@"
+  t1=$(date +%s.%N)
+  report "$name" "$results/$name/summary.json" "$("$py" -c "print($t1 - $t0)")"
+}

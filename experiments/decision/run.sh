@@ -27,22 +27,15 @@ if [[ -n ${NB_DECISION_TRIALS:-} ]]; then
   overrides=(--set "trials=$NB_DECISION_TRIALS")
 fi
 
-# study NAME SPEC [extra neurobatch options]: runs SPEC into $results/NAME and prints its wall time (the shell's,
-# start-up and writing included, and the one summary.json reports for the simulation) and its throughput.
-study() {
-  local name=$1 spec=$2
-  shift 2
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$nb" run "$here/$spec" --backend "$backend" --out "$results/$name" --quiet "$@"
-  t1=$(date +%s.%N)
-  "$py" - "$results/$name/summary.json" "$name" "$t0" "$t1" <<'PY'
+# report NAME SUMMARY_JSON WALL_S (called by run_common.sh's study): the run's wall times and throughput.
+report() {
+  "$py" - "$@" <<'PY'
 import json, sys
-s = json.load(open(sys.argv[1]))
+s = json.load(open(sys.argv[2]))
 r, spec = s["run"], s["spec"]
-wall = float(sys.argv[4]) - float(sys.argv[3])
+wall = float(sys.argv[3])
 points = spec["instances"] // spec["trials"]
-print(f"decision: {sys.argv[2]:<28} {points:>2} x {spec['trials']:>6} trials x {spec['n_steps']:>5} steps  "
+print(f"decision: {sys.argv[1]:<28} {points:>2} x {spec['trials']:>6} trials x {spec['n_steps']:>5} steps  "
       f"{r['backend']:>4}  run {r['wall_s']:7.2f} s (total {wall:6.2f} s)  {r['neuron_steps_per_s']:.2e} trial-steps/s")
 PY
 }

@@ -44,23 +44,17 @@ if [[ -z $map_ms ]]; then
   map_ms=1000; $on_gpu && map_ms=10000
 fi
 
-# study NAME SPEC [neurobatch options...]: runs SPEC into $results/NAME (extra options such as --set KEY=VALUE or
-# --memory-budget-MB are passed on) and prints its wall times (summary.json's, for the simulation, and the shell's,
-# start-up and writing the results included) and its throughput in network-seconds per second.
-study() {
-  local name=$1 spec=$2 t0 t1
-  shift 2
-  t0=$(date +%s.%N)
-  "$nb" run "$here/$spec" --backend "$backend" --out "$results/$name" --quiet "$@"
-  t1=$(date +%s.%N)
-  "$py" - "$results/$name/summary.json" "$name" "$t0" "$t1" <<'PY'
+# report NAME SUMMARY_JSON WALL_S (called by run_common.sh's study): the run's wall times and throughput in
+# network-seconds per second.
+report() {
+  "$py" - "$@" <<'PY'
 import json, sys
-s = json.load(open(sys.argv[1]))
+s = json.load(open(sys.argv[2]))
 r, spec = s["run"], s["spec"]
-wall = float(sys.argv[4]) - float(sys.argv[3])
+wall = float(sys.argv[3])
 N = int(spec["params"]["N"])
 net_s = spec["instances"] * spec["duration_ms"] / 1000
-print(f"network: {sys.argv[2]:<30} {spec['instances']:>6} networks x {spec['duration_ms'] / 1000:>4g} s x N {N:>6}  "
+print(f"network: {sys.argv[1]:<30} {spec['instances']:>6} networks x {spec['duration_ms'] / 1000:>4g} s x N {N:>6}  "
       f"{r['backend']:>4}  run {r['wall_s']:7.2f} s (total {wall:6.2f} s)  {net_s / r['wall_s']:8.2f} network-s/s")
 PY
 }

@@ -21,21 +21,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 usage() { sed -n '6,14p' "$0" | cut -c3-; }
 source "$here/../run_common.sh" "$@"
 
-# study NAME SPEC: runs SPEC into $results/NAME and prints its wall times (summary.json's, for the simulation, and the
-# shell's, start-up and writing the results included) and its throughput in neuron-steps per second.
-study() {
-  local name=$1 spec=$2 t0 t1
-  t0=$(date +%s.%N)
-  "$nb" run "$here/$spec" --backend "$backend" --out "$results/$name" --quiet
-  t1=$(date +%s.%N)
-  "$py" - "$results/$name/summary.json" "$name" "$t0" "$t1" <<'PY'
+# report NAME SUMMARY_JSON WALL_S (called by run_common.sh's study): the run's wall times and throughput in
+# neuron-steps per second.
+report() {
+  "$py" - "$@" <<'PY'
 import json, sys
-s = json.load(open(sys.argv[1]))
+s = json.load(open(sys.argv[2]))
 r, spec = s["run"], s["spec"]
-wall = float(sys.argv[4]) - float(sys.argv[3])
+wall = float(sys.argv[3])
 N = int(spec["params"]["N"])
 steps = spec["instances"] * spec["n_steps"] * N
-print(f"ring: {sys.argv[2]:<26} {spec['instances']:>6} rings x {spec['n_steps']:>5} steps x N {N:>4}  "
+print(f"ring: {sys.argv[1]:<26} {spec['instances']:>6} rings x {spec['n_steps']:>5} steps x N {N:>4}  "
       f"{r['backend']:>4}  run {r['wall_s']:7.2f} s (total {wall:6.2f} s)  {steps / r['wall_s']:.2e} neuron-steps/s")
 PY
 }
