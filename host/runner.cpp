@@ -1,6 +1,5 @@
 #include "host/runner.hpp"
 
-#include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 #include "host/errors.hpp"
 #include "host/chunk_engine.hpp"
 #include "host/progress.hpp"
+#include "kernels/common/cpu_threads.hpp"
 
 namespace nb {
 namespace {
@@ -222,7 +222,7 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) {
   RunResult r;
   r.backend = backend;
   r.math = o.math;
-  r.threads = backend == "cpu" ? (o.threads > 0 ? o.threads : omp_get_max_threads()) : 0;
+  r.threads = backend == "cpu" ? resolve_threads(o.threads) : 0;
   r.device = device_name(backend, r.threads);
   r.instances = ids;
   init_result(r, spec, ids.size());

@@ -9,6 +9,7 @@
 
 #include <omp.h>
 
+#include "kernels/common/cpu_threads.hpp"
 #include "kernels/lif/lif_kernels.hpp"
 
 namespace nb {
@@ -106,10 +107,6 @@ void advance_all(const View& v, std::uint32_t step_begin, std::uint32_t step_end
     advance_block<Noisy, Record>(v, b, step_begin, step_end);
     store_block(v, b);
   }
-}
-
-int resolve_threads(int threads) {
-  return threads > 0 ? threads : omp_get_max_threads();
 }
 
 }  // namespace

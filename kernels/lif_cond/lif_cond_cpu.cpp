@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "kernels/common/cpu_threads.hpp"
 #include "kernels/lif_cond/lif_cond_kernels.hpp"
 
 namespace nb {
@@ -195,8 +196,6 @@ void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint3
     advance_gates(v, b, t);
   }
 }
-
-int resolve_threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
 }  // namespace
 

@@ -7,13 +7,12 @@
 #include <cstddef>
 #include <vector>
 
+#include "kernels/common/cpu_threads.hpp"
 #include "kernels/network/network.hpp"
 
 namespace nb {
 namespace network {
 namespace {
-
-int resolve_threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
 void push_spikes(const View& v, std::size_t net, std::uint32_t j, std::uint32_t n) {
   std::uint64_t begin, end;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "kernels/common/cpu_threads.hpp"
 #include "kernels/rate/decision.hpp"
 
 namespace nb {
@@ -13,8 +14,6 @@ namespace decision {
 namespace {
 
 constexpr std::size_t kLanes = 16;
-
-int resolve_threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
 struct Block {
 #define NB_LANES(type, name) type name[kLanes];

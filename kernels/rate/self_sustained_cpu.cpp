@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "kernels/common/cpu_threads.hpp"
 #include "kernels/rate/self_sustained.hpp"
 
 namespace nb {
@@ -12,8 +13,6 @@ namespace self_sustained {
 namespace {
 
 constexpr std::size_t kLanes = 16;
-
-int resolve_threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
 void record(const View& v, std::size_t i, float s, std::uint32_t t) {
   if (v.trace_s == nullptr || v.trace_row[i] < 0 || t % v.trace_every != 0u) return;

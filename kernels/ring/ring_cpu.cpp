@@ -6,13 +6,12 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "kernels/common/cpu_threads.hpp"
 #include "kernels/ring/ring.hpp"
 
 namespace nb {
 namespace ring {
 namespace {
-
-int resolve_threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
 // The lanes' accumulators of one pass over a ring.
 struct Partials {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "kernels/common/cpu_threads.hpp"
 #include "kernels/synapse/synapse_kernels.hpp"
 
 namespace nb {
@@ -153,8 +154,6 @@ void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint3
     default: return advance_block<Record, -1>(v, b, step_begin, step_end);
   }
 }
-
-int resolve_threads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
 }  // namespace
 
