@@ -1,7 +1,5 @@
 #include "host/runner.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <chrono>
@@ -12,15 +10,11 @@
 #include "host/errors.hpp"
 #include "host/chunk_engine.hpp"
 #include "host/progress.hpp"
+#include "host/system_memory.hpp"
 #include "kernels/common/cpu_threads.hpp"
 
 namespace nb {
 namespace {
-
-std::size_t physical_memory_bytes() {
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  return pages > 0 && page > 0 ? std::size_t(pages) * std::size_t(page) : std::size_t(8) << 30;
-}
 
 std::string cpu_model_name() {
   std::ifstream in("/proc/cpuinfo");

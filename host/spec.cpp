@@ -13,6 +13,7 @@
 #include <new>
 
 #include "host/errors.hpp"
+#include "host/system_memory.hpp"
 #include "kernels/common/random.hpp"
 
 namespace nb {
@@ -208,14 +209,21 @@ void claim(Placement& placed, const std::string& param, const std::string& field
   placed.emplace(param, field);
 }
 
-// Reserves memory for `count` elements; a request beyond the machine is the user's grid, not our failure.
+// Reserves memory for `count` elements; a request beyond the machine is the user's grid, not our failure. More
+// than the physical memory is refused before asking (system_memory.hpp); bad_alloc still catches the rest.
 template <class T>
 void reserve_or_throw(std::vector<T>& v, std::uint64_t count, const std::string& field, const std::string& what) {
+  const auto refuse = [&] {
+    throw SpecError(field, what + " needs " + fmt(static_cast<double>(count) * sizeof(T)) +
+                               " bytes, more than this machine can allocate (" +
+                               fmt(static_cast<double>(physical_memory_bytes())) +
+                               " bytes of memory); reduce the sweep or trials");
+  };
+  if (count > physical_memory_bytes() / sizeof(T)) refuse();
   try {
     v.reserve(count);
   } catch (const std::bad_alloc&) {
-    throw SpecError(field, what + " needs " + fmt(static_cast<double>(count) * sizeof(T)) +
-                               " bytes, more than this machine can allocate; reduce the sweep or trials");
+    refuse();
   }
 }
 
