@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "host/buffered_engine.hpp"
 #include "host/compare.hpp"
+#include "host/decision_model.hpp"
 #include "host/errors.hpp"
 #include "tests/test_util.hpp"
 
@@ -239,6 +241,81 @@ TEST(Decision, NoiseIsKeyedBySeed) {
   doc["seed"] = 100;
   const RunResult b = run_cpu(parse_spec(doc, "test"));
   EXPECT_FALSE(compare_results(a, b).identical());
+}
+
+// The CUDA kernel's thread loop (decision::advance_trial: the integrator and the recording as template
+// parameters, steps in blocks of 4, the stimulus recomputed only at pulse edges), run on the host over the CPU
+// backend's buffers. It must give the CPU lane loop's bits however a run is cut into calls; the GPU parity tests
+// then only have the device's arithmetic left to check.
+struct TrialLoopOnHost : CpuBackend {
+  template <class Traits, class View>
+  static void advance(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const EngineConfig&) {
+    for (std::size_t i = 0; i < v.n; ++i) {
+      if (decision::records(v)) {
+        decision::advance_trial<ExactMath, true>(v, i, step_begin, step_end);
+      } else {
+        decision::advance_trial<ExactMath, false>(v, i, step_begin, step_end);
+      }
+    }
+  }
+};
+
+// All instances of `spec` through `engine`, the steps cut into calls at `cuts` (increasing).
+ChunkResult run_in_calls(ChunkEngine& engine, const Spec& spec, const std::vector<std::uint32_t>& cuts) {
+  std::vector<std::uint64_t> ids(spec.n_instances());
+  std::iota(ids.begin(), ids.end(), std::uint64_t(0));
+  engine.load(spec, ids);
+  std::uint32_t begin = 0;
+  for (std::uint32_t cut : cuts) {
+    engine.advance(begin, cut);
+    begin = cut;
+  }
+  engine.advance(begin, static_cast<std::uint32_t>(spec.n_steps));
+  return engine.finish();
+}
+
+template <class T>
+bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+}
+
+TEST(Decision, GpuTrialLoopOnTheHostMatchesTheCpuLanesBitwise) {
+  Json unrecorded = Json::parse(kReproSpec);
+  unrecorded.erase("record");
+  const std::vector<std::pair<std::string, Json>> cases = {
+      {"noisy, pulses, probes, traces and bins", Json::parse(kReproSpec)},
+      {"unrecorded", unrecorded},
+      {"noiseless working memory and reset", working_memory_spec(true)}};
+  // One call; calls cut inside and at the ends of 4-step noise blocks, and at pulse edges (kReproSpec's pulse 1
+  // is steps [100, 160), the stimulus [200, 1200); the reset protocol's pulses start at 400 and 6000).
+  const std::vector<std::vector<std::uint32_t>> cuts = {{}, {1, 2, 7, 8, 100, 101, 160, 203, 1201}, {3, 5, 6, 400, 6001}};
+  for (const auto& [label, doc_in] : cases) {
+    for (const std::string integrator : {"euler", "exponential"}) {
+      Json doc = doc_in;
+      doc["integrator"] = integrator;
+      const Spec spec = parse_spec(doc, "test");
+      const EngineConfig config{"cpu", MathMode::exact, 1};
+      BufferedEngine<DecisionTraits, CpuBackend> lanes(config);
+      const ChunkResult want = run_in_calls(lanes, spec, {});
+      for (const auto& cut : cuts) {
+        std::vector<std::uint32_t> inside;
+        std::copy_if(cut.begin(), cut.end(), std::back_inserter(inside), [&](std::uint32_t n) { return n < spec.n_steps; });
+        BufferedEngine<DecisionTraits, TrialLoopOnHost> trials(config);
+        const ChunkResult got = run_in_calls(trials, spec, inside);
+        const std::string where = label + ", " + integrator + ", " + std::to_string(inside.size()) + " cuts";
+        ASSERT_EQ(got.observables.size(), want.observables.size()) << where;
+        for (std::size_t k = 0; k < want.observables.size(); ++k) {
+          EXPECT_TRUE(same_bits(got.observables[k], want.observables[k])) << where << ": " << spec.model->observables[k];
+        }
+        ASSERT_EQ(got.traces.size(), want.traces.size()) << where;
+        for (std::size_t k = 0; k < want.traces.size(); ++k) {
+          EXPECT_TRUE(same_bits(got.traces[k], want.traces[k])) << where << ": trace " << spec.traces.vars[k];
+        }
+        EXPECT_TRUE(same_bits(got.binned.counts, want.binned.counts)) << where;
+        EXPECT_TRUE(same_bits(got.binned.sums, want.binned.sums)) << where;
+      }
+    }
+  }
 }
 
 TEST(DecisionParity, ExactModeIsBitwiseIdentical) {

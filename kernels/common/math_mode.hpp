@@ -1,7 +1,7 @@
 // Math modes: a kernel is a template over one of these policies.
 //
 //  ExactMath: nb::exact:: functions on both backends -> CPU and CUDA agree bit for bit.
-//  FastMath:  hardware intrinsics on the GPU (__logf, __sincosf, __fdividef, FMA contraction in fast TUs);
+//  FastMath:  hardware intrinsics on the GPU (__logf, __sincosf, __fdividef, rsqrtf, FMA contraction in fast TUs);
 //             on the CPU it is the exact path, because our branch-free polynomials vectorise and libm's
 //             scalar calls do not (so "fast" would be slower there). compare reports differences in this mode.
 #pragma once
@@ -23,6 +23,7 @@ struct ExactMath {
   NB_HD static float expm1(float x) { return exact::expm1(x); }
   NB_HD static void sincos_2pi(float u, float& s, float& c) { exact::sincos_2pi(u, s, c); }
   NB_HD static float div(float a, float b) { return a / b; }  // IEEE, correctly rounded on both backends
+  NB_HD static float sqrt_nonnegative(float x) { return sqrtf_portable(x); }
 };
 
 struct FastMath {
@@ -45,12 +46,20 @@ struct FastMath {
   // a / b within 2 ulp for |b| < 2^126 (0 above): one reciprocal and one multiply, against IEEE division's
   // Newton steps and its checked slow path (about 12 instructions and a branch).
   __device__ __forceinline__ static float div(float a, float b) { return __fdividef(a, b); }
+  // sqrt(x) for x >= 0, from the reciprocal square root and one multiply, without IEEE sqrt's Newton step and its
+  // slow path. x is clamped at 1e-30 (giving 1e-15) so that an approximate argument that should be tiny but came
+  // out 0 or just below (-2 __logf(u) for u just below 1) gives about 0, not NaN.
+  __device__ __forceinline__ static float sqrt_nonnegative(float x) {
+    const float at_least_tiny = fmaxf(x, 1e-30f);
+    return at_least_tiny * rsqrtf(at_least_tiny);
+  }
 #else
   static float log(float x) { return exact::log(x); }
   static float exp(float x) { return exact::exp(x); }
   static float expm1(float x) { return exact::expm1(x); }
   static void sincos_2pi(float u, float& s, float& c) { exact::sincos_2pi(u, s, c); }
   static float div(float a, float b) { return a / b; }
+  static float sqrt_nonnegative(float x) { return sqrtf_portable(x); }
 #endif
 };
 

@@ -48,7 +48,7 @@ NB_HD float uniform_open01(std::uint32_t word) {
 // Box-Muller: two words -> two independent standard normals. |z| <= 5.77 (the smallest uniform is 2^-24).
 template <class Math>
 NB_HD void box_muller(std::uint32_t w0, std::uint32_t w1, float& z0, float& z1) {
-  const float radius = sqrtf_portable(-2.0f * Math::log(uniform_open01(w0)));
+  const float radius = Math::sqrt_nonnegative(-2.0f * Math::log(uniform_open01(w0)));
   float s, c;
   Math::sincos_2pi(uniform_open01(w1), s, c);
   z0 = radius * c;

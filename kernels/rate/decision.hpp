@@ -139,38 +139,83 @@ NB_HD void stimulus_nA(const Coefficients& c, std::uint32_t n, float& I1, float&
        pulse_nA(n, c.pulse2_begin, c.pulse2_end, c.pulse2_I2_nA);
 }
 
-// Both rates from the state at step n, in this order of roundings on every backend.
+// The first step after n at which a pulse starts or ends, ~0u if none: the stimulus is constant until then.
+NB_HD std::uint32_t next_pulse_edge(const Coefficients& c, std::uint32_t n) {
+  std::uint32_t next = ~0u;
+  const auto consider = [&](std::uint32_t edge) { next = edge > n && edge < next ? edge : next; };
+  consider(c.pulse0_begin);
+  consider(c.pulse0_end);
+  consider(c.pulse1_begin);
+  consider(c.pulse1_end);
+  consider(c.pulse2_begin);
+  consider(c.pulse2_end);
+  return next;
+}
+
+// Both rates from the state and the stimulus currents of one step, in this order of roundings on every backend.
 template <class Math>
-NB_HD void rates_Hz(const Coefficients& c, const State& s, std::uint32_t n, float& r1, float& r2) {
-  float stim1, stim2;
-  stimulus_nA(c, n, stim1, stim2);
+NB_HD void rates_Hz(const Coefficients& c, const State& s, float stim1, float stim2, float& r1, float& r2) {
   const float x1 = (((c.J11_nA * s.S1 - c.J12_nA * s.S2) + c.I_0_nA) + s.I_noise1_nA) + stim1;
   const float x2 = (((c.J11_nA * s.S2 - c.J12_nA * s.S1) + c.I_0_nA) + s.I_noise2_nA) + stim2;
   r1 = rate::transfer_Hz<Math>(x1, c.a_Hz_per_nA, c.b_Hz, c.d_s);
   r2 = rate::transfer_Hz<Math>(x2, c.a_Hz_per_nA, c.b_Hz, c.d_s);
 }
 
+// Both rates from the state at step n.
 template <class Math>
-NB_HD float gate_step(const Coefficients& c, float S, float r_Hz) {
-  const float drive = c.gamma_per_ms * r_Hz;  // gamma r, 1/ms
-  const auto euler = [&] { return S + c.phi_dt_ms * (drive * (1.0f - S) - S * c.inv_tau_S_per_ms); };
-  const auto exponential = [&] {
-    const float k = drive + c.inv_tau_S_per_ms;
-    const float S_inf = Math::div(drive, k);
-    return S_inf + (S - S_inf) * Math::exp(-c.phi_dt_ms * k);
-  };
-#if defined(__CUDA_ARCH__)
-  // The integrator is the same for every trial of a run: a uniform branch, so the GPU skips the unused one.
-  return c.exponential != 0u ? exponential() : euler();
-#else
-  // Both computed, one selected: the CPU lane loop stays branch-free and vectorises.
-  const float a = exponential(), b = euler();
-  return c.exponential != 0u ? a : b;
-#endif
+NB_HD void rates_Hz(const Coefficients& c, const State& s, std::uint32_t n, float& r1, float& r2) {
+  float stim1, stim2;
+  stimulus_nA(c, n, stim1, stim2);
+  rates_Hz<Math>(c, s, stim1, stim2, r1, r2);
 }
+
+template <class Math>
+NB_HD float gate_euler(const Coefficients& c, float S, float r_Hz) {
+  const float drive = c.gamma_per_ms * r_Hz;  // gamma r, 1/ms
+  return S + c.phi_dt_ms * (drive * (1.0f - S) - S * c.inv_tau_S_per_ms);
+}
+
+template <class Math>
+NB_HD float gate_exponential(const Coefficients& c, float S, float r_Hz) {
+  const float drive = c.gamma_per_ms * r_Hz;
+  const float k = drive + c.inv_tau_S_per_ms;
+  const float S_inf = Math::div(drive, k);
+  return S_inf + (S - S_inf) * Math::exp(-c.phi_dt_ms * k);
+}
+
+// The integrator as a policy of step(). The GPU's loop (advance_trial) is instantiated per integrator, so it
+// chooses once per call; the CPU's lane loop reads each trial's choice and computes both, one selected, so it
+// stays branch-free and vectorises. The same operations either way: the same bits.
+struct EulerGate {
+  template <class Math>
+  NB_HD static float step(const Coefficients& c, float S, float r_Hz) { return gate_euler<Math>(c, S, r_Hz); }
+};
+struct ExponentialGate {
+  template <class Math>
+  NB_HD static float step(const Coefficients& c, float S, float r_Hz) { return gate_exponential<Math>(c, S, r_Hz); }
+};
+struct TrialGate {
+  template <class Math>
+  NB_HD static float step(const Coefficients& c, float S, float r_Hz) {
+    const float a = gate_exponential<Math>(c, S, r_Hz), b = gate_euler<Math>(c, S, r_Hz);
+    return c.exponential != 0u ? a : b;
+  }
+};
 
 NB_HD float noise_step(const Coefficients& c, float I_nA, float z) {
   return (I_nA - I_nA * c.noise_decay) + c.noise_amp_nA * z;
+}
+
+// r, S of both populations into one probe's fields when `now`.
+NB_HD void take_probe(bool now, float r1, float r2, const State& s, float& r1_probe, float& r2_probe,
+                      float& S1_probe, float& S2_probe) {
+#if defined(__CUDA_ARCH__)
+  if (!now) return;  // the probe steps are the same for every trial of a run: one uniform branch, not 4 selects
+#endif
+  r1_probe = select(now, r1, r1_probe);
+  r2_probe = select(now, r2, r2_probe);
+  S1_probe = select(now, s.S1, S1_probe);
+  S2_probe = select(now, s.S2, S2_probe);
 }
 
 // Choice and probes from the rates r1, r2 of the state at step n (before the step's update).
@@ -182,29 +227,30 @@ NB_HD void observe(const Coefficients& c, State& s, float r1, float r2, std::uin
   const bool decided = open & (winner != 0u);
   s.choice = decided ? winner : s.choice;
   s.decision_step = decided ? n : s.decision_step;
-  const bool p1 = n == c.probe1_step, p2 = n == c.probe2_step;
-  s.r1_probe1 = select(p1, r1, s.r1_probe1);
-  s.r2_probe1 = select(p1, r2, s.r2_probe1);
-  s.S1_probe1 = select(p1, s.S1, s.S1_probe1);
-  s.S2_probe1 = select(p1, s.S2, s.S2_probe1);
-  s.r1_probe2 = select(p2, r1, s.r1_probe2);
-  s.r2_probe2 = select(p2, r2, s.r2_probe2);
-  s.S1_probe2 = select(p2, s.S1, s.S1_probe2);
-  s.S2_probe2 = select(p2, s.S2, s.S2_probe2);
+  take_probe(n == c.probe1_step, r1, r2, s, s.r1_probe1, s.r2_probe1, s.S1_probe1, s.S2_probe1);
+  take_probe(n == c.probe2_step, r1, r2, s, s.r1_probe2, s.r2_probe2, s.S1_probe2, s.S2_probe2);
   s.bin_sum_r1 += r1;
   s.bin_sum_r2 += r2;
 }
 
-// One step n -> n + 1: rates of the state at n (returned for traces), observables, then the update with the
-// noise draws z1, z2 of step n.
-template <class Math>
-NB_HD void step(const Coefficients& c, State& s, float z1, float z2, std::uint32_t n, float& r1, float& r2) {
-  rates_Hz<Math>(c, s, n, r1, r2);
+// One step n -> n + 1 with the step's stimulus currents stim1, stim2 (stimulus_nA): rates of the state at n
+// (returned for traces), observables, then the update with the noise draws z1, z2 of step n.
+template <class Math, class Gate = TrialGate>
+NB_HD void step(const Coefficients& c, State& s, float stim1, float stim2, float z1, float z2, std::uint32_t n,
+                float& r1, float& r2) {
+  rates_Hz<Math>(c, s, stim1, stim2, r1, r2);
   observe(c, s, r1, r2, n);
-  s.S1 = gate_step<Math>(c, s.S1, r1);
-  s.S2 = gate_step<Math>(c, s.S2, r2);
+  s.S1 = Gate::template step<Math>(c, s.S1, r1);
+  s.S2 = Gate::template step<Math>(c, s.S2, r2);
   s.I_noise1_nA = noise_step(c, s.I_noise1_nA, z1);
   s.I_noise2_nA = noise_step(c, s.I_noise2_nA, z2);
+}
+
+template <class Math, class Gate = TrialGate>
+NB_HD void step(const Coefficients& c, State& s, float z1, float z2, std::uint32_t n, float& r1, float& r2) {
+  float stim1, stim2;
+  stimulus_nA(c, n, stim1, stim2);
+  step<Math, Gate>(c, s, stim1, stim2, z1, z2, n, r1, r2);
 }
 
 // Normals of steps 4 block .. 4 block + 3 for population `pop` (0 or 1).
@@ -236,6 +282,73 @@ NB_HD void record_sample(const View& v, std::size_t i, const State& s, float r1,
 
 NB_HD bool traced(const View& v, std::size_t i, std::uint32_t n) {
   return v.trace_row != nullptr && v.trace_row[i] >= 0 && n % v.trace_every == 0u;
+}
+
+// ---- One trial's time loop: the CUDA kernel's thread (decision_cuda.cuh) ----------------------------------------
+// Here rather than in the kernel so that tests run it on the host against the CPU's lane loop (decision_cpu.cpp),
+// which takes the same steps over 16 trials at once. What the CPU recomputes at every step, this loop keeps in
+// registers where it can, for the same bits:
+//  * the integrator and whether anything is recorded are template parameters, tested once per call;
+//  * the stimulus currents are recomputed only at pulse edges (next_pulse_edge), between which they are constant;
+//  * steps go in blocks of 4, one noise draw per block, so that the normals are read by constant index (a call
+//    that starts or ends inside a block reads them by pick() for its first or last steps).
+template <class Math, class Gate, bool kRecorded>
+NB_HD void advance_trial_with(const View& v, std::size_t i, std::uint32_t step_begin, std::uint32_t step_end) {
+  const Coefficients c = coefficients_at(v, i);
+  State s = state_at(v, i);
+  const std::uint64_t id = v.instance_id[i];
+  const bool noisy = c.noise_amp_nA != 0.0f;  // a noiseless trial would multiply its draws by 0
+  Normals4 z1{}, z2{};
+  float stim1 = 0.0f, stim2 = 0.0f;
+  std::uint32_t next_edge = step_begin;  // the stimulus is computed at the first step
+  const auto draw = [&](std::uint32_t t) {  // the block of step t
+    if (!noisy) return;
+    z1 = noise_block<Math>(v.seed, id, 0u, t);
+    z2 = noise_block<Math>(v.seed, id, 1u, t);
+  };
+  const auto one_step = [&](std::uint32_t t, float noise1, float noise2) {
+    if (t == next_edge) {
+      stimulus_nA(c, t, stim1, stim2);
+      next_edge = next_pulse_edge(c, t);
+    }
+    float r1, r2;
+    if (kRecorded && traced(v, i, t)) {
+      rates_Hz<Math>(c, s, stim1, stim2, r1, r2);
+      record_sample(v, i, s, r1, r2, t / v.trace_every);
+    }
+    step<Math, Gate>(c, s, stim1, stim2, noise1, noise2, t, r1, r2);
+    if (kRecorded && closes_bin(v, t)) flush_bin(v, i, s.bin_sum_r1, s.bin_sum_r2, t);
+  };
+  std::uint32_t t = step_begin;
+  if ((t & 3u) != 0u) {  // the rest of the block that step_begin is in
+    draw(t);
+    for (; t < step_end && (t & 3u) != 0u; ++t) one_step(t, z1.pick(t & 3u), z2.pick(t & 3u));
+  }
+  for (; step_end - t >= 4u; t += 4u) {  // t <= step_end here
+    draw(t);
+    one_step(t, z1.z[0], z2.z[0]);
+    one_step(t + 1u, z1.z[1], z2.z[1]);
+    one_step(t + 2u, z1.z[2], z2.z[2]);
+    one_step(t + 3u, z1.z[3], z2.z[3]);
+  }
+  if (t < step_end) {
+    draw(t);
+    for (; t < step_end; ++t) one_step(t, z1.pick(t & 3u), z2.pick(t & 3u));
+  }
+  store_state(v, i, s);
+}
+
+// Whether a call records anything (traces or binned rates): the GPU launches one kernel for each case.
+NB_HD bool records(const View& v) { return v.trace_row != nullptr || v.trial_bin_sum != nullptr; }
+
+// Steps [step_begin, step_end) of trial i, the loop instantiated for its integrator; kRecorded == records(v).
+template <class Math, bool kRecorded>
+NB_HD void advance_trial(const View& v, std::size_t i, std::uint32_t step_begin, std::uint32_t step_end) {
+  if (v.exponential[i] != 0u) {
+    advance_trial_with<Math, ExponentialGate, kRecorded>(v, i, step_begin, step_end);
+  } else {
+    advance_trial_with<Math, EulerGate, kRecorded>(v, i, step_begin, step_end);
+  }
 }
 
 // A bin's mean rate as 2^-20 Hz fixed point (round half up; NaN and negative -> 0, clamped above).

@@ -97,14 +97,17 @@ NB_HD float transfer_of_drive_Hz(float u_Hz, float d_s) {
 // F(I) = (a I - b) / (1 - exp(-d (a I - b))) [Hz]; I in nA, a in Hz/nA, b in Hz, d in s.
 // Fast math mode on the GPU forms the drive in float (one FMA): conversions to and from double are slow there,
 // and fast mode does not promise the last bits anyway. For the same reason it divides once, F = |y| / (|m| d)
-// on the g / d branch, with the fast quotient (__fdividef: |m| d > 2^126 gives 0, where F < 1e-35 Hz anyway).
+// on the g / d branch, with the fast quotient (__fdividef: |m| d > 2^126 gives 0, where F < 1e-35 Hz anyway;
+// |y| < 2^-24 is taken as y = 0, so that |m| d never falls below 2^-126).
 // The rate models spend most of a step in F. (On the host FastMath is the exact path, math_mode.hpp.)
 template <class Math>
 NB_HD float transfer_Hz(float I_nA, float a_Hz_per_nA, float b_Hz, float d_s) {
 #if defined(__CUDA_ARCH__)
   if constexpr (Math::mode == MathMode::fast) {
     const float u = a_Hz_per_nA * I_nA - b_Hz;
-    const float y = d_s * u;
+    // |y| < 2^-24, where g(y) = 1 to float precision, is taken as the singular point (g = 1 / 1): otherwise |m| d
+    // could fall below the fast quotient's range (2^-126) and F come out inf.
+    const float y = select(fabsf(d_s * u) < 0x1p-24f, 0.0f, d_s * u);
     const float m = Math::expm1(-y);
     const bool small = y < kSmallDrive;
     float numerator, denominator;  // of g
