@@ -60,6 +60,16 @@ std::vector<float> sorted_raster(const std::vector<std::uint32_t>& neuron, const
                                  const std::vector<std::uint32_t>& fill, const std::vector<std::uint32_t>& cut,
                                  std::size_t n, std::uint32_t capacity, double dt_ms);
 
+// The V trace buffer before the first step: sample 0 of each traced network is its traced cell's initial V (the
+// kernels write samples 1 on, after each step; the conductances start at 0).
+inline std::vector<float> initial_V_trace(const NetworkChunk& c, std::size_t words) {
+  std::vector<float> V(words, 0.0f);
+  for (std::size_t net = 0; net < c.trace_row.size(); ++net) {
+    if (c.trace_row[net] >= 0) V[std::size_t(c.trace_row[net]) * c.trace_samples] = c.V_mV[net * c.N + c.trace_neuron];
+  }
+  return V;
+}
+
 template <template <class> class Vec>
 struct NetworkBuffers {
 #define NB_FIELD(type, name) Vec<type> name;
@@ -104,7 +114,8 @@ struct NetworkBuffers {
     raster_capacity = c.raster_capacity;
     trace_row = c.trace_row;
     const std::size_t words = std::size_t(c.trace_rows) * c.trace_samples;
-    for (Vec<float>* t : {&trace_V_mV, &trace_g_e_nS, &trace_g_i_nS}) t->assign(words, 0.0f);
+    for (Vec<float>* t : {&trace_g_e_nS, &trace_g_i_nS}) t->assign(words, 0.0f);
+    trace_V_mV = initial_V_trace(c, words);
     dt_ms = c.dt_ms;
   }
 

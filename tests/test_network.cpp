@@ -66,6 +66,29 @@ TEST(Network, OneSpikeRaisesTheTargetConductanceByExactlyW) {
   }
 }
 
+TEST(Network, TraceSampleZeroIsTheInitialState) {
+  for (const std::string initial : {"reset", "uniform"}) {
+    Json doc = network_spec(5, {{"N", 20}, {"V_reset_mV", -63}, {"V_th_mV", -50}, {"initial_V", initial},
+                                {"trace_neuron", 3}});
+    doc["trials"] = 3;
+    doc["record"] = {{"traces", {{"vars", {"V_mV", "g_e_nS", "g_i_nS"}}, {"instances", {0, 2}}}}};
+    const RunResult r = run_cpu(parse_spec(doc, "test"));
+    const auto& V = r.trace("V_mV");
+    for (std::size_t row = 0; row < 2; ++row) {
+      const float V0 = V[row * r.trace_samples];
+      if (initial == "reset") {
+        EXPECT_EQ(V0, -63.0f) << "row " << row;
+      } else {
+        EXPECT_GE(V0, -63.0f) << "row " << row;
+        EXPECT_LE(V0, -50.0f) << "row " << row;
+      }
+      EXPECT_EQ(r.trace("g_e_nS")[row * r.trace_samples], 0.0f);
+      EXPECT_EQ(r.trace("g_i_nS")[row * r.trace_samples], 0.0f);
+    }
+    if (initial == "uniform") EXPECT_NE(V[0], V[r.trace_samples]) << "two networks, two keyed initial states";
+  }
+}
+
 TEST(Network, KineticSynapsesSaturate) {
   // The two-cell setup above with kinetic synapses: the spike moves g_i a fraction jump_i of the way to g_max_i
   // (from 0: exactly jump_i g_max_i, up to rounding), then it decays; with jump 1 it jumps to g_max.

@@ -95,7 +95,8 @@ struct View {
   std::uint32_t trace_neuron = 0, trace_every = 1, trace_samples = 0;
   float *trace_V_mV = nullptr, *trace_g_e_nS = nullptr, *trace_g_i_nS = nullptr;
   // Rasters: (n, raster_capacity) spike records (neuron, step) of neurons < raster_neurons; per network (n,) the
-  // spikes offered (raster_fill, which may exceed the capacity) and the cut (record_raster).
+  // slots taken (raster_fill: the CPU stops it at the capacity, the GPU may pass it by the spikes that raced for
+  // the last slots) and the cut (record_raster_slot).
   std::uint32_t raster_neurons = 0, raster_capacity = 0;
   std::uint32_t *raster_neuron = nullptr, *raster_step = nullptr, *raster_fill = nullptr, *raster_cut = nullptr;
 };

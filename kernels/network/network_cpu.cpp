@@ -96,7 +96,9 @@ void step_network(const View& v, const Coefficients& c, std::size_t net, std::ui
     tally_spike(v, net, j, n);
     ++fired[j < v.N_E ? 0 : 1];
     if (j < v.raster_neurons) {
-      record_raster_slot(v, net, v.raster_fill[net]++, j, n,
+      const std::uint32_t slot = v.raster_fill[net];
+      if (slot < v.raster_capacity) ++v.raster_fill[net];  // saturates: a long run cannot wrap it
+      record_raster_slot(v, net, slot, j, n,
                          [](std::uint32_t* cut, std::uint32_t stamp) { *cut = std::min(*cut, stamp); });
     }
     push_spikes(v, net, j, n);

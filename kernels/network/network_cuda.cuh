@@ -33,11 +33,13 @@ namespace network {
 namespace kernel {
 
 // A spike of neuron j at step n into the raster, if j is recorded: slots taken atomically, in any order within a
-// step (the host sorts the records and cuts them where the raster first overflowed: record_raster_slot).
+// step (the host sorts the records and cuts them where the raster first overflowed: record_raster_slot). Once
+// the raster is full no slot is taken, so the counter exceeds the capacity by at most the racing spikes and a long
+// run cannot wrap it.
 __device__ inline void record_raster(const View& v, std::size_t net, std::uint32_t j, std::uint32_t n) {
   if (j >= v.raster_neurons) return;
-  record_raster_slot(v, net, atomicAdd(v.raster_fill + net, 1u), j, n,
-                     [](std::uint32_t* cut, std::uint32_t stamp) { atomicMin(cut, stamp); });
+  const std::uint32_t slot = v.raster_fill[net] < v.raster_capacity ? atomicAdd(v.raster_fill + net, 1u) : v.raster_capacity;
+  record_raster_slot(v, net, slot, j, n, [](std::uint32_t* cut, std::uint32_t stamp) { atomicMin(cut, stamp); });
 }
 
 // ---- Per-cell layout ----------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-// Fast math mode: FMA contraction allowed (the network's per-step math has no transcendental function).
+// Fast math mode: FMA contraction allowed, and __expf for the kinetic synapses' saturation (the exponential
+// synapses' per-step math has no transcendental function).
 #include "kernels/network/network_cuda.cuh"
 
 namespace nb {
