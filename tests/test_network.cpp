@@ -326,12 +326,12 @@ class ScopedCudaLayout {
 };
 
 // The CPU reference against each CUDA layout, bitwise: spikes (rates, CVs, bins, rasters), V and g (traces).
-void expect_cuda_layouts_match_cpu(const Json& doc, const std::string& what) {
+void expect_cuda_layouts_match_cpu(const Json& doc, const std::string& what, const RunOptions& cuda_options = {}) {
   const Spec spec = parse_spec(doc, "test");
   const RunResult cpu = run_on(spec, "cpu");
   for (const char* layout : {"per_cell", "per_network"}) {
     ScopedCudaLayout scoped(layout);
-    const CompareReport report = compare_results(cpu, run_on(spec, "cuda"));
+    const CompareReport report = compare_results(cpu, run_on(spec, "cuda", cuda_options));
     EXPECT_TRUE(report.identical()) << what << ", " << layout << ":\n" << report.to_text();
   }
 }
@@ -365,6 +365,14 @@ TEST(NetworkParity, StepsSplitOverCallsAreBitwiseIdentical) {
   Json doc = Json::parse(kReproSpec);
   doc["duration_ms"] = 500;
   expect_cuda_layouts_match_cpu(doc, "500 ms");
+}
+
+// One network per chunk: the engine rebuilds the device lists for each chunk, after freeing the last chunk's.
+TEST(NetworkParity, OneNetworkPerChunkIsBitwiseIdentical) {
+  NB_REQUIRE_CUDA();
+  RunOptions one_per_chunk;
+  one_per_chunk.chunk_instances = 1;
+  expect_cuda_layouts_match_cpu(Json::parse(kReproSpec), "one network per chunk", one_per_chunk);
 }
 
 // Several cells per thread in the per-network layout (2, 4, 16 for N = 1000, 1500, 8000).
