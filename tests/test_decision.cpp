@@ -18,6 +18,7 @@ namespace nb {
 namespace {
 
 using test::run_cpu;
+using test::same_bits;
 using test::expect_spec_error;
 using test::run_on;
 using Json = nlohmann::ordered_json;
@@ -274,10 +275,6 @@ ChunkResult run_in_calls(ChunkEngine& engine, const Spec& spec, const std::vecto
   return engine.finish();
 }
 
-template <class T>
-bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
-}
 
 TEST(Decision, GpuTrialLoopOnTheHostMatchesTheCpuLanesBitwise) {
   Json unrecorded = Json::parse(kReproSpec);

@@ -24,6 +24,7 @@ namespace nb {
 namespace {
 
 namespace fs = std::filesystem;
+using test::same_bits;
 
 // A fresh, empty directory per test, removed afterwards.
 class TempDirTest : public ::testing::Test {
@@ -84,12 +85,6 @@ std::vector<T> sample(std::size_t n) {
   std::vector<T> v(n);
   for (std::size_t i = 0; i < n; ++i) v[i] = i < extremes.size() ? extremes[i] : static_cast<T>(i * 37 % 251);
   return v;
-}
-
-// Bitwise, so that -0.0 differs from 0.0.
-template <class T>
-bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
 }
 
 template <class T>

@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "host/compare.hpp"
 #include "host/cuda_device.hpp"
@@ -26,6 +28,12 @@ inline RunResult run_on(const Spec& spec, const std::string& backend, RunOptions
 }
 
 inline RunResult run_cpu(const Spec& spec, RunOptions o = {}) { return run_on(spec, "cpu", o); }
+
+// Bitwise, so that -0.0 differs from 0.0 and NaN equals the same NaN.
+template <class T>
+bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
+}
 
 // A fresh, empty directory under the system temp dir, removed on destruction.
 class TempDir {
