@@ -50,7 +50,9 @@ const char* kRunHelp = R"(usage: neurobatch run SPEC.json [options]
 Writes DIR/summary.json and one .npy per observable, trace and spike record (see README, "Outputs").
 
 Environment: NB_NETWORK_CUDA_LAYOUT=auto|per_cell|per_network picks the network model's CUDA kernel layout
-(default auto: per network where a network fits in one block; the results are the same bits either way).
+(default auto: per network where a network fits in one block), and NB_NETWORK_CELLS_PER_THREAD=1|2|4|8|16|auto
+the per-network layout's cells per thread (auto: the fewest that fit 512 threads). The results are the same bits
+either way.
 )";
 
 const char* kCompareHelp = R"(usage: neurobatch compare SPEC.json [options]

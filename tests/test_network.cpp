@@ -305,22 +305,23 @@ TEST(Network, TransientIsLeftOutOfTheStatistics) {
   expect_spec_error(doc, "params.transient_ms");
 }
 
-// Sets NB_NETWORK_CUDA_LAYOUT (network_cuda.cuh) for one scope, then restores what was there.
-class ScopedCudaLayout {
+// Sets an environment variable for one scope, then restores what was there: NB_NETWORK_CUDA_LAYOUT and
+// NB_NETWORK_CELLS_PER_THREAD (network_cuda.cuh).
+class ScopedEnv {
  public:
-  explicit ScopedCudaLayout(const char* layout) {
-    const char* old = std::getenv(kName);
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    const char* old = std::getenv(name);
     had_ = old != nullptr;
     if (had_) old_ = old;
-    setenv(kName, layout, 1);
+    setenv(name, value, 1);
   }
-  ~ScopedCudaLayout() {
-    if (had_) setenv(kName, old_.c_str(), 1);
-    else unsetenv(kName);
+  ~ScopedEnv() {
+    if (had_) setenv(name_.c_str(), old_.c_str(), 1);
+    else unsetenv(name_.c_str());
   }
 
  private:
-  static constexpr const char* kName = "NB_NETWORK_CUDA_LAYOUT";
+  std::string name_;
   bool had_ = false;
   std::string old_;
 };
@@ -330,7 +331,7 @@ void expect_cuda_layouts_match_cpu(const Json& doc, const std::string& what, con
   const Spec spec = parse_spec(doc, "test");
   const RunResult cpu = run_on(spec, "cpu");
   for (const char* layout : {"per_cell", "per_network"}) {
-    ScopedCudaLayout scoped(layout);
+    ScopedEnv scoped("NB_NETWORK_CUDA_LAYOUT", layout);
     const CompareReport report = compare_results(cpu, run_on(spec, "cuda", cuda_options));
     EXPECT_TRUE(report.identical()) << what << ", " << layout << ":\n" << report.to_text();
   }
@@ -367,6 +368,27 @@ TEST(NetworkParity, StepsSplitOverCallsAreBitwiseIdentical) {
   expect_cuda_layouts_match_cpu(doc, "500 ms");
 }
 
+// More cells per thread than needed (NB_NETWORK_CELLS_PER_THREAD): N = 200 in 13 threads of 16 cells, padded to a
+// warp; and fewer than needed is an error.
+TEST(NetworkParity, SixteenCellsPerThreadAreBitwiseIdentical) {
+  NB_REQUIRE_CUDA();
+  {
+    ScopedEnv cells("NB_NETWORK_CELLS_PER_THREAD", "16");
+    const Spec spec = parse_spec(Json::parse(kReproSpec), "test");
+    ScopedEnv layout("NB_NETWORK_CUDA_LAYOUT", "per_network");
+    const CompareReport report = compare_results(run_on(spec, "cpu"), run_on(spec, "cuda"));
+    EXPECT_TRUE(report.identical()) << report.to_text();
+  }
+  ScopedEnv cells("NB_NETWORK_CELLS_PER_THREAD", "1");
+  ScopedEnv layout("NB_NETWORK_CUDA_LAYOUT", "per_network");
+  try {
+    run_on(parse_spec(network_spec(1, {{"N", 1000}, {"p", 0.01}}), "test"), "cuda");
+    ADD_FAILURE() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("NB_NETWORK_CELLS_PER_THREAD"), std::string::npos) << e.what();
+  }
+}
+
 // One network per chunk: the engine rebuilds the device lists for each chunk, after freeing the last chunk's.
 TEST(NetworkParity, OneNetworkPerChunkIsBitwiseIdentical) {
   NB_REQUIRE_CUDA();
@@ -390,7 +412,7 @@ TEST(NetworkParity, LargerNetworksAreBitwiseIdentical) {
 
 TEST(NetworkParity, PerNetworkLayoutWhereItDoesNotFitIsAnError) {
   NB_REQUIRE_CUDA();
-  ScopedCudaLayout scoped("per_network");
+  ScopedEnv scoped("NB_NETWORK_CUDA_LAYOUT", "per_network");
   const Spec spec = parse_spec(network_spec(1, {{"N", 9000}, {"p", 0.001}}), "test");
   try {
     run_on(spec, "cuda");

@@ -294,10 +294,31 @@ void launch_per_network(const View& v, std::uint32_t step_begin, std::uint32_t s
   run<<<static_cast<unsigned>(v.n), threads, bytes>>>(v, step_begin, step_end);
 }
 
-// The fewest cells per thread that keep a block within kPerNetworkMaxThreads.
+// Cells per thread of the per-network layout: the fewest that keep a block within kPerNetworkMaxThreads, or
+// NB_NETWORK_CELLS_PER_THREAD = 1 | 2 | 4 | 8 | 16 where that is not fewer. More cells per thread make smaller
+// blocks, so that more networks share an SM and one's barriers overlap another's work, at more registers per
+// thread (N = 4000: 8 cells, 512 threads, one block per SM by registers; 16 cells, 256 threads, two). Which is
+// faster is measured (scripts/gpu-check benchmarks both); the results are the same bits either way.
+inline std::uint32_t per_network_cells_per_thread(std::uint32_t N) {
+  const std::uint32_t fewest = (N + kernel::kPerNetworkMaxThreads - 1u) / kernel::kPerNetworkMaxThreads;
+  const char* forced = std::getenv("NB_NETWORK_CELLS_PER_THREAD");
+  if (forced == nullptr || std::string(forced) == "auto") return fewest;
+  const std::string text = forced;
+  if (text != "1" && text != "2" && text != "4" && text != "8" && text != "16") {
+    throw std::runtime_error("NB_NETWORK_CELLS_PER_THREAD must be 1, 2, 4, 8, 16 or auto, not '" + text + "'");
+  }
+  const std::uint32_t cells = static_cast<std::uint32_t>(std::stoul(text));
+  if (cells < fewest) {
+    throw std::runtime_error("NB_NETWORK_CELLS_PER_THREAD=" + text + ": N = " + std::to_string(N) + " needs at least " +
+                             std::to_string(fewest) + " cells per thread (at most " +
+                             std::to_string(kernel::kPerNetworkMaxThreads) + " threads per block)");
+  }
+  return cells;
+}
+
 template <class Math>
 void advance_per_network(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
-  const std::uint32_t per_thread = (v.N + kernel::kPerNetworkMaxThreads - 1u) / kernel::kPerNetworkMaxThreads;
+  const std::uint32_t per_thread = per_network_cells_per_thread(v.N);
   if (per_thread <= 1u) launch_per_network<Math, 1>(v, step_begin, step_end);
   else if (per_thread <= 2u) launch_per_network<Math, 2>(v, step_begin, step_end);
   else if (per_thread <= 4u) launch_per_network<Math, 4>(v, step_begin, step_end);
