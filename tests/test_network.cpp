@@ -8,9 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "host/buffered_engine.hpp"
 #include "host/compare.hpp"
 #include "host/errors.hpp"
 #include "host/network_model.hpp"
+#include "kernels/network/network_block.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {
@@ -303,6 +305,95 @@ TEST(Network, TransientIsLeftOutOfTheStatistics) {
   EXPECT_GT(w.column("spikes_total").values[0], r.column("spikes_total").values[0]);
   doc["params"]["transient_ms"] = 150;
   expect_spec_error(doc, "params.transient_ms");
+}
+
+// The CUDA per-network layout's algorithm (network_block.hpp) run on the host over the CPU backend's buffers: per
+// network one "block" of threads_for(N, kCells) threads, which run one after another within each phase, the
+// phases in the kernel's order. It must give the CPU reference's bits whatever the cells per thread and however
+// the run is cut into calls; the GPU parity tests then have only the device's scheduling and arithmetic left.
+template <unsigned kCells>
+void run_block_on_host(const network::View& v, std::size_t net, std::uint32_t step_begin, std::uint32_t step_end) {
+  namespace block = network::block;
+  const unsigned threads = block::threads_for(v.N, kCells);
+  std::vector<std::uint32_t> words((block::shared_bytes(v) + 3u) / 4u, 0xdeadbeefu), counters(6, 0xdeadbeefu);
+  const block::Shared sh = block::shared_at(v, words.data(), counters.data());
+  const network::Coefficients c = network::coefficients_at(v, net);
+  std::vector<block::Thread<kCells>> me(threads);
+  for (unsigned t = 0; t < threads; ++t) block::begin(v, net, t, threads, me[t], sh);
+  for (std::uint32_t n = step_begin; n < step_end; ++n) {
+    for (unsigned t = 0; t < threads; ++t) {
+      block::update<ExactMath, network::SequentialAtomics>(v, c, v.instance_id[net], net, n, t, threads, me[t], sh);
+    }
+    for (unsigned t = 0; t < threads; ++t) block::push<network::SequentialAtomics>(v, net, n, t, threads, me[t], sh);
+  }
+  for (unsigned t = 0; t < threads; ++t) block::end(v, net, step_begin, step_end, t, threads, me[t], sh);
+}
+
+template <unsigned kCells>
+struct BlockOnHost : CpuBackend {
+  template <class Traits, class View>
+  static void advance(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const EngineConfig&) {
+    for (std::size_t net = 0; net < v.n; ++net) run_block_on_host<kCells>(v, net, step_begin, step_end);
+  }
+};
+
+// All networks of `spec` through `engine`, the steps cut into calls at `cuts` (increasing).
+ChunkResult run_in_calls(ChunkEngine& engine, const Spec& spec, const std::vector<std::uint32_t>& cuts) {
+  std::vector<std::uint64_t> ids(spec.n_instances());
+  std::iota(ids.begin(), ids.end(), std::uint64_t(0));
+  engine.load(spec, ids);
+  std::uint32_t begin = 0;
+  for (std::uint32_t cut : cuts) {
+    engine.advance(begin, cut);
+    begin = cut;
+  }
+  engine.advance(begin, static_cast<std::uint32_t>(spec.n_steps));
+  return engine.finish();
+}
+
+template <unsigned kCells>
+void expect_block_on_host_matches_cpu(const Json& doc, const std::vector<std::uint32_t>& cuts, const std::string& what) {
+  const Spec spec = parse_spec(doc, "test");
+  const EngineConfig config{"cpu", MathMode::exact, 1};
+  BufferedEngine<NetworkTraits, CpuBackend> cpu(config);
+  BufferedEngine<NetworkTraits, BlockOnHost<kCells>> blocks(config);
+  const ChunkResult want = run_in_calls(cpu, spec, {}), got = run_in_calls(blocks, spec, cuts);
+  const std::string where = what + ", " + std::to_string(kCells) + " cells per thread";
+  ASSERT_EQ(got.observables.size(), want.observables.size()) << where;
+  for (std::size_t k = 0; k < want.observables.size(); ++k) {
+    EXPECT_TRUE(test::same_bits(got.observables[k], want.observables[k])) << where << ": " << spec.model->observables[k];
+  }
+  ASSERT_EQ(got.arrays.size(), want.arrays.size()) << where;
+  for (std::size_t k = 0; k < want.arrays.size(); ++k) {
+    EXPECT_TRUE(test::same_bits(got.arrays[k], want.arrays[k])) << where << ": " << spec.model->instance_arrays[k].name;
+  }
+  ASSERT_EQ(got.traces.size(), want.traces.size()) << where;
+  for (std::size_t k = 0; k < want.traces.size(); ++k) {
+    EXPECT_TRUE(test::same_bits(got.traces[k], want.traces[k])) << where << ": trace " << spec.traces.vars[k];
+  }
+}
+
+TEST(Network, GpuBlockAlgorithmOnTheHostMatchesTheCpuBitwise) {
+  const Json repro = Json::parse(kReproSpec);  // 150 ms = 1500 steps, bins of 50 steps, delay 3 steps
+  const std::vector<std::uint32_t> cuts = {1, 2, 49, 50, 777};
+  expect_block_on_host_matches_cpu<1>(repro, {}, "repro");
+  expect_block_on_host_matches_cpu<1>(repro, cuts, "repro, cut into calls");
+  expect_block_on_host_matches_cpu<16>(repro, cuts, "repro, cut into calls");
+  Json shared_kinetic = repro;
+  shared_kinetic["params"]["connectivity"] = "shared";
+  shared_kinetic["params"]["synapse"] = "kinetic";
+  shared_kinetic["params"]["connectivity_rule"] = "fixed_indegree";
+  expect_block_on_host_matches_cpu<4>(shared_kinetic, cuts, "shared, kinetic, fixed in-degree");
+  Json full = repro;  // the raster overflows: the cut step and everything after it are left out
+  full["params"]["raster_max_spikes"] = 40;
+  expect_block_on_host_matches_cpu<2>(full, cuts, "full raster");
+  Json larger = repro;  // 1500 cells: 3 per thread would do, 4 are used (the last thread's cells partly past N)
+  larger["duration_ms"] = 30;
+  larger["params"]["N"] = 1500;
+  larger["params"]["p"] = 20.0 / 1500;
+  larger["params"]["trace_neuron"] = 1499;
+  expect_block_on_host_matches_cpu<4>(larger, {7, 100}, "N = 1500");
+  expect_block_on_host_matches_cpu<8>(larger, {7, 100}, "N = 1500");
 }
 
 // Sets an environment variable for one scope, then restores what was there: NB_NETWORK_CUDA_LAYOUT and

@@ -17,6 +17,16 @@
 #define NB_HD inline __attribute__((always_inline))
 #endif
 
+// Unrolls the next loop, whose trip count is a compile-time constant, on both sides: an array indexed by its
+// counter then stays in GPU registers instead of local memory.
+#if defined(__CUDACC__)
+#define NB_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define NB_UNROLL _Pragma("GCC unroll 16")
+#else
+#define NB_UNROLL
+#endif
+
 namespace nb {
 
 // Bit casts without undefined behaviour on either side. memcpy of 4 bytes compiles to a register move on the

@@ -175,7 +175,10 @@ NB_HD std::uint32_t poisson_from_word(std::uint32_t word, std::uint32_t threshol
 NB_HD std::uint32_t poisson_event(std::uint64_t seed, std::uint64_t instance, std::uint32_t neuron, RandomStream s,
                                   std::uint32_t step, std::uint32_t threshold) {
   const Philox4x32Words w = random_words(seed, instance, neuron, s, step >> 2);
-  return poisson_from_word(w.w[step & 3u], threshold);
+  // Word step % 4 by selects: a dynamic index would put the words in GPU local memory.
+  const std::uint32_t k = step & 3u;
+  const std::uint32_t word = k == 0u ? w.w[0] : (k == 1u ? w.w[1] : (k == 2u ? w.w[2] : w.w[3]));
+  return poisson_from_word(word, threshold);
 }
 
 // Steps (a) to (d) for neuron j at step n; returns whether it spiked. in_e, in_i: arriving spike counts;
@@ -211,6 +214,22 @@ NB_HD bool neuron_step(const Coefficients& c, NeuronState& s, std::uint32_t in_e
   s.g_e_nS = s.g_e_nS * c.decay_e;
   s.g_i_nS = s.g_i_nS * c.decay_i;
   return spike;
+}
+
+// Steps (a) to (d) of cell j at step n, given its arrivals in_e and in_i: its kick and drive Poisson events, then
+// neuron_step with the run's synapse kind. Draws are skipped where they cannot be events (after the kick, without a
+// drive); these branches, and the synapse kind's, are the same for every cell of a network. Both GPU layouts call
+// this; the CPU runs the same steps over a network's cells as one vector loop (network_cpu.cpp), with the Poisson
+// words drawn once every 4 steps.
+template <class Math>
+NB_HD bool step_cell(const View& v, const Coefficients& c, std::uint64_t instance, std::uint32_t j, std::uint32_t n,
+                     std::uint32_t in_e, std::uint32_t in_i, NeuronState& s) {
+  const std::uint32_t kick =
+      n < c.kick_steps ? poisson_event(v.seed, instance, j, RandomStream::network_kick, n, c.kick_threshold) : 0u;
+  const std::uint32_t ext =
+      c.ext_threshold != 0u ? poisson_event(v.seed, instance, j, RandomStream::network_external, n, c.ext_threshold) : 0u;
+  return c.kinetic != 0u ? neuron_step<Math, true>(c, s, in_e, in_i, kick, ext)
+                         : neuron_step<Math, false>(c, s, in_e, in_i, kick, ext);
 }
 
 // ---- Per-neuron bookkeeping shared by both backends ---------------------------------------------------------
@@ -256,6 +275,28 @@ NB_HD void record_raster_slot(const View& v, std::size_t net, std::uint32_t slot
     lower(v.raster_cut + net, n + 1u);
   }
 }
+
+// A spike of cell j at step n into the raster, if j is recorded, with the backend's `Atomics` (add returning the
+// old value, min): the GPU takes one step's slots in any order (the host sorts the records and cuts them where
+// the raster first overflowed). Once the raster is full no slot is taken, so the counter passes the capacity by at
+// most the spikes that raced for the last slots and a long run cannot wrap it.
+template <class Atomics>
+NB_HD void record_raster(const View& v, std::size_t net, std::uint32_t j, std::uint32_t n) {
+  if (j >= v.raster_neurons) return;
+  const std::uint32_t slot =
+      v.raster_fill[net] < v.raster_capacity ? Atomics::add(v.raster_fill + net, 1u) : v.raster_capacity;
+  record_raster_slot(v, net, slot, j, n, [](std::uint32_t* cut, std::uint32_t stamp) { Atomics::min(cut, stamp); });
+}
+
+// Atomics for one thread at a time: the CPU, and the host's run of the GPU block algorithm (network_block.hpp).
+struct SequentialAtomics {
+  NB_HD static std::uint32_t add(std::uint32_t* word, std::uint32_t value) {
+    const std::uint32_t old = *word;
+    *word = old + value;
+    return old;
+  }
+  NB_HD static void min(std::uint32_t* word, std::uint32_t value) { *word = value < *word ? value : *word; }
+};
 
 // Whether step n closes a bin of the population rates (the last bin may be shorter).
 NB_HD bool closes_bin(const View& v, std::uint32_t n) { return (n + 1u) % v.bin_steps == 0u || n + 1u == v.n_steps; }

@@ -95,12 +95,7 @@ void step_network(const View& v, const Coefficients& c, std::size_t net, std::ui
     if (spiked[j] == 0u) continue;
     tally_spike(v, net, j, n);
     ++fired[j < v.N_E ? 0 : 1];
-    if (j < v.raster_neurons) {
-      const std::uint32_t slot = v.raster_fill[net];
-      if (slot < v.raster_capacity) ++v.raster_fill[net];  // saturates: a long run cannot wrap it
-      record_raster_slot(v, net, slot, j, n,
-                         [](std::uint32_t* cut, std::uint32_t stamp) { *cut = std::min(*cut, stamp); });
-    }
+    record_raster<SequentialAtomics>(v, net, j, n);
     push_spikes(v, net, j, n);
   }
   const std::size_t bin = (net * v.bins + n / v.bin_steps) * 2u;
