@@ -12,7 +12,7 @@
 #include "host/compare.hpp"
 #include "host/errors.hpp"
 #include "host/network_model.hpp"
-#include "kernels/network/network_block.hpp"
+#include "kernels/network/network_layouts.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {
@@ -307,33 +307,55 @@ TEST(Network, TransientIsLeftOutOfTheStatistics) {
   expect_spec_error(doc, "params.transient_ms");
 }
 
-// The CUDA per-network layout's algorithm (network_block.hpp) run on the host over the CPU backend's buffers: per
-// network one "block" of threads_for(N, kCells) threads, which run one after another within each phase, the
-// phases in the kernel's order. It must give the CPU reference's bits whatever the cells per thread and however
-// the run is cut into calls; the GPU parity tests then have only the device's scheduling and arithmetic left.
+// The CUDA layouts' phases (network_layouts.hpp) run on the host over the CPU backend's buffers, the threads one
+// after another within each phase, the phases in the kernels' order. They must give the CPU reference's bits
+// whatever the cells per thread and however the run is cut into calls; the GPU parity tests then have only the
+// device's scheduling and arithmetic left to check.
+//
+// Per network: per network one "block" of threads_for(N, kCells) threads.
 template <unsigned kCells>
 void run_block_on_host(const network::View& v, std::size_t net, std::uint32_t step_begin, std::uint32_t step_end) {
-  namespace block = network::block;
-  const unsigned threads = block::threads_for(v.N, kCells);
-  std::vector<std::uint32_t> words((block::shared_bytes(v) + 3u) / 4u, 0xdeadbeefu), counters(6, 0xdeadbeefu);
-  const block::Shared sh = block::shared_at(v, words.data(), counters.data());
+  namespace layout = network::per_network;
+  const unsigned threads = layout::threads_for(v.N, kCells);
+  std::vector<std::uint32_t> words((layout::shared_bytes(v) + 3u) / 4u, 0xdeadbeefu), counters(6, 0xdeadbeefu);
+  const layout::Shared sh = layout::shared_at(v, words.data(), counters.data());
   const network::Coefficients c = network::coefficients_at(v, net);
-  std::vector<block::Thread<kCells>> me(threads);
-  for (unsigned t = 0; t < threads; ++t) block::begin(v, net, t, threads, me[t], sh);
+  std::vector<layout::Thread<kCells>> me(threads);
+  for (unsigned t = 0; t < threads; ++t) layout::begin(v, net, t, threads, me[t], sh);
   for (std::uint32_t n = step_begin; n < step_end; ++n) {
     for (unsigned t = 0; t < threads; ++t) {
-      block::update<ExactMath, network::SequentialAtomics>(v, c, v.instance_id[net], net, n, t, threads, me[t], sh);
+      layout::update<ExactMath, network::SequentialAtomics>(v, c, v.instance_id[net], net, n, t, threads, me[t], sh);
     }
-    for (unsigned t = 0; t < threads; ++t) block::push<network::SequentialAtomics>(v, net, n, t, threads, me[t], sh);
+    for (unsigned t = 0; t < threads; ++t) layout::push<network::SequentialAtomics>(v, net, n, t, threads, me[t], sh);
   }
-  for (unsigned t = 0; t < threads; ++t) block::end(v, net, step_begin, step_end, t, threads, me[t], sh);
+  for (unsigned t = 0; t < threads; ++t) layout::end(v, net, step_begin, step_end, t, threads, me[t], sh);
 }
 
 template <unsigned kCells>
-struct BlockOnHost : CpuBackend {
+struct BlocksOnHost : CpuBackend {
   template <class Traits, class View>
   static void advance(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const EngineConfig&) {
     for (std::size_t net = 0; net < v.n; ++net) run_block_on_host<kCells>(v, net, step_begin, step_end);
+  }
+};
+
+// Per cell: each step, every cell's update (cells in order), then the push by two warps.
+struct CellsOnHost : CpuBackend {
+  template <class Traits, class View>
+  static void advance(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const EngineConfig&) {
+    std::uint32_t list_size[2] = {0u, 0u};
+    const auto append = [&v](std::uint32_t* size, std::size_t at) {
+      v.spiked[network::SequentialAtomics::add(size, 1u)] = static_cast<std::uint32_t>(at);
+    };
+    constexpr std::size_t kThreads = 64;
+    for (std::uint32_t n = step_begin; n < step_end; ++n) {
+      for (std::size_t at = 0; at < v.n * v.N; ++at) {
+        network::per_cell::update<ExactMath, network::SequentialAtomics>(v, list_size, n, at, append);
+      }
+      for (std::size_t t = 0; t < kThreads; ++t) {
+        network::per_cell::push<network::SequentialAtomics>(v, list_size, n, t, kThreads);
+      }
+    }
   }
 };
 
@@ -351,49 +373,66 @@ ChunkResult run_in_calls(ChunkEngine& engine, const Spec& spec, const std::vecto
   return engine.finish();
 }
 
-template <unsigned kCells>
-void expect_block_on_host_matches_cpu(const Json& doc, const std::vector<std::uint32_t>& cuts, const std::string& what) {
+template <class Backend>
+void expect_on_host_matches_cpu(const Json& doc, const std::vector<std::uint32_t>& cuts, const std::string& what) {
   const Spec spec = parse_spec(doc, "test");
   const EngineConfig config{"cpu", MathMode::exact, 1};
   BufferedEngine<NetworkTraits, CpuBackend> cpu(config);
-  BufferedEngine<NetworkTraits, BlockOnHost<kCells>> blocks(config);
-  const ChunkResult want = run_in_calls(cpu, spec, {}), got = run_in_calls(blocks, spec, cuts);
-  const std::string where = what + ", " + std::to_string(kCells) + " cells per thread";
-  ASSERT_EQ(got.observables.size(), want.observables.size()) << where;
+  BufferedEngine<NetworkTraits, Backend> layout(config);
+  const ChunkResult want = run_in_calls(cpu, spec, {}), got = run_in_calls(layout, spec, cuts);
+  ASSERT_EQ(got.observables.size(), want.observables.size()) << what;
   for (std::size_t k = 0; k < want.observables.size(); ++k) {
-    EXPECT_TRUE(test::same_bits(got.observables[k], want.observables[k])) << where << ": " << spec.model->observables[k];
+    EXPECT_TRUE(test::same_bits(got.observables[k], want.observables[k])) << what << ": " << spec.model->observables[k];
   }
-  ASSERT_EQ(got.arrays.size(), want.arrays.size()) << where;
+  ASSERT_EQ(got.arrays.size(), want.arrays.size()) << what;
   for (std::size_t k = 0; k < want.arrays.size(); ++k) {
-    EXPECT_TRUE(test::same_bits(got.arrays[k], want.arrays[k])) << where << ": " << spec.model->instance_arrays[k].name;
+    EXPECT_TRUE(test::same_bits(got.arrays[k], want.arrays[k])) << what << ": " << spec.model->instance_arrays[k].name;
   }
-  ASSERT_EQ(got.traces.size(), want.traces.size()) << where;
+  ASSERT_EQ(got.traces.size(), want.traces.size()) << what;
   for (std::size_t k = 0; k < want.traces.size(); ++k) {
-    EXPECT_TRUE(test::same_bits(got.traces[k], want.traces[k])) << where << ": trace " << spec.traces.vars[k];
+    EXPECT_TRUE(test::same_bits(got.traces[k], want.traces[k])) << what << ": trace " << spec.traces.vars[k];
   }
 }
 
-TEST(Network, GpuBlockAlgorithmOnTheHostMatchesTheCpuBitwise) {
-  const Json repro = Json::parse(kReproSpec);  // 150 ms = 1500 steps, bins of 50 steps, delay 3 steps
-  const std::vector<std::uint32_t> cuts = {1, 2, 49, 50, 777};
-  expect_block_on_host_matches_cpu<1>(repro, {}, "repro");
-  expect_block_on_host_matches_cpu<1>(repro, cuts, "repro, cut into calls");
-  expect_block_on_host_matches_cpu<16>(repro, cuts, "repro, cut into calls");
+// The host runs' specs: kReproSpec (150 ms = 1500 steps, bins of 50 steps, delay 3 steps) and variants.
+struct HostRunCase {
+  std::string what;
+  Json doc;
+};
+
+std::vector<HostRunCase> host_run_cases() {
+  const Json repro = Json::parse(kReproSpec);
   Json shared_kinetic = repro;
   shared_kinetic["params"]["connectivity"] = "shared";
   shared_kinetic["params"]["synapse"] = "kinetic";
   shared_kinetic["params"]["connectivity_rule"] = "fixed_indegree";
-  expect_block_on_host_matches_cpu<4>(shared_kinetic, cuts, "shared, kinetic, fixed in-degree");
   Json full = repro;  // the raster overflows: the cut step and everything after it are left out
   full["params"]["raster_max_spikes"] = 40;
-  expect_block_on_host_matches_cpu<2>(full, cuts, "full raster");
-  Json larger = repro;  // 1500 cells: 3 per thread would do, 4 are used (the last thread's cells partly past N)
+  return {{"repro", repro}, {"shared, kinetic, fixed in-degree", shared_kinetic}, {"full raster", full}};
+}
+
+const std::vector<std::uint32_t> kHostRunCuts = {1, 2, 49, 50, 777};
+
+TEST(Network, GpuPerNetworkLayoutOnTheHostMatchesTheCpuBitwise) {
+  for (const HostRunCase& run : host_run_cases()) {
+    expect_on_host_matches_cpu<BlocksOnHost<1>>(run.doc, {}, run.what + ", 1 cell per thread");
+    expect_on_host_matches_cpu<BlocksOnHost<1>>(run.doc, kHostRunCuts, run.what + ", 1 cell per thread, cut");
+    expect_on_host_matches_cpu<BlocksOnHost<16>>(run.doc, kHostRunCuts, run.what + ", 16 cells per thread, cut");
+  }
+  Json larger = Json::parse(kReproSpec);  // 1500 cells: 3 per thread would do; with 4 the last thread's pass N
   larger["duration_ms"] = 30;
   larger["params"]["N"] = 1500;
   larger["params"]["p"] = 20.0 / 1500;
   larger["params"]["trace_neuron"] = 1499;
-  expect_block_on_host_matches_cpu<4>(larger, {7, 100}, "N = 1500");
-  expect_block_on_host_matches_cpu<8>(larger, {7, 100}, "N = 1500");
+  expect_on_host_matches_cpu<BlocksOnHost<4>>(larger, {7, 100}, "N = 1500, 4 cells per thread");
+  expect_on_host_matches_cpu<BlocksOnHost<8>>(larger, {7, 100}, "N = 1500, 8 cells per thread");
+}
+
+TEST(Network, GpuPerCellLayoutOnTheHostMatchesTheCpuBitwise) {
+  for (const HostRunCase& run : host_run_cases()) {
+    expect_on_host_matches_cpu<CellsOnHost>(run.doc, {}, run.what);
+    expect_on_host_matches_cpu<CellsOnHost>(run.doc, kHostRunCuts, run.what + ", cut");
+  }
 }
 
 // Sets an environment variable for one scope, then restores what was there: NB_NETWORK_CUDA_LAYOUT and

@@ -288,7 +288,7 @@ NB_HD void record_raster(const View& v, std::size_t net, std::uint32_t j, std::u
   record_raster_slot(v, net, slot, j, n, [](std::uint32_t* cut, std::uint32_t stamp) { Atomics::min(cut, stamp); });
 }
 
-// Atomics for one thread at a time: the CPU, and the host's run of the GPU block algorithm (network_block.hpp).
+// Atomics for one thread at a time: the CPU, and the host's runs of the GPU layouts (network_layouts.hpp).
 struct SequentialAtomics {
   NB_HD static std::uint32_t add(std::uint32_t* word, std::uint32_t value) {
     const std::uint32_t old = *word;
@@ -296,6 +296,7 @@ struct SequentialAtomics {
     return old;
   }
   NB_HD static void min(std::uint32_t* word, std::uint32_t value) { *word = value < *word ? value : *word; }
+  NB_HD static void max(std::uint32_t* word, std::uint32_t value) { *word = value > *word ? value : *word; }
 };
 
 // Whether step n closes a bin of the population rates (the last bin may be shorter).

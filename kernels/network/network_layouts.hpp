@@ -1,18 +1,24 @@
-// The per-network CUDA layout's algorithm (network_cuda.cuh, run_network): one block of threads runs one network
-// through every step of a call. It is written here as per-thread phases, with the block's barriers between them
-// and the atomic operations as a policy, so that
-//  * the kernel runs the phases on the device, the block's threads in parallel, __syncthreads() between phases;
+// The CUDA backend's two layouts of the E/I network step (network_cuda.cuh), written as per-thread phases with the
+// barriers (or kernel boundaries) between them and the atomic operations as a policy, so that
+//  * the kernels run the phases on the device, threads in parallel;
 //  * tests run them on the host, the threads one after another within each phase (SequentialAtomics), against
 //    the CPU reference (tests/test_network.cpp).
 // Between two barriers no thread reads what another writes except through atomics whose order cannot change the
 // result (integer sums, slots of a list that is only read after the next barrier), so running the threads one
 // after another is one of the schedules the GPU may take, and gives the same bits as every other.
 //
-// The block's state: each thread keeps kCells cells (j = thread + k threads) in registers (Thread). Shared
-// memory holds the pending arrivals, one word per cell and slot: E count in the low 16 bits, I count in the high 16
-// (neither can reach 2^16, since N <= kMaxN). The step's spikes go to a list, double-buffered by step parity so
-// that it needs no barrier of its own. In the push, each warp takes listed spikes in turn, its lanes over the
-// targets, adding to the packed words.
+// Per network (namespace per_network): one block of threads runs one network through every step of a call. Each
+// thread keeps kCells cells (j = thread + k threads) in registers (Thread). Shared memory holds the pending
+// arrivals, one word per cell and slot: E count in the low 16 bits, I count in the high 16 (neither can reach 2^16,
+// since N <= kMaxN). The step's spikes go to a list, double-buffered by step parity so that it needs no barrier of
+// its own. In the push, each warp takes listed spikes in turn, its lanes over the targets, adding to the packed
+// words. Two barriers per step.
+//
+// Per cell (namespace per_cell): one thread per cell of every network, two kernels per step. The update lists the
+// step's spiking cells (network N + cell) in v.spiked, which this layout uses as scratch, and counts the
+// population bins with integer atomics; in the push, one warp per listed spike adds 1 to its targets' arrival
+// counters in global memory. The list's length is list_size[n & 1], double-buffered by step parity: the push of
+// step n zeroes the other one, which the update of step n + 1 fills.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +28,7 @@
 
 namespace nb {
 namespace network {
-namespace block {
+namespace per_network {
 
 constexpr unsigned kMaxThreads = 512;
 constexpr unsigned kMaxCells = 16;  // per thread
@@ -173,6 +179,56 @@ NB_HD void end(const View& v, std::size_t net, std::uint32_t step_begin, std::ui
   }
 }
 
-}  // namespace block
+}  // namespace per_network
+
+namespace per_cell {
+
+// Step n of cell `at` (= net N + j) of the chunk, one GPU thread each: consumes its arrivals, steps, and on a
+// spike lists it with `append(slot_counter, at)` (the device takes one atomic per warp), counts it and records it.
+template <class Math, class Atomics, class Append>
+NB_HD void update(const View& v, std::uint32_t* list_size, std::uint32_t n, std::size_t at, Append append) {
+  const std::size_t net = at / v.N;
+  const std::uint32_t j = static_cast<std::uint32_t>(at % v.N);
+  const Coefficients c = coefficients_at(v, net);
+  const std::size_t e_slot = arrival_index(v, net, n, 0u, j), i_slot = arrival_index(v, net, n, 1u, j);
+  const std::uint32_t in_e = v.arrivals[e_slot], in_i = v.arrivals[i_slot];
+  v.arrivals[e_slot] = 0u;
+  v.arrivals[i_slot] = 0u;
+  NeuronState s{v.V_mV[at], v.g_e_nS[at], v.g_i_nS[at], v.refractory_left[at]};
+  const bool spike = step_cell<Math>(v, c, v.instance_id[net], j, n, in_e, in_i, s);
+  v.V_mV[at] = s.V_mV;
+  v.g_e_nS[at] = s.g_e_nS;
+  v.g_i_nS[at] = s.g_i_nS;
+  v.refractory_left[at] = s.refractory_left;
+  if (spike) {
+    append(list_size + (n & 1u), at);
+    tally_spike(v, net, j, n);
+    Atomics::add(v.pop_bins + (net * v.bins + n / v.bin_steps) * 2u + (j < v.N_E ? 0u : 1u), 1u);
+    Atomics::max(v.last_active_step + net, n + 1u);
+    record_raster<Atomics>(v, net, j, n);
+  }
+  if (closes_bin(v, n)) close_bin(v, net, j);
+  if (j == v.trace_neuron) record_trace(v, net, n);
+}
+
+// The push of step n by thread t of `threads` (a multiple of the warp): each warp takes listed spikes in turn, its
+// lanes over the targets (a cell of a large network has thousands); thread 0 zeroes next step's list.
+template <class Atomics>
+NB_HD void push(const View& v, std::uint32_t* list_size, std::uint32_t n, std::size_t t, std::size_t threads) {
+  const std::uint32_t listed = list_size[n & 1u];
+  if (t == 0u) list_size[(n + 1u) & 1u] = 0u;
+  const unsigned lane = static_cast<unsigned>(t % per_network::kWarp);
+  for (std::size_t q = t / per_network::kWarp; q < listed; q += threads / per_network::kWarp) {
+    const std::size_t at = v.spiked[q];
+    const std::size_t net = at / v.N;
+    const std::uint32_t j = static_cast<std::uint32_t>(at % v.N);
+    std::uint64_t begin, end;
+    out_list(v, net, j, begin, end);
+    std::uint32_t* const counts = v.arrivals + arrival_index(v, net, n + v.delay_steps, j < v.N_E ? 0u : 1u, 0u);
+    for (std::uint64_t k = begin + lane; k < end; k += per_network::kWarp) Atomics::add(counts + v.targets[k], 1u);
+  }
+}
+
+}  // namespace per_cell
 }  // namespace network
 }  // namespace nb
