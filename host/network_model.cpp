@@ -145,9 +145,10 @@ namespace {
 Connectivity fixed_indegree(std::uint32_t N, double p, std::uint64_t key, std::uint64_t keyed) {
   const std::uint32_t K = indegree_of(N, p);
   std::vector<std::uint32_t> inputs(std::size_t(N) * K);
+  std::vector<std::uint64_t> seen((N + 63u) / 64u, 0u);  // draw_inputs' bitmap of the candidates drawn
   for (std::uint32_t j = 0; j < N; ++j) {
     std::uint32_t* const chosen = inputs.data() + std::size_t(j) * K;
-    network::draw_inputs(key, keyed, j, N, K, chosen);
+    network::draw_inputs(key, keyed, j, N, K, chosen, seen.data());
     for (std::uint32_t k = 0; k < K; ++k) chosen[k] = network::input_cell(chosen[k], j);
   }
   Connectivity c;

@@ -1,6 +1,7 @@
 // Spiking E/I networks (MODELS.md section 6): unconnected cells against the LIF model, one spike's conductance,
 // connectivity statistics, COBA's published behaviour, reproducibility, CPU-CUDA parity, the memory guard and
 // rejected specs.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -105,6 +106,27 @@ TEST(Network, KineticSynapsesSaturate) {
     const double decay = std::exp(-0.1 / 10.0);
     EXPECT_NEAR(g_i[2], jump * 200 * decay, 1e-4 * 200) << "jump " << jump;
     for (float g : g_i) EXPECT_LE(g, 200.0f);
+  }
+}
+
+// Floyd's sampling looks its draws up in a bitmap on the host and by a linear search on the GPU: the same inputs,
+// distinct and in range, and the bitmap is left zeroed for the next cell.
+TEST(Network, FixedIndegreeDrawsAreTheSameWithAndWithoutTheBitmap) {
+  for (const auto& [N, K] : {std::pair<std::uint32_t, std::uint32_t>{2, 1}, {10, 0}, {10, 9}, {70, 64}, {200, 20},
+                             {1000, 999}, {5000, 80}}) {
+    std::vector<std::uint64_t> seen((N + 63u) / 64u, 0u);
+    for (std::uint32_t j : {0u, N / 2u, N - 1u}) {
+      std::vector<std::uint32_t> linear(K + 1u, 7u), bitmap(K + 1u, 7u);
+      network::draw_inputs(11, 5, j, N, K, linear.data());
+      network::draw_inputs(11, 5, j, N, K, bitmap.data(), seen.data());
+      EXPECT_EQ(linear, bitmap) << "N " << N << " K " << K << " cell " << j;
+      std::vector<std::uint32_t> sorted(linear.begin(), linear.begin() + K);
+      std::sort(sorted.begin(), sorted.end());
+      EXPECT_TRUE(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) << "N " << N << " K " << K;
+      if (K > 0) EXPECT_LE(sorted.back(), N - 2u);
+      EXPECT_EQ(linear[K], 7u) << "wrote past K";
+      EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](std::uint64_t w) { return w == 0u; })) << "N " << N;
+    }
   }
 }
 

@@ -148,18 +148,28 @@ NB_HD std::uint32_t for_each_target(std::uint64_t key, std::uint64_t instance, s
 // Fixed in-degree: the K distinct inputs of cell j by Floyd's sampling, as candidates 0 .. N - 2 (candidate k is
 // cell k + (k >= j)) in the order drawn, into chosen[0 .. K). Draw m is word m % 4 of Philox block m / 4 of
 // (key, instance, cell j, RandomStream::network_indegree), scaled to [0, t] in double (one rounded product, an
-// exact division by 2^32: the same integer on every backend). Membership is a linear search: O(K^2), fine for
-// in-degrees of a few thousand.
+// exact division by 2^32: the same integer on every backend). Whether a draw was taken before is looked up in
+// `seen`, a zeroed bitmap of N - 1 bits (left zeroed again), where one is given: O(K) per cell, as the host
+// builds lists; without one (a GPU thread has no room for it) by a linear search of the draws so far: O(K^2),
+// fine for in-degrees of a few thousand. The lookup cannot change the result.
 NB_HD void draw_inputs(std::uint64_t key, std::uint64_t instance, std::uint32_t j, std::uint32_t N, std::uint32_t K,
-                       std::uint32_t* chosen) {
+                       std::uint32_t* chosen, std::uint64_t* seen = nullptr) {
   Philox4x32Words w{};
   std::uint32_t m = 0;
   for (std::uint32_t t = N - 1u - K; t < N - 1u; ++t, ++m) {
     if ((m & 3u) == 0u) w = random_words(key, instance, j, RandomStream::network_indegree, m >> 2);
     const std::uint32_t r = static_cast<std::uint32_t>(double(w.w[m & 3u]) * double(t + 1u) / 4294967296.0);
     bool taken = false;
-    for (std::uint32_t q = 0; q < m; ++q) taken |= chosen[q] == r;
-    chosen[m] = taken ? t : r;
+    if (seen != nullptr) {
+      taken = ((seen[r >> 6] >> (r & 63u)) & 1u) != 0u;
+    } else {
+      for (std::uint32_t q = 0; q < m; ++q) taken |= chosen[q] == r;
+    }
+    chosen[m] = taken ? t : r;  // t is new: every earlier draw is below it
+    if (seen != nullptr) seen[chosen[m] >> 6] |= std::uint64_t(1) << (chosen[m] & 63u);
+  }
+  if (seen != nullptr) {
+    for (std::uint32_t q = 0; q < K; ++q) seen[chosen[q] >> 6] &= ~(std::uint64_t(1) << (chosen[q] & 63u));
   }
 }
 
