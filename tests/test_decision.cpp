@@ -261,20 +261,6 @@ struct TrialLoopOnHost : CpuBackend {
   }
 };
 
-// All instances of `spec` through `engine`, the steps cut into calls at `cuts` (increasing).
-ChunkResult run_in_calls(ChunkEngine& engine, const Spec& spec, const std::vector<std::uint32_t>& cuts) {
-  std::vector<std::uint64_t> ids(spec.n_instances());
-  std::iota(ids.begin(), ids.end(), std::uint64_t(0));
-  engine.load(spec, ids);
-  std::uint32_t begin = 0;
-  for (std::uint32_t cut : cuts) {
-    engine.advance(begin, cut);
-    begin = cut;
-  }
-  engine.advance(begin, static_cast<std::uint32_t>(spec.n_steps));
-  return engine.finish();
-}
-
 
 TEST(Decision, GpuTrialLoopOnTheHostMatchesTheCpuLanesBitwise) {
   Json unrecorded = Json::parse(kReproSpec);
@@ -293,12 +279,12 @@ TEST(Decision, GpuTrialLoopOnTheHostMatchesTheCpuLanesBitwise) {
       const Spec spec = parse_spec(doc, "test");
       const EngineConfig config{"cpu", MathMode::exact, 1};
       BufferedEngine<DecisionTraits, CpuBackend> lanes(config);
-      const ChunkResult want = run_in_calls(lanes, spec, {});
+      const ChunkResult want = test::run_in_calls(lanes, spec, {});
       for (const auto& cut : cuts) {
         std::vector<std::uint32_t> inside;
         std::copy_if(cut.begin(), cut.end(), std::back_inserter(inside), [&](std::uint32_t n) { return n < spec.n_steps; });
         BufferedEngine<DecisionTraits, TrialLoopOnHost> trials(config);
-        const ChunkResult got = run_in_calls(trials, spec, inside);
+        const ChunkResult got = test::run_in_calls(trials, spec, inside);
         const std::string where = label + ", " + integrator + ", " + std::to_string(inside.size()) + " cuts";
         ASSERT_EQ(got.observables.size(), want.observables.size()) << where;
         for (std::size_t k = 0; k < want.observables.size(); ++k) {

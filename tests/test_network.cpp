@@ -381,27 +381,13 @@ struct CellsOnHost : CpuBackend {
   }
 };
 
-// All networks of `spec` through `engine`, the steps cut into calls at `cuts` (increasing).
-ChunkResult run_in_calls(ChunkEngine& engine, const Spec& spec, const std::vector<std::uint32_t>& cuts) {
-  std::vector<std::uint64_t> ids(spec.n_instances());
-  std::iota(ids.begin(), ids.end(), std::uint64_t(0));
-  engine.load(spec, ids);
-  std::uint32_t begin = 0;
-  for (std::uint32_t cut : cuts) {
-    engine.advance(begin, cut);
-    begin = cut;
-  }
-  engine.advance(begin, static_cast<std::uint32_t>(spec.n_steps));
-  return engine.finish();
-}
-
 template <class Backend>
 void expect_on_host_matches_cpu(const Json& doc, const std::vector<std::uint32_t>& cuts, const std::string& what) {
   const Spec spec = parse_spec(doc, "test");
   const EngineConfig config{"cpu", MathMode::exact, 1};
   BufferedEngine<NetworkTraits, CpuBackend> cpu(config);
   BufferedEngine<NetworkTraits, Backend> layout(config);
-  const ChunkResult want = run_in_calls(cpu, spec, {}), got = run_in_calls(layout, spec, cuts);
+  const ChunkResult want = test::run_in_calls(cpu, spec, {}), got = test::run_in_calls(layout, spec, cuts);
   ASSERT_EQ(got.observables.size(), want.observables.size()) << what;
   for (std::size_t k = 0; k < want.observables.size(); ++k) {
     EXPECT_TRUE(test::same_bits(got.observables[k], want.observables[k])) << what << ": " << spec.model->observables[k];

@@ -5,10 +5,12 @@
 
 #include <cstring>
 #include <filesystem>
+#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "host/chunk_engine.hpp"
 #include "host/compare.hpp"
 #include "host/cuda_device.hpp"
 #include "host/errors.hpp"
@@ -28,6 +30,21 @@ inline RunResult run_on(const Spec& spec, const std::string& backend, RunOptions
 }
 
 inline RunResult run_cpu(const Spec& spec, RunOptions o = {}) { return run_on(spec, "cpu", o); }
+
+// All instances of `spec` through one chunk engine, the steps cut into calls at `cuts` (increasing): how the
+// tests run a backend's kernels directly, as the runner would over time segments.
+inline ChunkResult run_in_calls(ChunkEngine& engine, const Spec& spec, const std::vector<std::uint32_t>& cuts) {
+  std::vector<std::uint64_t> ids(spec.n_instances());
+  std::iota(ids.begin(), ids.end(), std::uint64_t(0));
+  engine.load(spec, ids);
+  std::uint32_t begin = 0;
+  for (std::uint32_t cut : cuts) {
+    engine.advance(begin, cut);
+    begin = cut;
+  }
+  engine.advance(begin, static_cast<std::uint32_t>(spec.n_steps));
+  return engine.finish();
+}
 
 // Bitwise, so that -0.0 differs from 0.0 and NaN equals the same NaN.
 template <class T>
