@@ -55,7 +55,7 @@ NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uin
 NetworkChunk assemble_network_chunk_for_device(const Spec& spec, const std::vector<std::uint64_t>& ids);
 
 // Raster rows sorted by (step, neuron) (the GPU fills them in arbitrary order), without the spikes stamped at or
-// after each network's cut (record_raster_slot): what remains is the same on every backend.
+// after each network's cut (network::record_raster): what remains is the same on every backend.
 std::vector<float> sorted_raster(const std::vector<std::uint32_t>& neuron, const std::vector<std::uint32_t>& step,
                                  const std::vector<std::uint32_t>& fill, const std::vector<std::uint32_t>& cut,
                                  std::size_t n, std::uint32_t capacity, double dt_ms);

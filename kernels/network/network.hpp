@@ -96,7 +96,7 @@ struct View {
   float *trace_V_mV = nullptr, *trace_g_e_nS = nullptr, *trace_g_i_nS = nullptr;
   // Rasters: (n, raster_capacity) spike records (neuron, step) of neurons < raster_neurons; per network (n,) the
   // slots taken (raster_fill: the CPU stops it at the capacity, the GPU may pass it by the spikes that raced for
-  // the last slots) and the cut (record_raster_slot).
+  // the last slots) and the cut (record_raster).
   std::uint32_t raster_neurons = 0, raster_capacity = 0;
   std::uint32_t *raster_neuron = nullptr, *raster_step = nullptr, *raster_fill = nullptr, *raster_cut = nullptr;
 };
@@ -271,31 +271,23 @@ NB_HD void tally_spike(const View& v, std::size_t net, std::uint32_t j, std::uin
   v.last_spike_step[at] = stamp;
 }
 
-// A recorded cell's spike at step n, given the raster slot it took (slots are taken in step order; the GPU takes
-// one step's slots in any order). A spike that finds the raster full marks its step (stamp n + 1) as the cut with
-// `lower(word, value)` (std::min on the CPU, atomicMin on the GPU): the host keeps only the spikes stamped before
-// the first cut, every one of which found room on every backend, so the raster is the same on all of them.
-template <class Lower>
-NB_HD void record_raster_slot(const View& v, std::size_t net, std::uint32_t slot, std::uint32_t j, std::uint32_t n,
-                              Lower lower) {
-  if (slot < v.raster_capacity) {
-    v.raster_neuron[net * v.raster_capacity + slot] = j;
-    v.raster_step[net * v.raster_capacity + slot] = n + 1u;
-  } else {
-    lower(v.raster_cut + net, n + 1u);
-  }
-}
-
 // A spike of cell j at step n into the raster, if j is recorded, with the backend's `Atomics` (add returning the
-// old value, min): the GPU takes one step's slots in any order (the host sorts the records and cuts them where
-// the raster first overflowed). Once the raster is full no slot is taken, so the counter passes the capacity by at
-// most the spikes that raced for the last slots and a long run cannot wrap it.
+// old value, min). Slots are taken in step order, the GPU taking one step's slots in any order (the host sorts the
+// records). A spike that finds the raster full takes no slot, so the counter passes the capacity by at most the
+// spikes that raced for the last slots and a long run cannot wrap it; it marks its step (stamp n + 1) as the cut
+// instead. The host keeps only the spikes stamped before the first cut, every one of which found room on every
+// backend, so the raster is the same on all of them.
 template <class Atomics>
 NB_HD void record_raster(const View& v, std::size_t net, std::uint32_t j, std::uint32_t n) {
   if (j >= v.raster_neurons) return;
   const std::uint32_t slot =
       v.raster_fill[net] < v.raster_capacity ? Atomics::add(v.raster_fill + net, 1u) : v.raster_capacity;
-  record_raster_slot(v, net, slot, j, n, [](std::uint32_t* cut, std::uint32_t stamp) { Atomics::min(cut, stamp); });
+  if (slot < v.raster_capacity) {
+    v.raster_neuron[net * v.raster_capacity + slot] = j;
+    v.raster_step[net * v.raster_capacity + slot] = n + 1u;
+  } else {
+    Atomics::min(v.raster_cut + net, n + 1u);
+  }
 }
 
 // Atomics for one thread at a time: the CPU, and the host's runs of the GPU layouts (network_layouts.hpp).

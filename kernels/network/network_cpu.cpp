@@ -57,7 +57,7 @@ bool none_of_16(const std::uint32_t* flags) {
 // One step of network `net`: the cells (vector code), then the rare spikes (scalar).
 template <bool Kick, bool Ext, bool Kinetic>
 void step_network(const View& v, const Coefficients& c, std::size_t net, std::uint32_t n, const PoissonWords& words) {
-  // The GPU's step_cell (network_cuda.cuh) over the cells, with the network's arrays hoisted so that the loop is
+  // step_cell (network.hpp, the GPU layouts') over the cells, with the network's arrays hoisted so that the loop is
   // plain vector code.
   const std::size_t base = net * v.N;
   std::uint32_t* const in_e = v.arrivals + arrival_index(v, net, n, 0u, 0u);

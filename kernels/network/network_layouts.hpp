@@ -28,13 +28,25 @@
 
 namespace nb {
 namespace network {
+
+constexpr unsigned kWarp = 32;
+
+// One lane's share of a spike's push: `add` to the counter of every kWarp-th target of `source`'s out-list from
+// its `lane`-th on (a warp's lanes together cover the list). Both layouts push this way.
+template <class Atomics>
+NB_HD void push_to_targets(const View& v, std::size_t net, std::uint32_t source, unsigned lane, std::uint32_t* counts,
+                           std::uint32_t add) {
+  std::uint64_t begin, end;
+  out_list(v, net, source, begin, end);
+  for (std::uint64_t k = begin + lane; k < end; k += kWarp) Atomics::add(counts + v.targets[k], add);
+}
+
 namespace per_network {
 
 constexpr unsigned kMaxThreads = 512;
 constexpr unsigned kMaxCells = 16;  // per thread
 constexpr std::uint32_t kMaxN = kMaxThreads * kMaxCells;  // 8192 < 2^16
 constexpr std::uint32_t kIArrival = 1u << 16;  // an I spike's increment of a packed arrival word
-constexpr unsigned kWarp = 32;
 
 // Dynamic shared memory of one block: (slots, N) packed arrival words, then (2, N) 16-bit spike lists.
 NB_HD std::size_t shared_bytes(const View& v) {
@@ -129,10 +141,7 @@ NB_HD void push(const View& v, std::size_t net, std::uint32_t n, unsigned t, uns
   const std::uint32_t listed = sh.list_size[b];
   for (std::uint32_t q = t / kWarp; q < listed; q += warps) {
     const std::uint32_t source = list[q];
-    const std::uint32_t add = source < v.N_E ? 1u : kIArrival;
-    std::uint64_t begin, end;
-    out_list(v, net, source, begin, end);
-    for (std::uint64_t k = begin + lane; k < end; k += kWarp) Atomics::add(slot + v.targets[k], add);
+    push_to_targets<Atomics>(v, net, source, lane, slot, source < v.N_E ? 1u : kIArrival);
   }
   if (t != 0u) return;
   const std::uint32_t* const fired = sh.fired + b * 2u;
@@ -217,15 +226,13 @@ template <class Atomics>
 NB_HD void push(const View& v, std::uint32_t* list_size, std::uint32_t n, std::size_t t, std::size_t threads) {
   const std::uint32_t listed = list_size[n & 1u];
   if (t == 0u) list_size[(n + 1u) & 1u] = 0u;
-  const unsigned lane = static_cast<unsigned>(t % per_network::kWarp);
-  for (std::size_t q = t / per_network::kWarp; q < listed; q += threads / per_network::kWarp) {
+  const unsigned lane = static_cast<unsigned>(t % kWarp);
+  for (std::size_t q = t / kWarp; q < listed; q += threads / kWarp) {
     const std::size_t at = v.spiked[q];
     const std::size_t net = at / v.N;
     const std::uint32_t j = static_cast<std::uint32_t>(at % v.N);
-    std::uint64_t begin, end;
-    out_list(v, net, j, begin, end);
     std::uint32_t* const counts = v.arrivals + arrival_index(v, net, n + v.delay_steps, j < v.N_E ? 0u : 1u, 0u);
-    for (std::uint64_t k = begin + lane; k < end; k += per_network::kWarp) Atomics::add(counts + v.targets[k], 1u);
+    push_to_targets<Atomics>(v, net, j, lane, counts, 1u);
   }
 }
 
