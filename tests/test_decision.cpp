@@ -18,7 +18,6 @@ namespace nb {
 namespace {
 
 using test::run_cpu;
-using test::same_bits;
 using test::expect_spec_error;
 using test::run_on;
 using Json = nlohmann::ordered_json;
@@ -286,16 +285,7 @@ TEST(Decision, GpuTrialLoopOnTheHostMatchesTheCpuLanesBitwise) {
         BufferedEngine<DecisionTraits, TrialLoopOnHost> trials(config);
         const ChunkResult got = test::run_in_calls(trials, spec, inside);
         const std::string where = label + ", " + integrator + ", " + std::to_string(inside.size()) + " cuts";
-        ASSERT_EQ(got.observables.size(), want.observables.size()) << where;
-        for (std::size_t k = 0; k < want.observables.size(); ++k) {
-          EXPECT_TRUE(same_bits(got.observables[k], want.observables[k])) << where << ": " << spec.model->observables[k];
-        }
-        ASSERT_EQ(got.traces.size(), want.traces.size()) << where;
-        for (std::size_t k = 0; k < want.traces.size(); ++k) {
-          EXPECT_TRUE(same_bits(got.traces[k], want.traces[k])) << where << ": trace " << spec.traces.vars[k];
-        }
-        EXPECT_TRUE(same_bits(got.binned.counts, want.binned.counts)) << where;
-        EXPECT_TRUE(same_bits(got.binned.sums, want.binned.sums)) << where;
+        test::expect_same_bits(got, want, spec, where);
       }
     }
   }

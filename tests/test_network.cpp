@@ -387,19 +387,7 @@ void expect_on_host_matches_cpu(const Json& doc, const std::vector<std::uint32_t
   const EngineConfig config{"cpu", MathMode::exact, 1};
   BufferedEngine<NetworkTraits, CpuBackend> cpu(config);
   BufferedEngine<NetworkTraits, Backend> layout(config);
-  const ChunkResult want = test::run_in_calls(cpu, spec, {}), got = test::run_in_calls(layout, spec, cuts);
-  ASSERT_EQ(got.observables.size(), want.observables.size()) << what;
-  for (std::size_t k = 0; k < want.observables.size(); ++k) {
-    EXPECT_TRUE(test::same_bits(got.observables[k], want.observables[k])) << what << ": " << spec.model->observables[k];
-  }
-  ASSERT_EQ(got.arrays.size(), want.arrays.size()) << what;
-  for (std::size_t k = 0; k < want.arrays.size(); ++k) {
-    EXPECT_TRUE(test::same_bits(got.arrays[k], want.arrays[k])) << what << ": " << spec.model->instance_arrays[k].name;
-  }
-  ASSERT_EQ(got.traces.size(), want.traces.size()) << what;
-  for (std::size_t k = 0; k < want.traces.size(); ++k) {
-    EXPECT_TRUE(test::same_bits(got.traces[k], want.traces[k])) << what << ": trace " << spec.traces.vars[k];
-  }
+  test::expect_same_bits(test::run_in_calls(layout, spec, cuts), test::run_in_calls(cpu, spec, {}), spec, what);
 }
 
 // The host runs' specs: kReproSpec (150 ms = 1500 steps, bins of 50 steps, delay 3 steps) and variants.

@@ -52,6 +52,26 @@ bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
   return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
 }
 
+// Every part of two chunk results of `spec` bit for bit: observables, traces, instance arrays, spike records and
+// binned sums; `where` labels the failures.
+inline void expect_same_bits(const ChunkResult& got, const ChunkResult& want, const Spec& spec, const std::string& where) {
+  ASSERT_EQ(got.observables.size(), want.observables.size()) << where;
+  for (std::size_t k = 0; k < want.observables.size(); ++k) {
+    EXPECT_TRUE(same_bits(got.observables[k], want.observables[k])) << where << ": " << spec.model->observables[k];
+  }
+  ASSERT_EQ(got.traces.size(), want.traces.size()) << where;
+  for (std::size_t k = 0; k < want.traces.size(); ++k) {
+    EXPECT_TRUE(same_bits(got.traces[k], want.traces[k])) << where << ": trace " << spec.traces.vars[k];
+  }
+  ASSERT_EQ(got.arrays.size(), want.arrays.size()) << where;
+  for (std::size_t k = 0; k < want.arrays.size(); ++k) {
+    EXPECT_TRUE(same_bits(got.arrays[k], want.arrays[k])) << where << ": " << spec.model->instance_arrays[k].name;
+  }
+  EXPECT_TRUE(same_bits(got.spike_steps, want.spike_steps)) << where << ": spike records";
+  EXPECT_TRUE(same_bits(got.binned.counts, want.binned.counts)) << where << ": binned counts";
+  EXPECT_TRUE(same_bits(got.binned.sums, want.binned.sums)) << where << ": binned sums";
+}
+
 // A fresh, empty directory under the system temp dir, removed on destruction.
 class TempDir {
  public:
