@@ -1,5 +1,6 @@
 #include "host/compare.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <iomanip>
@@ -118,26 +119,46 @@ CompareReport compare_results(const RunResult& a, const RunResult& b) {
   return report;
 }
 
-std::vector<std::uint64_t> parse_instance_list(const std::string& text) {
-  std::vector<std::uint64_t> out;
+namespace {
+
+// A decimal index: digits only (std::stoull would take "-1" as 2^64 - 1 and skip leading spaces).
+std::uint64_t parse_index(const std::string& text, const std::string& item) {
+  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  try {
+    if (digits) return std::stoull(text);
+  } catch (const std::out_of_range&) {
+  }
+  throw UserError("--instances: cannot parse '" + item + "' (expected non-negative indices, e.g. 0,5,10-20)");
+}
+
+}  // namespace
+
+std::vector<std::uint64_t> parse_instance_list(const std::string& text, std::uint64_t n_instances) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
   std::stringstream ss(text);
   for (std::string item; std::getline(ss, item, ',');) {
-    try {
-      std::size_t used = 0;
-      const std::uint64_t lo = std::stoull(item, &used);
-      std::uint64_t hi = lo;
-      if (used < item.size()) {
-        if (item[used] != '-') throw std::invalid_argument(item);
-        std::size_t used_hi = 0;
-        hi = std::stoull(item.substr(used + 1), &used_hi);
-        if (used + 1 + used_hi != item.size() || hi < lo) throw std::invalid_argument(item);
-      }
-      for (std::uint64_t i = lo; i <= hi; ++i) out.push_back(i);
-    } catch (const std::logic_error&) {
-      throw UserError("--instances: cannot parse '" + item + "' (expected e.g. 0,5,10-20)");
+    const std::size_t dash = item.find('-');
+    const std::uint64_t lo = parse_index(item.substr(0, dash), item);
+    const std::uint64_t hi = dash == std::string::npos ? lo : parse_index(item.substr(dash + 1), item);
+    if (hi < lo) throw UserError("--instances: range '" + item + "' ends before it starts");
+    if (hi >= n_instances) {
+      throw UserError("--instances: instance " + std::to_string(hi) + " out of range [0, " +
+                      std::to_string(n_instances - 1) + "]");
+    }
+    ranges.emplace_back(lo, hi);
+  }
+  if (ranges.empty()) throw UserError("--instances: empty list (expected e.g. 0,5,10-20)");
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> sorted = ranges;
+  std::sort(sorted.begin(), sorted.end());
+  for (std::size_t k = 1; k < sorted.size(); ++k) {
+    if (sorted[k].first <= sorted[k - 1].second) {
+      throw UserError("--instances: instance " + std::to_string(sorted[k].first) + " is listed twice");
     }
   }
-  if (out.empty()) throw UserError("--instances: empty list (expected e.g. 0,5,10-20)");
+  std::vector<std::uint64_t> out;
+  for (const auto& [lo, hi] : ranges) {
+    for (std::uint64_t i = lo; i <= hi; ++i) out.push_back(i);
+  }
   return out;
 }
 

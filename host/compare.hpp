@@ -30,7 +30,9 @@ struct CompareReport {
 // `a` and `b` must have run the same instances in the same order (InternalError otherwise).
 CompareReport compare_results(const RunResult& a, const RunResult& b);
 
-// Parses "0,5,10-20" into instance indices; UserError naming --instances on bad syntax.
-std::vector<std::uint64_t> parse_instance_list(const std::string& text);
+// Parses "0,5,10-20" into instance indices, each below n_instances and none twice; UserError naming --instances
+// on bad syntax, a negative number, an index out of range or a repeated one. Ranges are checked before they are
+// expanded, so a huge one is refused, not allocated.
+std::vector<std::uint64_t> parse_instance_list(const std::string& text, std::uint64_t n_instances);
 
 }  // namespace nb

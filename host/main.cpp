@@ -1,11 +1,15 @@
 // neurobatch: the command-line interface. Exit status: 0 success, 2 user error (bad spec, flag, path, or
-// unavailable backend; nothing is written), 3 compare found differences in exact mode, 1 anything else.
+// unavailable backend; nothing is written), 3 compare found differences in exact mode, 4 the results are written
+// but under another name (something took --out during the run), 1 anything else.
 #include <omp.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <string>
@@ -14,6 +18,7 @@
 #include "host/compare.hpp"
 #include "host/cuda_device.hpp"
 #include "host/errors.hpp"
+#include "host/output.hpp"
 #include "host/fixed_points.hpp"
 #include "host/runner.hpp"
 #include "host/spec.hpp"
@@ -32,13 +37,15 @@ usage:
   neurobatch info                          build, backends, devices and their memory
   neurobatch COMMAND --help                help on one command
 
-exit status: 0 ok, 2 bad input (nothing written), 3 compare found differences in exact mode, 1 other failure
+exit status: 0 ok, 2 bad input (nothing written), 3 compare found differences in exact mode, 4 results written
+under another name (--out was taken during the run; the message names it), 1 other failure
 )";
 
 const char* kRunHelp = R"(usage: neurobatch run SPEC.json [options]
 
   --backend auto|cpu|cuda   where to run (default auto: CUDA when a usable GPU exists, else CPU)
-  --out DIR                 results directory; must not exist (default results/<spec name>-<timestamp>)
+  --out DIR                 results directory; must not exist (default results/<spec name>-<timestamp>). Checked
+                            before the run; should DIR appear during it, the results go to DIR-2 (exit status 4)
   --threads N               CPU threads (default: all cores)
   --math exact|fast         exact (default): CPU and CUDA bit-identical; fast: GPU hardware intrinsics
   --chunk-instances N       run at most N instances at a time (default: as many as the memory budget allows)
@@ -113,16 +120,19 @@ Args parse_args(int argc, char** argv, int first, const std::vector<std::string>
   return a;
 }
 
-std::uint64_t parse_count(const Args& a, const std::string& flag, std::uint64_t def, std::uint64_t min) {
+std::uint64_t parse_count(const Args& a, const std::string& flag, std::uint64_t def, std::uint64_t min,
+                          std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) {
   if (!a.has(flag)) return def;
   const std::string& text = a.values.at(flag);
   try {
     std::size_t used = 0;
+    const bool digits = !text.empty() && text[0] >= '0' && text[0] <= '9';  // stoull takes " -1" as 2^64 - 1
     const unsigned long long v = std::stoull(text, &used);
-    if (used == text.size() && v >= min && text[0] != '-') return v;
+    if (digits && used == text.size() && v >= min && v <= max) return v;
   } catch (const std::logic_error&) {
   }
-  throw UserError(flag + ": expected an integer >= " + std::to_string(min) + ", got '" + text + "'");
+  throw UserError(flag + ": expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "], got '" +
+                  text + "'");
 }
 
 nb::MathMode parse_math(const std::string& flag, const std::string& text) {
@@ -133,9 +143,9 @@ nb::MathMode parse_math(const std::string& flag, const std::string& text) {
 
 nb::RunOptions common_options(const Args& a) {
   nb::RunOptions o;
-  o.threads = static_cast<int>(parse_count(a, "--threads", 0, 1));
+  o.threads = static_cast<int>(parse_count(a, "--threads", 0, 1, 65536));
   o.chunk_instances = parse_count(a, "--chunk-instances", 0, 1);
-  o.memory_budget_bytes = parse_count(a, "--memory-budget-MB", 0, 1) << 20;
+  o.memory_budget_bytes = parse_count(a, "--memory-budget-MB", 0, 1, std::numeric_limits<std::size_t>::max() >> 20) << 20;
   return o;
 }
 
@@ -146,11 +156,24 @@ void apply_override(nlohmann::ordered_json& doc, const std::string& assignment) 
   if (eq == std::string::npos || eq == 0) throw UserError("--set: expected KEY=VALUE, got '" + assignment + "'");
   const std::string value_text = assignment.substr(eq + 1);
   nlohmann::ordered_json value = nlohmann::ordered_json::parse(value_text, nullptr, false);
-  if (value.is_discarded()) value = value_text;
+  if (value.is_discarded()) {
+    // A bare word is a string; a number too large for a double is not (1e999 would be refused as a string).
+    char* end = nullptr;
+    errno = 0;
+    std::strtod(value_text.c_str(), &end);
+    if (!value_text.empty() && *end == '\0' && errno == ERANGE) {
+      throw UserError("--set: " + value_text + " is beyond the range of a double");
+    }
+    value = value_text;
+  }
+  // Missing objects on the way are created ("params.I_nA" in a spec without "params").
   nlohmann::ordered_json* node = &doc;
   std::stringstream path(assignment.substr(0, eq));
   for (std::string key; std::getline(path, key, '.');) {
-    if (!node->is_object()) throw UserError("--set: '" + assignment.substr(0, eq) + "' does not name an object field");
+    if (node->is_null()) *node = nlohmann::ordered_json::object();
+    if (!node->is_object() || key.empty()) {
+      throw UserError("--set: '" + assignment.substr(0, eq) + "' does not name an object field");
+    }
     node = &(*node)[key];
   }
   *node = value;
@@ -185,16 +208,20 @@ int cmd_run(int argc, char** argv) {
   o.print_plan = !a.has("--quiet");
   const nb::Spec spec = load(a);
   nb::resolve_backend(o.backend);  // refuse an unavailable backend before creating anything
-  const std::string out = a.get("--out", default_out_dir(spec));
-  if (std::filesystem::exists(out)) {
-    throw nb::PathError("--out: '" + out + "' already exists; NeuroBatch never overwrites results");
-  }
+  const std::string out = a.has("--out") ? a.get("--out", "") : default_out_dir(spec);
+  const std::string target = nb::check_output_dir(out);  // before the run: it cannot end at an unusable path
   const nb::RunResult r = nb::run_spec(spec, o);
-  nb::write_results(spec, r, out);
+  const std::string written = nb::write_results(spec, r, out);
   if (!a.has("--quiet")) {
     std::cerr << "neurobatch: " << r.instances.size() << " instances x " << spec.n_steps << " steps on " << r.backend
               << " (" << r.device << ") in " << r.wall_s << " s: " << r.neuron_steps / r.wall_s
-              << " neuron-steps/s -> " << out << "\n";
+              << " neuron-steps/s -> " << written << "\n";
+  }
+  if (written != target) {
+    // Said even with --quiet: a script that reads --out must learn where the results are.
+    std::cerr << "neurobatch: '" << out << "' was created by someone else during this run; the results are in '"
+              << written << "'\n";
+    return a.has("--out") ? 4 : 0;  // a default name is ours to choose
   }
   return 0;
 }
@@ -214,11 +241,11 @@ int cmd_compare(int argc, char** argv) {
                             {"--json", "--help"});
   if (a.has("--help")) return std::cout << kCompareHelp, 0;
   nb::RunOptions oa = common_options(a);
-  if (a.has("--instances")) oa.instances = nb::parse_instance_list(a.values.at("--instances"));
+  const nb::Spec spec = load(a);
+  if (a.has("--instances")) oa.instances = nb::parse_instance_list(a.values.at("--instances"), spec.n_instances());
   nb::RunOptions ob = oa;
   std::tie(oa.backend, oa.math) = parse_side("--a", a.get("--a", "cpu:exact"));
   std::tie(ob.backend, ob.math) = parse_side("--b", a.get("--b", "cuda:exact"));
-  const nb::Spec spec = load(a);
   nb::resolve_backend(oa.backend);
   nb::resolve_backend(ob.backend);
   const nb::RunResult ra = nb::run_spec(spec, oa);

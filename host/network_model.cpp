@@ -46,7 +46,7 @@ double expected_synapses(const Spec& spec) {
 void check_point(const double* p, const Spec& spec, const std::string& where) {
   const ModelInfo& m = network_model_info();
   const auto P = [&](const std::string& name) { return p[m.param_index(name)]; };
-  for (const char* name : {"N", "raster_neurons", "raster_max_spikes", "trace_neuron"}) {
+  for (const char* name : {"N", "raster_neurons", "raster_max_spikes", "trace_neuron", "connectivity_seed"}) {
     if (P(name) != std::floor(P(name))) throw SpecError(spec.param_field(name), std::string(name) + " must be whole" + where);
   }
   if (P("trace_neuron") >= P("N")) {
@@ -130,7 +130,8 @@ std::vector<ParamInfo> params() {
       numeric_param("transient_ms", 0.0, "ms",
                     "rates, CVs, synchrony and spikes_total leave out this much of the start (rounded up to whole "
                     "bins; e.g. the kick)", 0.0),
-      numeric_param("raster_neurons", 0, "", "record the spikes of cells 0 .. raster_neurons - 1 (same at every point)", 0.0),
+      numeric_param("raster_neurons", 0, "", "record the spikes of cells 0 .. raster_neurons - 1 (same at every point)",
+                    0.0, false, kMaxNeurons),
       numeric_param("raster_max_spikes", 10000, "", "raster capacity per network", 0.0, false, 1e8),
       numeric_param("trace_neuron", 0, "", "the cell whose V, g_e, g_i record.traces records", 0.0),
   };

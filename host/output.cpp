@@ -2,9 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -316,7 +319,124 @@ std::string exists_message(const std::string& dir) {
   return "output directory '" + dir + "' already exists; choose another --out (NeuroBatch never overwrites results)";
 }
 
+// Renames `from` to `to` unless something is at `to` (false then). renameat2's RENAME_NOREPLACE makes the check
+// and the rename one step; where the file system lacks it, the check comes first, and a directory created in the
+// instant between them is still refused by rename() unless it is empty.
+bool rename_no_replace(const fs::path& from, const fs::path& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
+  if (errno == EEXIST) return false;
+  if (errno != EINVAL && errno != ENOSYS) {
+    throw PathError("cannot rename '" + from.string() + "' to '" + to.string() + "': " + std::strerror(errno));
+  }
+  if (occupied(to)) return false;
+  std::error_code ec;
+  fs::rename(from, to, ec);
+  if (ec == std::errc::directory_not_empty || ec == std::errc::file_exists) return false;
+  if (ec) throw PathError("cannot rename '" + from.string() + "' to '" + to.string() + "': " + ec.message());
+  return true;
+}
+
+// ---- Removing the temporary directories on SIGINT, SIGTERM and SIGHUP ---------------------------------------------
+//
+// The handler may only make async-signal-safe calls, so the paths live in fixed buffers and the directory is
+// emptied with raw system calls (its files are plain names at its top level: OutputDir::file). Other threads may
+// still be writing into it, so it tries a few times before it re-raises the signal with its default action.
+
+constexpr int kSignalSlots = 8;
+constexpr std::size_t kSignalPathMax = 4096;
+char g_signal_paths[kSignalSlots][kSignalPathMax];
+std::atomic<bool> g_signal_claimed[kSignalSlots];  // a slot is taken (registering, registered or leaving)
+std::atomic<bool> g_signal_ready[kSignalSlots];    // its path is complete: the handler may use it
+const int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+struct LinuxDirent64 {  // getdents64's record (linux/dirent.h)
+  std::uint64_t d_ino;
+  std::int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[1];
+};
+
+bool is_dot_or_dotdot(const char* name) {
+  return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
+}
+
+void remove_flat_dir(const char* dir) {
+  for (int pass = 0; pass < 4; ++pass) {
+    const int fd = ::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    alignas(8) char buffer[4096];
+    long n;
+    while ((n = ::syscall(SYS_getdents64, fd, buffer, sizeof buffer)) > 0) {
+      for (long at = 0; at < n;) {
+        const auto* entry = reinterpret_cast<const LinuxDirent64*>(buffer + at);
+        if (!is_dot_or_dotdot(entry->d_name)) ::unlinkat(fd, entry->d_name, 0);
+        at += entry->d_reclen;
+      }
+    }
+    ::close(fd);
+    if (::rmdir(dir) == 0 || errno != ENOTEMPTY) return;
+  }
+}
+
+extern "C" void remove_temp_dirs_and_reraise(int signal_number) {
+  const int saved_errno = errno;
+  for (int k = 0; k < kSignalSlots; ++k) {
+    if (g_signal_ready[k].load(std::memory_order_acquire)) remove_flat_dir(g_signal_paths[k]);
+  }
+  errno = saved_errno;
+  ::raise(signal_number);  // SA_RESETHAND restored the default action, SA_NODEFER lets it act now
+}
+
+// Registers `dir` for removal on a signal; returns its slot, or -1 where the path or the slots run out (the
+// directory is then only removed by the destructor). A handler the program has set itself is left in place.
+int register_for_signals(const std::string& dir) {
+  if (dir.size() >= kSignalPathMax) return -1;
+  for (int k = 0; k < kSignalSlots; ++k) {
+    bool expected = false;
+    if (!g_signal_claimed[k].compare_exchange_strong(expected, true)) continue;
+    std::memcpy(g_signal_paths[k], dir.c_str(), dir.size() + 1);
+    g_signal_ready[k].store(true, std::memory_order_release);
+    struct sigaction action {};
+    action.sa_handler = remove_temp_dirs_and_reraise;
+    action.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigemptyset(&action.sa_mask);
+    for (int signal_number : kCleanupSignals) {
+      struct sigaction previous {};
+      ::sigaction(signal_number, nullptr, &previous);
+      if (previous.sa_handler == SIG_DFL) ::sigaction(signal_number, &action, nullptr);
+    }
+    return k;
+  }
+  return -1;
+}
+
+void unregister_for_signals(int slot) {
+  if (slot < 0) return;
+  g_signal_ready[slot].store(false, std::memory_order_release);
+  g_signal_claimed[slot].store(false);
+  for (int k = 0; k < kSignalSlots; ++k) {
+    if (g_signal_claimed[k].load()) return;  // another directory still needs the handler
+  }
+  for (int signal_number : kCleanupSignals) {
+    struct sigaction current {};
+    ::sigaction(signal_number, nullptr, &current);
+    if (current.sa_handler == remove_temp_dirs_and_reraise) ::signal(signal_number, SIG_DFL);
+  }
+}
+
 }  // namespace
+
+std::string check_output_dir(const std::string& final_dir) {
+  const fs::path final_path = normalized(final_dir);
+  if (final_path.empty()) throw PathError("the output directory path is empty");
+  if (occupied(final_path)) throw PathError(exists_message(final_dir));
+  const fs::path parent = parent_of(final_path);
+  ensure_parent(parent, final_dir);
+  std::error_code ec;
+  fs::remove(make_temp_dir(parent, final_path.filename().string(), final_dir), ec);
+  return final_path.string();
+}
 
 // ---- .npy -------------------------------------------------------------------------------------------------------
 
@@ -385,9 +505,11 @@ OutputDir::OutputDir(std::string final_dir) : final_dir_(std::move(final_dir)) {
   // Created last: nothing after it can throw, so the destructor (which does not run for a throwing
   // constructor) is always there to remove it.
   temp_dir_ = make_temp_dir(parent, final_path.filename().string(), final_dir_).string();
+  signal_slot_ = register_for_signals(temp_dir_);
 }
 
 OutputDir::~OutputDir() {
+  unregister_for_signals(signal_slot_);
   if (committed_ || temp_dir_.empty()) return;
   std::error_code ec;
   fs::remove_all(temp_dir_, ec);  // best effort: a destructor must not throw, and nothing else can be done
@@ -405,19 +527,30 @@ void OutputDir::json(const std::string& name, const nlohmann::ordered_json& doc)
   write_file(file(name), doc.dump(2) + "\n", nullptr, 0);
 }
 
-void OutputDir::commit() {
+std::string next_free_output_dir(const std::string& final_dir) {
+  const fs::path final_path = normalized(final_dir);
+  if (!occupied(final_path)) return final_dir;
+  for (int k = 2; k <= 1000; ++k) {
+    const std::string candidate = final_path.string() + "-" + std::to_string(k);
+    if (!occupied(candidate)) return candidate;
+  }
+  throw PathError(exists_message(final_dir) + ", and so do its -2 to -1000");
+}
+
+std::string OutputDir::commit() {
   if (committed_) throw InternalError("OutputDir::commit called twice for '" + final_dir_ + "'");
   fsync_tree(temp_dir_);
   const fs::path final_path = normalized(final_dir_);
-  // rename() would silently replace an empty directory that appeared since the constructor; refuse it. POSIX
-  // has no rename-without-replace, so a directory created in the instant between check and rename still loses.
-  if (occupied(final_path)) throw PathError(exists_message(final_dir_));
-  std::error_code ec;
-  fs::rename(temp_dir_, final_path, ec);
-  if (ec == std::errc::directory_not_empty || ec == std::errc::file_exists) throw PathError(exists_message(final_dir_));
-  if (ec) throw PathError("cannot rename '" + temp_dir_ + "' to '" + final_dir_ + "': " + ec.message());
+  std::string written = final_path.string();
+  for (int k = 2; !rename_no_replace(temp_dir_, written); ++k) {
+    if (k > 1000) throw PathError(exists_message(final_dir_) + ", and so do its -2 to -1000");
+    written = final_path.string() + "-" + std::to_string(k);
+  }
   committed_ = true;  // before the last sync: the temporary directory no longer exists, nothing to clean up
+  unregister_for_signals(signal_slot_);
+  signal_slot_ = -1;
   fsync_dir(parent_of(final_path));  // the rename itself
+  return written;
 }
 
 }  // namespace nb

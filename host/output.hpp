@@ -1,6 +1,6 @@
 // Results on disk: .npy arrays and JSON, written into a hidden temporary directory that is renamed to its final
 // name only when everything is written (commit). A run that fails or is killed leaves nothing under the final
-// name; an existing directory is never overwritten.
+// name (and an interrupted one, nothing at all); an existing directory is never overwritten.
 #pragma once
 
 #include <cstdint>
@@ -28,9 +28,18 @@ struct NpyArray {
 };
 NpyArray read_npy(const std::string& path);  // PathError / InternalError on malformed files
 
+// Checks, before a run, that its results can be written to `final_dir`: nothing is there yet, and the parent can
+// be created (it is) and written (a temporary directory is made there and removed). PathError otherwise, so that a
+// long run cannot end at an unusable path. Returns the path as OutputDir::commit names it ("out/" -> "out").
+std::string check_output_dir(const std::string& final_dir);
+
+// `final_dir`, or where something is there, the first free "<final_dir>-2", "-3", ... (as OutputDir::commit).
+std::string next_free_output_dir(const std::string& final_dir);
+
 class OutputDir {
  public:
-  // PathError if `final_dir` already exists or its parent directory cannot be created or written.
+  // PathError if `final_dir` already exists or its parent directory cannot be created or written. Until commit
+  // or destruction, SIGINT, SIGTERM and SIGHUP remove the temporary directory before they end the process.
   explicit OutputDir(std::string final_dir);
   ~OutputDir();  // removes the temporary directory unless committed
   OutputDir(const OutputDir&) = delete;
@@ -45,11 +54,15 @@ class OutputDir {
   }
   void json(const std::string& name, const nlohmann::ordered_json& doc);  // pretty-printed, 2 spaces
 
-  void commit();  // fsyncs files and renames the temporary directory to final_dir
+  // Fsyncs the files and renames the temporary directory to final_dir, or, where something took that name during
+  // the run, to the first free "<final_dir>-2", "-3", ...: results are never lost, nor is anything overwritten.
+  // Returns the directory written.
+  std::string commit();
 
  private:
   std::string final_dir_;
   std::string temp_dir_;
+  int signal_slot_ = -1;  // the temporary directory's place in the signal handler's list, or -1
   bool committed_ = false;
 };
 

@@ -41,6 +41,17 @@ void check_point(const double* p, const Spec& spec, const std::string& where) {
                                                     format_number(spec.dt_ms) + " ms; expected tau_ms >= dt_ms" + where);
   }
   const ParamInfo& initial = m.params[m.param_index("initial")];
+  // A profile that no point uses would be ignored without a word (checked once, at the first point).
+  if (spec.array("initial_profile_Hz") != nullptr && p == spec.point_params(0)) {
+    bool used = false;
+    for (std::uint64_t k = 0; k < spec.n_points() && !used; ++k) {
+      used = initial.choice_name(spec.param(k, "initial")) == "given";
+    }
+    if (!used) {
+      throw SpecError("arrays.initial_profile_Hz", "is used only where initial = given, and no sweep point has it; "
+                                                   "set params.initial to \"given\" (or sweep it)");
+    }
+  }
   if (initial.choice_name(P("initial")) == "given") {
     const std::vector<double>* given = spec.array("initial_profile_Hz");
     if (given == nullptr || given->size() != static_cast<std::size_t>(N)) {

@@ -298,6 +298,9 @@ std::vector<double> linspace(double start, double stop, std::uint64_t n, const s
   std::vector<double> v;
   reserve_or_throw(v, n, field, "the sweep values");
   const double step = n > 1 ? (stop - start) / static_cast<double>(n - 1) : 0.0;
+  if (!std::isfinite(step)) {
+    throw SpecError(field, "the step (stop - start) / (n - 1) overflows a double; narrow the interval");
+  }
   for (std::uint64_t i = 0; i < n; ++i) v.push_back(static_cast<double>(i) * step + start);
   if (n > 1) v.back() = stop;
   return v;
@@ -375,6 +378,42 @@ void grow_grid(std::uint64_t& points, std::uint64_t trials, std::uint64_t size, 
 
 // ---- Sections -------------------------------------------------------------------------------------------------
 
+// The spec's name, which names the default output directory results/<name>-<time>: a plain, visible file name.
+std::string get_name(const Json& j) {
+  const std::string name = get_string(j, "name");
+  const bool control = std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 32; });
+  if (name.empty() || name[0] == '.' || name.find('/') != std::string::npos || name.find('\\') != std::string::npos ||
+      control) {
+    throw SpecError("name", "got '" + name + "'; expected a plain file name (not empty, no '/' or '\\', no control "
+                            "characters, not starting with '.'): it names the output directory results/<name>-<time>");
+  }
+  return name;
+}
+
+// The host keeps every instance's results until they are written: refused where they cannot fit in this
+// machine's memory (a bad_alloc later, or the out-of-memory killer, would lose the run).
+void check_result_memory(const Spec& spec) {
+  const double n = static_cast<double>(spec.n_instances());
+  double per_instance = 8.0 + 8.0 * static_cast<double>(spec.model->observables.size());  // id, observables
+  for (const ModelInfo::InstanceArray& a : spec.model->instance_arrays) per_instance += 4.0 * double(a.width(spec));
+  const double traces = double(spec.traces.instances.size()) * double(spec.traces.vars.size()) * 4.0 *
+                        double(spec.traces.vars.empty() ? 0 : spec.n_steps / spec.traces.every + 1);
+  const double spikes = spec.spikes.enabled ? double(spec.spikes.instances.size()) * 4.0 * spec.spikes.max_per_instance : 0;
+  const double memory = static_cast<double>(physical_memory_bytes());
+  const auto refuse = [&](const std::string& field, const std::string& what, double bytes) {
+    throw SpecError(field, what + " need " + fmt(bytes) + " bytes of host memory, more than this machine has (" +
+                               fmt(memory) + " bytes); " +
+                               (field.rfind("record", 0) == 0 ? "record fewer instances or samples"
+                                                              : "reduce the sweep or trials, or split the run"));
+  };
+  if (n * per_instance > memory) {
+    refuse(spec.trials > 1 ? "trials" : "sweep", "the results of " + fmt(n) + " instances (sweep points x trials)",
+           n * per_instance);
+  }
+  if (traces > memory) refuse("record.traces", "the traces", traces);
+  if (spikes > memory) refuse("record.spikes", "the spike records", spikes);
+}
+
 void parse_timing(const Json& doc, Spec& spec) {
   if (!doc.contains("duration_ms")) throw SpecError("duration_ms", "missing: the simulated time, a number > 0 (ms)");
   spec.duration_ms = get_number(doc["duration_ms"], "duration_ms");
@@ -394,13 +433,24 @@ void parse_timing(const Json& doc, Spec& spec) {
     throw SpecError("duration_ms", "duration_ms / dt_ms = " + fmt(steps) + " steps exceeds 2^32-1 = " +
                                        std::to_string(kMaxSteps) + "; use a shorter duration_ms or a larger dt_ms");
   }
+  // A duration that is not a whole number of steps would silently simulate another one (and pulses or probes
+  // checked against duration_ms could fall beyond the last step): refused, with the nearest whole numbers.
+  if (std::abs(spec.duration_ms / spec.dt_ms - steps) > 1e-6 * steps) {
+    const double below = std::floor(spec.duration_ms / spec.dt_ms), above = below + 1;
+    throw SpecError("duration_ms", "duration_ms = " + fmt(spec.duration_ms) + " is not a whole number of steps of dt_ms = " +
+                                       fmt(spec.dt_ms) + " (" + fmt(spec.duration_ms / spec.dt_ms) + " steps); use e.g. " +
+                                       fmt(below * spec.dt_ms) + " or " + fmt(above * spec.dt_ms) + " ms");
+  }
   spec.n_steps = static_cast<std::uint64_t>(steps);
 }
 
 void parse_run_settings(const Json& doc, Spec& spec) {
   spec.seed = doc.contains("seed") ? get_uint(doc["seed"], "seed", 0, kMaxU64) : 0;
-  spec.trials = doc.contains("trials") ? get_uint(doc["trials"], "trials", 1, kMaxU64) : 1;
-  if (spec.trials > kMaxInstances) too_many_instances("trials", static_cast<double>(spec.trials));
+  // At most kMaxInstances (2^48), the random-number counter's room for instances: too_many_instances says so.
+  if (doc.contains("trials") && doc["trials"].is_number() && doc["trials"].get<double>() > double(kMaxInstances)) {
+    too_many_instances("trials", doc["trials"].get<double>());
+  }
+  spec.trials = doc.contains("trials") ? get_uint(doc["trials"], "trials", 1, kMaxInstances) : 1;
   const std::vector<std::string>& allowed = spec.model->integrators;
   spec.integrator = doc.contains("integrator") ? get_string(doc["integrator"], "integrator") : allowed.front();
   if (std::find(allowed.begin(), allowed.end(), spec.integrator) == allowed.end()) {
@@ -539,6 +589,9 @@ void parse_binned(const Json& j, Spec& spec) {
 void parse_arrays(const Json& doc, Spec& spec) {
   if (!doc.contains("arrays")) return;
   const Json& arrays = get_object(doc["arrays"], "arrays");
+  if (spec.model->array_inputs.empty() && !arrays.empty()) {
+    throw SpecError("arrays", "model '" + spec.model->name + "' takes no arrays");
+  }
   check_keys(arrays, "arrays", spec.model->array_inputs);
   for (const auto& [name, values] : arrays.items()) {
     const std::string field = "arrays." + name;
@@ -883,7 +936,7 @@ Spec parse_spec(const nlohmann::ordered_json& doc, const ModelInfo& model, const
   validate_model(model);
   Spec spec;
   spec.model = &model;
-  spec.name = doc.contains("name") ? get_string(doc["name"], "name") : default_name;
+  spec.name = doc.contains("name") ? get_name(doc["name"]) : default_name;
   parse_timing(doc, spec);
   parse_run_settings(doc, spec);
 
@@ -898,6 +951,7 @@ Spec parse_spec(const nlohmann::ordered_json& doc, const ModelInfo& model, const
   note_derived(spec, derivs, constants);
   build_point_table(spec, constants, derivs);
   check_points(spec);
+  check_result_memory(spec);
   spec.resolved = resolve(spec, derivs, n_sweep_axes);
   return spec;
 }
@@ -912,9 +966,31 @@ nlohmann::ordered_json read_spec_document(const std::string& path) {
   // A directory opens fine and fails on the first read (EISDIR), so errors are checked after reading.
   if (std::ferror(file.get())) throw PathError("cannot read spec file '" + path + "': " + std::strerror(errno));
 
+  // A key given twice in one object would silently take its last value (a copy-paste slip): refused, with its
+  // path. The callback sees every object's start and end and each key, depth by depth.
+  std::vector<std::pair<std::string, std::vector<std::string>>> open_objects;  // (path, keys so far)
+  std::string last_key;
+  const auto refuse_duplicates = [&](int /*depth*/, nlohmann::json::parse_event_t event, Json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) {
+      const std::string parent = open_objects.empty() ? "" : open_objects.back().first;
+      open_objects.emplace_back(open_objects.empty() ? "" : (parent.empty() ? last_key : parent + "." + last_key),
+                                std::vector<std::string>{});
+    } else if (event == Event::object_end) {
+      open_objects.pop_back();
+    } else if (event == Event::key && !open_objects.empty()) {
+      last_key = parsed.get<std::string>();
+      auto& [where, keys] = open_objects.back();
+      if (std::find(keys.begin(), keys.end(), last_key) != keys.end()) {
+        throw SpecError(where.empty() ? last_key : where + "." + last_key, "the key is given twice in the spec");
+      }
+      keys.push_back(last_key);
+    }
+    return true;
+  };
   Json doc;
   try {
-    doc = Json::parse(text);
+    doc = Json::parse(text, refuse_duplicates);
   } catch (const nlohmann::json::exception& e) {
     // parse_error carries "line L, column C"; out_of_range reports numbers too large for a double.
     std::string message = e.what();

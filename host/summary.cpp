@@ -218,8 +218,8 @@ nlohmann::ordered_json make_summary(const Spec& spec, const RunResult& r) {
   return s;
 }
 
-void write_results(const Spec& spec, const RunResult& r, const std::string& out_dir) {
-  OutputDir out(out_dir);
+std::string write_results(const Spec& spec, const RunResult& r, const std::string& out_dir) {
+  OutputDir out(next_free_output_dir(out_dir));  // commit() handles a name taken while writing
   nlohmann::ordered_json files = nlohmann::ordered_json::object();
   write_observables(out, spec, r, files);
   write_traces(out, spec, r, files);
@@ -229,7 +229,7 @@ void write_results(const Spec& spec, const RunResult& r, const std::string& out_
   nlohmann::ordered_json summary = make_summary(spec, r);
   summary["files"] = files;
   out.json("summary.json", summary);
-  out.commit();
+  return out.commit();
 }
 
 }  // namespace nb

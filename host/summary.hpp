@@ -20,8 +20,9 @@ Aggregate aggregate(const double* values, std::size_t n);
 // The summary document: build, resolved spec, run facts, throughput, per-sweep-point aggregates.
 nlohmann::ordered_json make_summary(const Spec& spec, const RunResult& result);
 
-// Writes everything into `out_dir`, which must not exist yet.
-void write_results(const Spec& spec, const RunResult& result, const std::string& out_dir);
+// Writes everything into `out_dir` (checked with check_output_dir before the run); returns the directory written,
+// which is "<out_dir>-2" (or -3, ...) where something took `out_dir` during the run.
+std::string write_results(const Spec& spec, const RunResult& result, const std::string& out_dir);
 
 // Build facts shared by `info`, summaries and benchmarks.
 nlohmann::ordered_json build_info();

@@ -16,9 +16,9 @@ struct CliResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `neurobatch ARGS`, optionally behind a wrapper command such as "timeout -s KILL 1".
-CliResult cli(const std::string& args, const std::string& wrapper = "") {
-  const std::string cmd = wrapper + (wrapper.empty() ? "" : " ") + std::string(NB_CLI_PATH) + " " + args + " 2>&1";
+// Runs a shell command line; its status and output (stdout and stderr together).
+CliResult shell(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   EXPECT_NE(pipe, nullptr);
   std::string out;
@@ -26,6 +26,11 @@ CliResult cli(const std::string& args, const std::string& wrapper = "") {
   while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
   const int raw = pclose(pipe);
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+}
+
+// Runs `neurobatch ARGS`, optionally behind a wrapper command such as "timeout -s KILL 1".
+CliResult cli(const std::string& args, const std::string& wrapper = "") {
+  return shell(wrapper + (wrapper.empty() ? "" : " ") + std::string(NB_CLI_PATH) + " " + args);
 }
 
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
@@ -162,8 +167,61 @@ TEST(Cli, BadFlagsAreRefused) {
   EXPECT_EQ(cli("run " + tmp / "spec.json" + " --backend tpu").status, 2);
   EXPECT_EQ(cli("run " + tmp / "spec.json" + " --math sloppy").status, 2);
   EXPECT_EQ(cli("run " + tmp / "spec.json" + " --threads zero").status, 2);
+  // Numbers beyond what the option can hold are refused, not wrapped (4294967297 threads would have been 1).
+  EXPECT_EQ(cli("run " + tmp / "spec.json" + " --threads 4294967297").status, 2);
+  EXPECT_EQ(cli("run " + tmp / "spec.json" + " --threads ' -1'").status, 2);
+  EXPECT_EQ(cli("run " + tmp / "spec.json" + " --memory-budget-MB 17592186044416").status, 2);
+  EXPECT_EQ(cli("run " + tmp / "spec.json" + " --set params.I_nA=1e999").status, 2);
+  // compare --instances: negative, out of range (checked before a range is expanded), repeated.
+  for (const char* list : {"-1", "0-18446744073709551615", "0-3000000000", "0,0", "3,1-4", "5-2", "x"}) {
+    const CliResult r = cli("compare " + tmp / "spec.json" + " --a cpu --b cpu --instances '" + list + "'");
+    EXPECT_EQ(r.status, 2) << list << ": " << r.output;
+    EXPECT_NE(r.output.find("--instances"), std::string::npos) << r.output;
+  }
   EXPECT_EQ(cli("frobnicate").status, 2);
   EXPECT_TRUE(dir_is_empty_of_results(tmp));
+}
+
+TEST(Cli, SetCreatesMissingObjects) {
+  test::TempDir tmp;
+  write_file(tmp / "spec.json", R"({"model": "lif", "duration_ms": 10, "trials": 2})");
+  const CliResult r = cli("run " + tmp / "spec.json" + " --backend cpu --quiet --set params.I_nA=0.4 --set " +
+                          "sweep.V_th_mV=[-50,-52] --out " + tmp / "out");
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(tmp / "out/summary.json");
+  const auto summary = nlohmann::ordered_json::parse(in);
+  EXPECT_EQ(summary["spec"]["params"]["I_nA"], 0.4);
+  EXPECT_EQ(summary["points"].size(), 2u);
+}
+
+// The output path is checked before the run: a run of ~1e12 neuron-steps must be refused at once (the wrapper
+// would kill it after 60 s, which the status would show).
+TEST(Cli, UnusableOutputPathIsRefusedBeforeTheRun) {
+  test::TempDir tmp;
+  write_file(tmp / "spec.json", R"({"model": "lif", "duration_ms": 100000, "dt_ms": 0.05, "trials": 500000,
+                                     "params": {"sigma_mV_sqrt_ms": 1, "I_nA": 0.4}})");
+  write_file(tmp / "file", "x");
+  for (const std::string& out : {tmp / "file/sub", std::string("''")}) {
+    const CliResult r = cli("run " + tmp / "spec.json" + " --backend cpu --quiet --threads 1 --out " + out,
+                            "timeout -s KILL 60");
+    EXPECT_EQ(r.status, 2) << out << ": " << r.output;
+  }
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(tmp.path()), std::filesystem::directory_iterator()), 2);
+}
+
+// Something takes --out while the run goes on: the results are kept under --out-2, the message says so, and the
+// exit status is 4 (the run itself takes about 2 s; the directory appears after 0.3 s).
+TEST(Cli, OutputTakenDuringTheRunGoesToTheNextFreeName) {
+  test::TempDir tmp;
+  write_file(tmp / "spec.json", R"({"model": "lif", "duration_ms": 1000, "dt_ms": 0.01, "trials": 40000,
+                                     "params": {"I_nA": 0.4}})");
+  const std::string run = std::string(NB_CLI_PATH) + " run " + tmp / "spec.json" +
+                          " --backend cpu --threads 1 --quiet --out " + tmp / "out";
+  const CliResult r = shell("(" + run + " & sleep 0.3; mkdir " + tmp / "out" + "; wait $!)");
+  EXPECT_EQ(r.status, 4) << r.output;
+  EXPECT_NE(r.output.find("the results are in '" + tmp / "out-2'"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::filesystem::is_empty(tmp / "out"));
+  EXPECT_EQ(read_npy(tmp / "out-2/spike_count.npy").count(), 40000u);
 }
 
 TEST(Cli, CudaRequestedWithoutGpuIsRefusedClearly) {

@@ -569,6 +569,8 @@ TEST(Network, BadSpecsNameTheField) {
   expect_spec_error(network_spec(10, {{"tau_e_ms", 0}}), "params.tau_e_ms");
   expect_spec_error(network_spec(10, {{"N", 10}, {"trace_neuron", 10}}), "params.trace_neuron");
   expect_spec_error(network_spec(10, {{"kick_rate_Hz", 2e4}}), "params.kick_rate_Hz");
+  expect_spec_error(network_spec(10, {{"connectivity_seed", 1.5}}), "params.connectivity_seed");  // not truncated
+  expect_spec_error(network_spec(10, {{"raster_neurons", 4294967296.0}}), "params.raster_neurons");  // not wrapped
   Json varying = network_spec(10, {{"p", 0.1}});
   varying["sweep"] = {{"N", {100, 200}}};
   expect_spec_error(varying, "sweep.N");

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -320,12 +321,55 @@ TEST_F(OutputDirTest, ExistingFileOrDanglingLinkIsRefused) {
   EXPECT_FALSE(has_partial_sibling());
 }
 
-TEST_F(OutputDirTest, DirectoryAppearingBeforeCommitIsNotReplaced) {
+TEST_F(OutputDirTest, DirectoryAppearingBeforeCommitIsNotReplacedAndTheResultsAreKept) {
   OutputDir out(path("results"));
   out.json("meta.json", nlohmann::ordered_json{{"x", 1}});
   fs::create_directory(path("results"));  // empty: a bare rename() would silently replace it
-  EXPECT_THROW(out.commit(), PathError);
+  fs::create_directory(path("results-2"));
+  spit(path("results-2/keep.txt"), "precious");
+  EXPECT_EQ(out.commit(), path("results-3"));
   EXPECT_TRUE(fs::is_empty(path("results")));
+  EXPECT_EQ(slurp(path("results-2/keep.txt")), "precious");
+  EXPECT_EQ(slurp(path("results-3/meta.json")), "{\n  \"x\": 1\n}\n");
+  EXPECT_FALSE(has_partial_sibling());
+}
+
+TEST_F(OutputDirTest, CheckBeforeARunLeavesNothingButTheParent) {
+  check_output_dir(path("a/b/results"));
+  EXPECT_TRUE(fs::is_directory(path("a/b")));
+  EXPECT_TRUE(fs::is_empty(path("a/b")));
+  spit(path("file"), "x");
+  EXPECT_THROW(check_output_dir(path("file/results")), PathError);
+  EXPECT_THROW(check_output_dir(path("file")), PathError);  // taken
+  EXPECT_THROW(check_output_dir(""), PathError);
+  fs::create_directory(path("ro"));
+  fs::permissions(path("ro"), fs::perms::owner_read | fs::perms::owner_exec);
+  if (::access(path("ro").c_str(), W_OK) != 0) EXPECT_THROW(check_output_dir(path("ro/results")), PathError);
+}
+
+// A signal while results are being written removes the temporary directory, then ends the process as the signal
+// would have (death tests run it in a child process).
+TEST_F(OutputDirTest, SignalWhileWritingRemovesTheTemporaryDirectory) {
+  const std::string final_dir = path("results");
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+    EXPECT_EXIT(
+        {
+          OutputDir out(final_dir);
+          out.json("meta.json", nlohmann::ordered_json{{"x", 1}});
+          out.npy("v.npy", std::vector<double>(1000, 1.0), {1000});
+          std::raise(signal_number);
+          std::exit(0);  // not reached
+        },
+        ::testing::KilledBySignal(signal_number), "");
+    EXPECT_TRUE(entries().empty()) << "signal " << signal_number << " left " << entries().size() << " entries";
+  }
+  {  // and once committed or destroyed, the default action is back
+    OutputDir out(final_dir);
+    out.commit();
+  }
+  struct sigaction current {};
+  ::sigaction(SIGTERM, nullptr, &current);
+  EXPECT_EQ(current.sa_handler, SIG_DFL);
 }
 
 TEST_F(OutputDirTest, CreatesMissingParents) {

@@ -228,6 +228,13 @@ TEST(Ring, GivenInitialProfileAndNeuronTrace) {
   Json unknown = doc;
   unknown["arrays"] = {{"profile", given}};
   expect_spec_error(unknown, "arrays.profile");
+  Json unused = doc;  // a profile that no point starts from would be ignored
+  unused["params"]["initial"] = "random";
+  expect_spec_error(unused, "arrays.initial_profile_Hz");
+  Json swept = unused;  // used where the sweep sets initial = given
+  swept["params"].erase("initial");
+  swept["sweep"] = {{"initial", {"random", "given"}}};
+  EXPECT_NO_THROW(parse_spec(swept, "test"));
 }
 
 TEST(Ring, BadSpecsNameTheField) {

@@ -374,7 +374,7 @@ TEST(SpecErrors, EulerUnstableWhenDtReachesTau) {
   Json doc = with(minimal(), "dt_ms", 10);  // tau = C / G_L = 0.2 nF / 20 nS = 10 ms
   expect_spec_error(doc, "dt_ms", "tau_m");
   EXPECT_NO_THROW(parse_spec(with(doc, "integrator", "exact")));
-  EXPECT_NO_THROW(parse_spec(with(minimal(), "dt_ms", 9.5)));
+  EXPECT_NO_THROW(parse_spec(with(with(minimal(), "dt_ms", 9.5), "duration_ms", 95)));
 }
 
 // ---- Instance counts ----------------------------------------------------------------------------------------
@@ -390,6 +390,37 @@ TEST(SpecErrors, TooManyInstances) {
       "sweep", "address space");
   expect_spec_error(with(minimal(), "zip", Json::array({{{"I_nA", {{"linspace", {0, 1, ~std::uint64_t(0)}}}}}})), "zip",
                     "2^48");
+}
+
+TEST(SpecErrors, ResultsTooLargeForMemory) {
+  // 2^40 instances are within the counter's 2^48, but their observables (8 bytes each, several per instance) fit
+  // no machine: refused before the run. (A sweep that large is refused earlier, for its table of points.)
+  expect_spec_error(with(minimal(), "trials", std::uint64_t(1) << 40), "trials", "bytes of host memory");
+  Json traced = with(with(minimal(), "trials", std::uint64_t(1) << 24), "duration_ms", 100000);
+  traced["record"] = {{"traces", {{"vars", {"V_mV"}}, {"instances", "all"}}}};
+  expect_spec_error(traced, "record.traces", "record fewer instances");
+}
+
+TEST(SpecErrors, DurationNotAWholeNumberOfSteps) {
+  expect_spec_error(with(with(minimal(), "duration_ms", 10), "dt_ms", 0.3), "duration_ms", "use e.g. 9.9 or 10.2 ms");
+  EXPECT_NO_THROW(parse_spec(with(with(minimal(), "duration_ms", 1000), "dt_ms", 0.1)));  // 10000.000000000002
+  EXPECT_NO_THROW(parse_spec(with(with(minimal(), "duration_ms", 3000), "dt_ms", 0.01)));
+}
+
+TEST(SpecErrors, NameMustBeAPlainFileName) {
+  for (const char* bad : {"", "../../escape", "a/b", ".hidden", "tab\there"}) {
+    expect_spec_error(with(minimal(), "name", bad), "name", "plain file name");
+  }
+  EXPECT_EQ(parse_spec(with(minimal(), "name", "coba N=4000 (x2)")).name, "coba N=4000 (x2)");
+}
+
+TEST(SpecErrors, ArraysForAModelWithoutArrays) {
+  expect_spec_error(with(minimal(), "arrays", {{"x", {1, 2}}}), "arrays", "model 'lif' takes no arrays");
+}
+
+TEST(SpecErrors, LinspaceWhoseStepOverflows) {
+  expect_spec_error(with(minimal(), "sweep", {{"I_nA", {{"linspace", {-1e308, 1e308, 3}}}}}), "sweep.I_nA",
+                    "overflows a double");
 }
 
 TEST(SpecErrors, SweepTooLargeForMemory) {
@@ -708,6 +739,27 @@ TEST(LoadSpec, MalformedJsonNamesFileAndLine) {
     EXPECT_EQ(e.field(), file.str());
     EXPECT_NE(std::string(e.what()).find("line 3, column 1"), std::string::npos) << e.what();
   }
+}
+
+TEST(LoadSpec, KeyGivenTwiceIsRefusedWithItsPath) {
+  for (const auto& [text, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"model": "lif", "duration_ms": 10, "trials": 2, "trials": 3})", "trials"},
+           {R"({"model": "lif", "duration_ms": 10, "params": {"I_nA": 0.1, "C_nF": 0.2, "I_nA": 0.5}})", "params.I_nA"},
+           {R"({"model": "lif", "duration_ms": 10, "record": {"traces": {"vars": ["V_mV"], "vars": []}}})",
+            "record.traces.vars"}}) {
+    const TempFile file("dup.json", text);
+    try {
+      load_spec(file.str());
+      ADD_FAILURE() << "no SpecError for " << text;
+    } catch (const SpecError& e) {
+      EXPECT_EQ(e.field(), field) << e.what();
+      EXPECT_NE(std::string(e.what()).find("given twice"), std::string::npos) << e.what();
+    }
+  }
+  // The same key in different objects is fine.
+  const TempFile ok("ok.json", R"({"model": "lif", "duration_ms": 10, "params": {"I_nA": 0.1},
+                                   "sweep": {"V_th_mV": [-50, -52]}, "zip": [{"C_nF": [0.2]}, {"G_L_nS": [10]}]})");
+  EXPECT_NO_THROW(load_spec(ok.str()));
 }
 
 TEST(LoadSpec, NumberTooLargeForDouble) {
