@@ -168,7 +168,10 @@ void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint3
 #pragma omp simd
       for (std::size_t l = 0; l < kLanes; ++l) {
         const Normals4 z = membrane_noise<ExactMath>(v.seed, b.instance_id[l], t >> 2);
-        for (int k = 0; k < 4; ++k) xi[k][l] = z.z[k];
+        xi[0][l] = z.z[0];  // written out: an inner loop here keeps gcc from vectorising the lane loop
+        xi[1][l] = z.z[1];
+        xi[2][l] = z.z[2];
+        xi[3][l] = z.z[3];
       }
     }
     const float* xi_t = xi[t & 3u];
