@@ -36,7 +36,7 @@ LifChunk assemble_lif_chunk(const Spec& spec, const std::vector<std::uint64_t>& 
     c.V_reset_mV[i] = static_cast<float>(p[iVr]);
     c.V_th_mV[i] = static_cast<float>(p[iVth]);
     c.V_spike_mV[i] = static_cast<float>(p[iVsp]);
-    c.refractory_steps[i] = static_cast<std::uint32_t>(std::llround(p[iref] / dt_ms));
+    c.refractory_steps[i] = to_step(p[iref], dt_ms);
     c.V_mV[i] = static_cast<float>(p[iV0]);
     c.noisy = c.noisy || c.noise_mV[i] != 0.0f;
   }

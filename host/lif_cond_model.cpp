@@ -107,7 +107,7 @@ void set_instance(LifCondChunk& c, std::size_t i, const double* p, const ModelIn
   c.V_reset_mV[i] = static_cast<float>(P("V_reset_mV"));
   c.V_th_mV[i] = static_cast<float>(P("V_th_mV"));
   c.V_spike_mV[i] = static_cast<float>(P("V_spike_mV"));
-  c.refractory_steps[i] = static_cast<std::uint32_t>(std::llround(P("t_ref_ms") / dt));
+  c.refractory_steps[i] = to_step(P("t_ref_ms"), dt);
   c.exponential[i] = spec.integrator == "exponential" ? 1u : 0u;
   c.mg_over_357[i] = P("mg_block") != 0.0 ? static_cast<float>(P("Mg_mM") / 3.57) : 0.0f;
   c.g_AMPA_nS[i] = static_cast<float>(P("g_AMPA_nS"));
@@ -126,7 +126,7 @@ void set_instance(LifCondChunk& c, std::size_t i, const double* p, const ModelIn
   c.K_I[i] = static_cast<std::uint32_t>(P("K_I"));
   c.threshold_E[i] = fixed_point_fraction(P("r_E_Hz") * dt * 1e-3);
   c.threshold_I[i] = fixed_point_fraction(P("r_I_Hz") * dt * 1e-3);
-  c.transient_steps[i] = static_cast<std::uint32_t>(std::llround(P("transient_ms") / dt));
+  c.transient_steps[i] = to_step(P("transient_ms"), dt);
   c.V_mV[i] = static_cast<float>(P("V_init_mV"));
   c.noisy = c.noisy || c.noise_mV[i] != 0.0f;
   c.K_E_max = std::max(c.K_E_max, c.K_E[i]);

@@ -48,7 +48,12 @@ std::uint32_t fixed_point_fraction(double x) {
   return static_cast<std::uint32_t>(std::min(4294967295.0, std::round(x * 4294967296.0)));
 }
 
-std::uint32_t to_step(double t_ms, double dt_ms) { return static_cast<std::uint32_t>(std::llround(t_ms / dt_ms)); }
+std::uint32_t to_step(double t_ms, double dt_ms) {
+  // Clamped in double before the cast: a time beyond 2^32 - 1 steps (longer than any trial) must not wrap around to
+  // a short one (a refractory period of 1e30 ms must not become 0 steps).
+  const double steps = std::round(t_ms / dt_ms);
+  return steps >= 4294967295.0 ? 4294967295u : steps > 0.0 ? static_cast<std::uint32_t>(steps) : 0u;
+}
 
 // The 1e-9 absorbs the rounding of t / dt for times on the grid.
 std::uint32_t first_step_from(double t_ms, double dt_ms) {

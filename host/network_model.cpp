@@ -31,7 +31,7 @@ bool shared_connectivity(const Spec& spec) {
 
 std::uint32_t whole(const Spec& spec, const char* name) { return static_cast<std::uint32_t>(spec.param(0, name)); }
 
-std::uint32_t steps_of(double t_ms, double dt_ms) { return static_cast<std::uint32_t>(std::llround(t_ms / dt_ms)); }
+std::uint32_t steps_of(double t_ms, double dt_ms) { return to_step(t_ms, dt_ms); }  // saturating
 
 // The fixed in-degree rule's inputs per cell.
 std::uint32_t indegree_of(std::uint32_t N, double p) { return static_cast<std::uint32_t>(std::llround(p * (N - 1))); }
@@ -59,6 +59,10 @@ void check_point(const double* p, const Spec& spec, const std::string& where) {
   if (std::fabs(delay - std::round(delay)) > 1e-9 * delay || std::round(delay) < 1) {
     throw SpecError(spec.param_field("delay_ms"), "delay_ms must be a whole number >= 1 of steps of dt_ms = " +
                                                       format_number(spec.dt_ms) + where);
+  }
+  if (P("delay_ms") > spec.duration_ms) {  // each pending step costs 2 N counters per network
+    throw SpecError(spec.param_field("delay_ms"), "delay_ms must be at most duration_ms = " +
+                                                      format_number(spec.duration_ms) + " ms" + where);
   }
   const double bin = P("bin_ms") / spec.dt_ms;
   if (std::fabs(bin - std::round(bin)) > 1e-9 * bin || std::round(bin) < 1) {
@@ -300,6 +304,15 @@ NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, b
     return c;
   }
   c.offsets.reserve(lists * (c.N + 1));
+  // Reserved to the expected count plus 6 SDs: growing by doubling would need up to twice the memory that the
+  // chunk's plan (bytes_per_instance) counts on.
+  double synapses = 0, variance = 0;
+  for (std::size_t k = 0; k < lists; ++k) {
+    const double p = std::min(1.0, spec.param(ids[k] / spec.trials, "p")), pairs = double(c.N) * (c.N - 1.0);
+    synapses += p * pairs;
+    variance += p * (1.0 - p) * pairs;
+  }
+  c.targets.reserve(static_cast<std::size_t>(synapses + 6.0 * std::sqrt(variance) + 64.0));
   for (std::size_t k = 0; k < lists; ++k) {
     const Connectivity one = network_connectivity(spec, ids[k]);
     const std::uint64_t base = c.targets.size();

@@ -62,6 +62,10 @@ std::string indexed(const std::string& field, std::size_t i) { return field + "[
 // ---- Typed access: every reader names the field and the expected type in its error -------------------------
 
 std::string describe(const Json& j) {
+  // A list or object is described by its size, not dumped: dumping recurses, and a deeply nested one (a spec of
+  // 100000 '[') would overflow the stack.
+  if (j.is_array()) return "array of " + std::to_string(j.size()) + " items";
+  if (j.is_object()) return "object of " + std::to_string(j.size()) + " keys";
   std::string text = j.dump();
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   return std::string(j.type_name()) + " " + text;
@@ -505,6 +509,16 @@ std::size_t parse_axes(const Json& doc, Spec& spec, Placement& placed) {
   read_zip(doc, *spec.model, placed, drafts);
   std::uint64_t points = 1;
   for (const AxisDraft& draft : drafts) grow_grid(points, spec.trials, draft.size(), draft.section);
+  // The table of points is the largest thing the sweep makes; refused before any axis is expanded, so that a
+  // linspace of 3e9 values is not filled first (build_point_table checks it again, with the allocation).
+  if (double(points) * double(spec.model->params.size()) * sizeof(double) > double(physical_memory_bytes())) {
+    const auto largest = std::max_element(drafts.begin(), drafts.end(),
+                                          [](const AxisDraft& a, const AxisDraft& b) { return a.size() < b.size(); });
+    throw SpecError(largest->fields.front(), "the table of " + fmt(double(points)) + " sweep points needs " +
+                                               fmt(double(points) * double(spec.model->params.size()) * 8.0) +
+                                               " bytes, more than this machine can allocate (" +
+                                               fmt(double(physical_memory_bytes())) + " bytes of memory); reduce the sweep");
+  }
   for (const AxisDraft& draft : drafts) spec.axes.push_back(expand_axis(draft));
   return n_sweep_axes;
 }
@@ -557,6 +571,14 @@ void parse_traces(const Json& j, Spec& spec) {
 void parse_spikes(const Json& j, Spec& spec) {
   const std::string field = "record.spikes";
   check_keys(get_object(j, field), field, {"instances", "max_per_instance"});
+  const auto& obs = spec.model->observables;
+  const bool has_spikes = std::any_of(obs.begin(), obs.end(), [](const std::string& o) {
+    return o.size() >= 11 && o.compare(o.size() - 11, 11, "spike_count") == 0;
+  });
+  if (!has_spikes) {
+    throw SpecError(field, "model '" + spec.model->name + "' records no spike times" +
+                               (spec.model->name == "network" ? " (its rasters: params.raster_neurons)" : ""));
+  }
   spec.spikes.enabled = true;
   spec.spikes.instances = parse_instances(j.contains("instances") ? j["instances"] : Json("all"), field + ".instances",
                                           spec.n_instances(), true);

@@ -44,7 +44,7 @@ void set_pre_neuron(SynapseChunk& c, std::size_t i, double I_nA, double sigma, d
   c.pre_noise_mV[i] = static_cast<float>(sigma * std::sqrt(dt_ms));
   c.pre_V_reset_mV[i] = static_cast<float>(def("V_reset_mV"));
   c.pre_V_th_mV[i] = static_cast<float>(def("V_th_mV"));
-  c.pre_refractory_steps[i] = static_cast<std::uint32_t>(std::llround(def("t_ref_ms") / dt_ms));
+  c.pre_refractory_steps[i] = to_step(def("t_ref_ms"), dt_ms);
   c.pre_V_mV[i] = static_cast<float>(def("V_init_mV"));
 }
 
@@ -78,7 +78,7 @@ SynapseChunk assemble_synapse_chunk(const Spec& spec, const std::vector<std::uin
     c.train[i] = train;
     c.phase_increment[i] = static_cast<std::uint64_t>(std::ceil(spikes_per_step * 4294967296.0));
     c.poisson_threshold[i] = fixed_point_fraction(spikes_per_step);  // P(word < threshold) = threshold / 2^32
-    c.transient_steps[i] = static_cast<std::uint32_t>(std::llround(p[i_trans] / dt_ms));
+    c.transient_steps[i] = to_step(p[i_trans], dt_ms);
     set_pre_neuron(c, i, p[i_Ipre], p[i_sigpre], dt_ms);
     c.s[i] = static_cast<float>(p[i_s0]);
     c.phase[i] = fixed_point_fraction(p[i_phase]);

@@ -560,6 +560,23 @@ TEST(Network, TooLargeForTheMemoryBudgetIsRefusedWithTheBytesNeeded) {
   }
 }
 
+// Times beyond 2^32 steps saturate (longer than any trial) instead of wrapping around to short ones (fuzzing found
+// t_ref_ms = 1e30 giving no refractory period, kick_ms = 1e30 no kick, and bin_ms near 2^32 steps 2-step bins).
+TEST(Network, TimesBeyondTheTrialSaturate) {
+  const Json base = {{"N", 10}, {"p", 0.5}, {"kick_rate_Hz", 5000}, {"kick_w_nS", 50}};
+  const auto run = [&](const char* name, double value) {
+    Json params = base;
+    params[name] = value;
+    return run_cpu(parse_spec(network_spec(5, params), "t"));
+  };
+  const auto total = [](const RunResult& r) { return r.column("spikes_total").values[0]; };
+  EXPECT_EQ(total(run("t_ref_ms", 1e30)), total(run("t_ref_ms", 1e6)));
+  EXPECT_EQ(total(run("t_ref_ms", 429496729.7)), total(run("t_ref_ms", 1e6)));
+  EXPECT_EQ(total(run("kick_ms", 1e30)), total(run("kick_ms", 1e6)));
+  EXPECT_GT(total(run("kick_ms", 1e6)), 0.0);
+  EXPECT_EQ(run("bin_ms", 429496729.8).arrays[0].size(), 2u);  // one bin, E and I
+}
+
 TEST(Network, BadSpecsNameTheField) {
   EXPECT_NO_THROW(parse_spec(network_spec(10, {{"N", 10}}), "t"));
   expect_spec_error(network_spec(10, {{"N", 1}}), "params.N");
@@ -570,6 +587,7 @@ TEST(Network, BadSpecsNameTheField) {
   expect_spec_error(network_spec(10, {{"N", 10}, {"trace_neuron", 10}}), "params.trace_neuron");
   expect_spec_error(network_spec(10, {{"kick_rate_Hz", 2e4}}), "params.kick_rate_Hz");
   expect_spec_error(network_spec(10, {{"connectivity_seed", 1.5}}), "params.connectivity_seed");  // not truncated
+  expect_spec_error(network_spec(10, {{"delay_ms", 1e30}}), "params.delay_ms");  // was a division by zero
   expect_spec_error(network_spec(10, {{"raster_neurons", 4294967296.0}}), "params.raster_neurons");  // not wrapped
   Json varying = network_spec(10, {{"p", 0.1}});
   varying["sweep"] = {{"N", {100, 200}}};

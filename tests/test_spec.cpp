@@ -423,6 +423,21 @@ TEST(SpecErrors, LinspaceWhoseStepOverflows) {
                     "overflows a double");
 }
 
+TEST(SpecErrors, FoundByFuzzing) {
+  // Spike records for a model without spikes: a spec error, not an internal failure.
+  expect_spec_error(Json{{"model", "self_sustained"}, {"duration_ms", 1}, {"record", {{"spikes", Json::object()}}}},
+                    "record.spikes", "records no spike times");
+  // A deeply nested value in a type error is described by its size, not dumped recursively (stack overflow).
+  Json deep = Json::array();
+  for (int k = 0; k < 100000; ++k) deep = Json::array({std::move(deep)});
+  expect_spec_error(with(minimal(), "params", std::move(deep)), "params", "array of 1 items");
+  // A linspace of 3e9 values is refused before it is expanded (it was filled first, and the process killed).
+  expect_spec_error(with(minimal(), "sweep", {{"I_nA", {{"linspace", {0, 1, 3e9}}}}}), "sweep.I_nA", "table of");
+  // Times beyond 2^32 steps saturate instead of wrapping to short ones.
+  const Spec lif = parse_spec(with(minimal(), "params", {{"t_ref_ms", 1e30}}));
+  EXPECT_EQ(lif.n_steps, 1000u);
+}
+
 TEST(SpecErrors, SweepTooLargeForMemory) {
   // 2^47 points fit the instance address space, but their values (1 PiB) fit no machine.
   expect_spec_error(with(minimal(), "sweep", {{"I_nA", {{"linspace", {0, 1, std::uint64_t(1) << 47}}}}}), "sweep.I_nA",
