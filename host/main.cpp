@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
-#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -190,10 +189,7 @@ std::string default_out_dir(const nb::Spec& spec) {
   char stamp[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  const std::string base = "results/" + spec.name + "-" + stamp;
-  std::string dir = base;
-  for (int k = 2; std::filesystem::exists(dir); ++k) dir = base + "-" + std::to_string(k);
-  return dir;
+  return nb::next_free_output_dir("results/" + spec.name + "-" + stamp);
 }
 
 int cmd_run(int argc, char** argv) {

@@ -319,6 +319,25 @@ std::string exists_message(const std::string& dir) {
   return "output directory '" + dir + "' already exists; choose another --out (NeuroBatch never overwrites results)";
 }
 
+// The k-th name for a directory: the name itself for k = 1, then "<name>-2", "-3", ... up to kMaxNumbered.
+constexpr int kMaxNumbered = 1000;
+std::string numbered(const fs::path& final_path, int k) {
+  if (k > kMaxNumbered) {
+    throw PathError(exists_message(final_path.string()) + ", and so do its -2 to -" + std::to_string(kMaxNumbered));
+  }
+  return k == 1 ? final_path.string() : final_path.string() + "-" + std::to_string(k);
+}
+
+// What every output directory needs before anything is written: a non-empty path with nothing at it, and a
+// parent that exists (created here). Returns the normalised path.
+fs::path checked_final_path(const std::string& final_dir) {
+  const fs::path final_path = normalized(final_dir);
+  if (final_path.empty()) throw PathError("the output directory path is empty");
+  if (occupied(final_path)) throw PathError(exists_message(final_dir));
+  ensure_parent(parent_of(final_path), final_dir);
+  return final_path;
+}
+
 // Renames `from` to `to` unless something is at `to` (false then). renameat2's RENAME_NOREPLACE makes the check
 // and the rename one step; where the file system lacks it, the check comes first, and a directory created in the
 // instant between them is still refused by rename() unless it is empty.
@@ -428,13 +447,9 @@ void unregister_for_signals(int slot) {
 }  // namespace
 
 std::string check_output_dir(const std::string& final_dir) {
-  const fs::path final_path = normalized(final_dir);
-  if (final_path.empty()) throw PathError("the output directory path is empty");
-  if (occupied(final_path)) throw PathError(exists_message(final_dir));
-  const fs::path parent = parent_of(final_path);
-  ensure_parent(parent, final_dir);
+  const fs::path final_path = checked_final_path(final_dir);
   std::error_code ec;
-  fs::remove(make_temp_dir(parent, final_path.filename().string(), final_dir), ec);
+  fs::remove(make_temp_dir(parent_of(final_path), final_path.filename().string(), final_dir), ec);
   return final_path.string();
 }
 
@@ -497,14 +512,10 @@ NB_NPY_INSTANTIATE(std::uint64_t)
 // ---- OutputDir --------------------------------------------------------------------------------------------------
 
 OutputDir::OutputDir(std::string final_dir) : final_dir_(std::move(final_dir)) {
-  const fs::path final_path = normalized(final_dir_);
-  if (final_path.empty()) throw PathError("the output directory path is empty");
-  if (occupied(final_path)) throw PathError(exists_message(final_dir_));
-  const fs::path parent = parent_of(final_path);
-  ensure_parent(parent, final_dir_);
+  const fs::path final_path = checked_final_path(final_dir_);
   // Created last: nothing after it can throw, so the destructor (which does not run for a throwing
   // constructor) is always there to remove it.
-  temp_dir_ = make_temp_dir(parent, final_path.filename().string(), final_dir_).string();
+  temp_dir_ = make_temp_dir(parent_of(final_path), final_path.filename().string(), final_dir_).string();
   signal_slot_ = register_for_signals(temp_dir_);
 }
 
@@ -530,22 +541,18 @@ void OutputDir::json(const std::string& name, const nlohmann::ordered_json& doc)
 std::string next_free_output_dir(const std::string& final_dir) {
   const fs::path final_path = normalized(final_dir);
   if (!occupied(final_path)) return final_dir;
-  for (int k = 2; k <= 1000; ++k) {
-    const std::string candidate = final_path.string() + "-" + std::to_string(k);
-    if (!occupied(candidate)) return candidate;
-  }
-  throw PathError(exists_message(final_dir) + ", and so do its -2 to -1000");
+  int k = 2;
+  while (occupied(numbered(final_path, k))) ++k;
+  return numbered(final_path, k);
 }
 
 std::string OutputDir::commit() {
   if (committed_) throw InternalError("OutputDir::commit called twice for '" + final_dir_ + "'");
   fsync_tree(temp_dir_);
   const fs::path final_path = normalized(final_dir_);
-  std::string written = final_path.string();
-  for (int k = 2; !rename_no_replace(temp_dir_, written); ++k) {
-    if (k > 1000) throw PathError(exists_message(final_dir_) + ", and so do its -2 to -1000");
-    written = final_path.string() + "-" + std::to_string(k);
-  }
+  int k = 1;
+  while (!rename_no_replace(temp_dir_, numbered(final_path, k))) ++k;
+  const std::string written = numbered(final_path, k);
   committed_ = true;  // before the last sync: the temporary directory no longer exists, nothing to clean up
   unregister_for_signals(signal_slot_);
   signal_slot_ = -1;
