@@ -31,8 +31,6 @@ bool shared_connectivity(const Spec& spec) {
 
 std::uint32_t whole(const Spec& spec, const char* name) { return static_cast<std::uint32_t>(spec.param(0, name)); }
 
-std::uint32_t steps_of(double t_ms, double dt_ms) { return to_step(t_ms, dt_ms); }  // saturating
-
 // The fixed in-degree rule's inputs per cell.
 std::uint32_t indegree_of(std::uint32_t N, double p) { return static_cast<std::uint32_t>(std::llround(p * (N - 1))); }
 
@@ -235,8 +233,8 @@ NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, b
   const double dt = spec.dt_ms;
   c.N = whole(spec, "N");
   c.N_E = static_cast<std::uint32_t>(std::llround(c.N * spec.param(0, "E_fraction")));
-  c.delay_steps = steps_of(spec.param(0, "delay_ms"), dt);
-  c.bin_steps = steps_of(spec.param(0, "bin_ms"), dt);
+  c.delay_steps = to_step(spec.param(0, "delay_ms"), dt);
+  c.bin_steps = to_step(spec.param(0, "bin_ms"), dt);
   c.bins = static_cast<std::uint32_t>((spec.n_steps + c.bin_steps - 1) / c.bin_steps);
   c.first_bin = static_cast<std::uint32_t>(std::ceil(spec.param(0, "transient_ms") / spec.param(0, "bin_ms") - 1e-9));
   c.n_steps = static_cast<std::uint32_t>(spec.n_steps);
@@ -265,8 +263,8 @@ NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, b
     c.w_e_nS[i] = static_cast<float>(P("w_e_nS"));
     c.w_i_nS[i] = static_cast<float>(P("w_i_nS"));
     c.I_ext_pA[i] = static_cast<float>(P("I_ext_pA"));
-    c.refractory_steps[i] = steps_of(P("t_ref_ms"), dt);
-    c.kick_steps[i] = steps_of(P("kick_ms"), dt);
+    c.refractory_steps[i] = to_step(P("t_ref_ms"), dt);
+    c.kick_steps[i] = to_step(P("kick_ms"), dt);
     c.kick_threshold[i] = fixed_point_fraction(P("kick_rate_Hz") * dt * 1e-3);
     c.kick_w_nS[i] = static_cast<float>(P("kick_w_nS"));
     c.ext_threshold[i] = fixed_point_fraction(P("ext_rate_Hz") * dt * 1e-3);
@@ -347,7 +345,7 @@ const ModelInfo& network_model_info() {
     m.per_run_params.assign(std::begin(kPerRun), std::end(kPerRun));
     m.instance_arrays = {
         {"pop_rate_Hz", [](const Spec& s) {
-           const std::uint32_t bin = steps_of(s.param(0, "bin_ms"), s.dt_ms);
+           const std::uint32_t bin = to_step(s.param(0, "bin_ms"), s.dt_ms);
            return std::size_t(2) * ((s.n_steps + bin - 1) / bin);
          }},
         {"raster", [](const Spec& s) {

@@ -215,14 +215,15 @@ void claim(Placement& placed, const std::string& param, const std::string& field
 
 // Reserves memory for `count` elements; a request beyond the machine is the user's grid, not our failure. More
 // than the physical memory is refused before asking (system_memory.hpp); bad_alloc still catches the rest.
+[[noreturn]] void refuse_allocation(const std::string& field, const std::string& what, double bytes) {
+  throw SpecError(field, what + " needs " + fmt(bytes) + " bytes, more than this machine can allocate (" +
+                             fmt(static_cast<double>(physical_memory_bytes())) +
+                             " bytes of memory); reduce the sweep or trials");
+}
+
 template <class T>
 void reserve_or_throw(std::vector<T>& v, std::uint64_t count, const std::string& field, const std::string& what) {
-  const auto refuse = [&] {
-    throw SpecError(field, what + " needs " + fmt(static_cast<double>(count) * sizeof(T)) +
-                               " bytes, more than this machine can allocate (" +
-                               fmt(static_cast<double>(physical_memory_bytes())) +
-                               " bytes of memory); reduce the sweep or trials");
-  };
+  const auto refuse = [&] { refuse_allocation(field, what, static_cast<double>(count) * sizeof(T)); };
   if (count > physical_memory_bytes() / sizeof(T)) refuse();
   try {
     v.reserve(count);
@@ -511,13 +512,11 @@ std::size_t parse_axes(const Json& doc, Spec& spec, Placement& placed) {
   for (const AxisDraft& draft : drafts) grow_grid(points, spec.trials, draft.size(), draft.section);
   // The table of points is the largest thing the sweep makes; refused before any axis is expanded, so that a
   // linspace of 3e9 values is not filled first (build_point_table checks it again, with the allocation).
-  if (double(points) * double(spec.model->params.size()) * sizeof(double) > double(physical_memory_bytes())) {
+  const double table_bytes = double(points) * double(spec.n_params()) * sizeof(double);
+  if (table_bytes > double(physical_memory_bytes())) {
     const auto largest = std::max_element(drafts.begin(), drafts.end(),
                                           [](const AxisDraft& a, const AxisDraft& b) { return a.size() < b.size(); });
-    throw SpecError(largest->fields.front(), "the table of " + fmt(double(points)) + " sweep points needs " +
-                                               fmt(double(points) * double(spec.model->params.size()) * 8.0) +
-                                               " bytes, more than this machine can allocate (" +
-                                               fmt(double(physical_memory_bytes())) + " bytes of memory); reduce the sweep");
+    refuse_allocation(largest->fields.front(), "the table of " + fmt(double(points)) + " sweep points", table_bytes);
   }
   for (const AxisDraft& draft : drafts) spec.axes.push_back(expand_axis(draft));
   return n_sweep_axes;
