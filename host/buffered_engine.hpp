@@ -8,6 +8,7 @@
 //   Backend: CpuBackend below, CudaBackend in host/cuda_backend.cuh (nvcc only)
 #pragma once
 
+#include <utility>
 #include <vector>
 
 #include "host/chunk_engine.hpp"
@@ -22,15 +23,20 @@ class BufferedEngine final : public ChunkEngine {
 
   void load(const Spec& spec, const std::vector<std::uint64_t>& ids) override {
     spec_ = &spec;
+    // The last chunk is freed before the next is assembled: both at once would need twice the memory that the
+    // chunk plan (ModelInfo::bytes_per_instance) counts on.
+    chunk_ = typename Traits::Chunk();
+    buffers_ = typename Traits::template Buffers<Backend::template Vec>();
     chunk_ = Traits::assemble(spec, ids);  // kept: the view reads its sizes and seed
-    buffers_.load(chunk_);
+    buffers_.load(chunk_);  // takes the chunk's arrays (take_array)
   }
   void advance(std::uint32_t step_begin, std::uint32_t step_end) override {
     Backend::template advance<Traits>(view(), step_begin, step_end, config_);
   }
   ChunkResult finish() override {
     Backend::template finalize<Traits>(view(), spec_->dt_ms, static_cast<std::uint32_t>(spec_->n_steps), config_);
-    return buffers_.result(*spec_, [](const auto& v) { return Backend::to_host(v); });
+    // The chunk's last use of its buffers: the CPU's results are moved out of them (Backend::to_host).
+    return buffers_.result(*spec_, [](auto& v) { return Backend::to_host(v); });
   }
 
  private:
@@ -52,8 +58,8 @@ struct CpuBackend {
     return v.empty() ? nullptr : v.data();
   }
   template <class T>
-  static std::vector<T> to_host(const std::vector<T>& v) {
-    return v;
+  static std::vector<T> to_host(std::vector<T>& v) {  // in finish(), the buffers' last use
+    return std::move(v);
   }
   template <class Traits, class View>
   static void advance(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const EngineConfig& c) {

@@ -157,6 +157,7 @@ DecisionChunk assemble_decision_chunk(const Spec& spec, const std::vector<std::u
   NB_DECISION_COEFFICIENTS(NB_RESIZE)
   NB_DECISION_STATE(NB_RESIZE)
 #undef NB_RESIZE
+  c.n = n;
   c.instance_id = ids;
   c.point_row.assign(n, 0u);
   c.seed = spec.seed;

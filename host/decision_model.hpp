@@ -28,7 +28,8 @@ struct DecisionChunk {
   std::uint32_t n_steps = 0, bin_steps = 0, n_bins = 0;
   float dt_ms = 0;
   std::uint32_t trace_rows = 0, trace_every = 1, trace_samples = 0, spike_rows = 0, spike_capacity = 0;
-  std::size_t size() const { return S1.size(); }
+  std::size_t n = 0;  // instances (Buffers::load may take the arrays)
+  std::size_t size() const { return n; }
 };
 
 DecisionChunk assemble_decision_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
@@ -47,18 +48,19 @@ struct DecisionBuffers {
   Vec<float> trial_bin_sum;                                 // (n_bins, 2, n)
   Vec<unsigned long long> group_sums, group_counts;         // (points, groups, 2, n_bins), (points, groups)
 
-  void load(const DecisionChunk& c) {
-#define NB_COPY(type, name) name = c.name;
-    NB_DECISION_COEFFICIENTS(NB_COPY)
-    NB_DECISION_STATE(NB_COPY)
-#undef NB_COPY
+  // Takes the chunk's arrays (take_array); its sizes stay for the view.
+  void load(DecisionChunk& c) {
+#define NB_TAKE(type, name) take_array(name, c.name);
+    NB_DECISION_COEFFICIENTS(NB_TAKE)
+    NB_DECISION_STATE(NB_TAKE)
+#undef NB_TAKE
 #define NB_ALLOC(type, name) name.assign(c.size(), type{});
     NB_DECISION_OBSERVABLES(NB_ALLOC)
 #undef NB_ALLOC
     point_base = c.first_point;
-    instance_id = c.instance_id;
-    point_row = c.point_row;
-    trace_row = c.trace_row;
+    take_array(instance_id, c.instance_id);
+    take_array(point_row, c.point_row);
+    take_array(trace_row, c.trace_row);
     const std::size_t trace_words = std::size_t(c.trace_rows) * c.trace_samples;
     for (Vec<float>* t : {&trace_r1_Hz, &trace_r2_Hz, &trace_S1, &trace_S2}) t->assign(trace_words, 0.0f);
     trial_bin_sum.assign(std::size_t(c.n_bins) * 2 * c.size(), 0.0f);
@@ -101,12 +103,12 @@ struct DecisionBuffers {
   }
 
   template <class ToHost>
-  ChunkResult result(const Spec& spec, ToHost host) const {
+  ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
-    r.observables = {host(choice_out),    host(decision_time_ms), host(higher_at_end), host(r1_final_Hz),
+    r.observables = observable_columns(host(choice_out),    host(decision_time_ms), host(higher_at_end), host(r1_final_Hz),
                      host(r2_final_Hz),   host(S1_final),         host(S2_final),      host(r1_probe1_Hz),
                      host(r2_probe1_Hz),  host(S1_probe1_out),    host(S2_probe1_out), host(r1_probe2_Hz),
-                     host(r2_probe2_Hz),  host(S1_probe2_out),    host(S2_probe2_out)};
+                     host(r2_probe2_Hz),  host(S1_probe2_out),    host(S2_probe2_out));
     for (const std::string& var : spec.traces.vars) {
       r.traces.push_back(var == "r1_Hz" ? host(trace_r1_Hz)
                          : var == "r2_Hz" ? host(trace_r2_Hz)

@@ -25,6 +25,7 @@ LifChunk assemble_lif_chunk(const Spec& spec, const std::vector<std::uint64_t>& 
   NB_LIF_INPUTS(NB_RESIZE)
   NB_LIF_STATE(NB_RESIZE)
 #undef NB_RESIZE
+  c.n = n;
   c.instance_id = ids;
   for (std::size_t i = 0; i < n; ++i) {
     const double* p = spec.point_params(ids[i] / spec.trials);

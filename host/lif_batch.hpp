@@ -21,7 +21,8 @@ struct LifChunk {
   std::uint64_t seed = 0;
   bool noisy = false;
   std::uint32_t trace_rows = 0, trace_every = 1, trace_samples = 0, spike_rows = 0, spike_capacity = 0;
-  std::size_t size() const { return instance_id.size(); }
+  std::size_t n = 0;  // instances (Buffers::load may take the arrays)
+  std::size_t size() const { return n; }
 };
 
 // Assembles the chunk holding `ids` (global instance indices, any order): coefficients derived in double.
@@ -40,11 +41,12 @@ struct LifBuffers {
   Vec<float> trace_V_mV;           // (trace_rows, trace_samples)
   Vec<std::uint32_t> spike_steps;  // (spike_rows, spike_capacity)
 
-  void load(const LifChunk& c) {
-#define NB_COPY(type, name) name = c.name;
-    NB_LIF_INPUTS(NB_COPY)
-    NB_LIF_STATE(NB_COPY)
-#undef NB_COPY
+  // Takes the chunk's arrays (take_array); its sizes stay for the view.
+  void load(LifChunk& c) {
+#define NB_TAKE(type, name) take_array(name, c.name);
+    NB_LIF_INPUTS(NB_TAKE)
+    NB_LIF_STATE(NB_TAKE)
+#undef NB_TAKE
 #define NB_ALLOC(type, name) name.assign(c.size(), type{});
     NB_LIF_OBSERVABLES(NB_ALLOC)
 #undef NB_ALLOC
@@ -77,11 +79,11 @@ struct LifBuffers {
 
   // In the order of lif_model_info().observables; V_mV is the only traceable variable.
   template <class ToHost>
-  ChunkResult result(const Spec& spec, ToHost host) const {
+  ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
     const auto count = host(spike_count);
-    r.observables = {std::vector<double>(count.begin(), count.end()), host(rate_Hz), host(first_spike_ms),
-                     host(isi_mean_ms), host(isi_sd_ms), host(isi_cv)};
+    r.observables = observable_columns(std::vector<double>(count.begin(), count.end()), host(rate_Hz), host(first_spike_ms),
+                     host(isi_mean_ms), host(isi_sd_ms), host(isi_cv));
     if (!spec.traces.vars.empty()) r.traces.push_back(host(trace_V_mV));
     r.spike_steps = host(spike_steps);
     return r;

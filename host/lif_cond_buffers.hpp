@@ -21,7 +21,8 @@ struct LifCondChunk {
   bool noisy = false;
   std::uint32_t K_E_max = 0, K_I_max = 0;
   std::uint32_t trace_rows = 0, trace_every = 1, trace_samples = 0, spike_rows = 0, spike_capacity = 0;
-  std::size_t size() const { return instance_id.size(); }
+  std::size_t n = 0;  // instances (Buffers::load may take the arrays)
+  std::size_t size() const { return n; }
 };
 
 LifCondChunk assemble_lif_cond_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
@@ -37,11 +38,12 @@ struct LifCondBuffers {
   Vec<float> trace_V_mV, trace_g_AMPA_nS, trace_g_NMDA_nS, trace_g_GABA_nS;  // (rows, samples)
   Vec<std::uint32_t> spike_steps;                             // (rows, capacity)
 
-  void load(const LifCondChunk& c) {
-#define NB_COPY(type, name) name = c.name;
-    NB_LIF_COND_INPUTS(NB_COPY)
-    NB_LIF_COND_STATE(NB_COPY)
-#undef NB_COPY
+  // Takes the chunk's arrays (take_array); its sizes stay for the view.
+  void load(LifCondChunk& c) {
+#define NB_TAKE(type, name) take_array(name, c.name);
+    NB_LIF_COND_INPUTS(NB_TAKE)
+    NB_LIF_COND_STATE(NB_TAKE)
+#undef NB_TAKE
 #define NB_ALLOC(type, name) name.assign(c.size(), type{});
     NB_LIF_COND_OBSERVABLES(NB_ALLOC)
 #undef NB_ALLOC
@@ -85,13 +87,13 @@ struct LifCondBuffers {
   }
 
   template <class ToHost>
-  ChunkResult result(const Spec& spec, ToHost host) const {
+  ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
     const auto count = host(spike_count);
-    r.observables = {std::vector<double>(count.begin(), count.end()),
+    r.observables = observable_columns(std::vector<double>(count.begin(), count.end()),
                      host(rate_Hz), host(first_spike_ms), host(isi_mean_ms), host(isi_sd_ms), host(isi_cv),
                      host(V_mean_mV), host(V_sd_mV), host(g_AMPA_mean_nS), host(g_AMPA_sd_nS),
-                     host(g_NMDA_mean_nS), host(g_NMDA_sd_nS), host(g_GABA_mean_nS), host(g_GABA_sd_nS)};
+                     host(g_NMDA_mean_nS), host(g_NMDA_sd_nS), host(g_GABA_mean_nS), host(g_GABA_sd_nS));
     for (const std::string& var : spec.traces.vars) {
       r.traces.push_back(var == "V_mV"        ? host(trace_V_mV)
                          : var == "g_AMPA_nS" ? host(trace_g_AMPA_nS)

@@ -159,6 +159,7 @@ LifCondChunk assemble_lif_cond_chunk(const Spec& spec, const std::vector<std::ui
   NB_LIF_COND_INPUTS(NB_RESIZE)
   NB_LIF_COND_STATE(NB_RESIZE)
 #undef NB_RESIZE
+  c.n = n;
   c.instance_id = ids;
   for (std::size_t i = 0; i < n; ++i) set_instance(c, i, spec.point_params(ids[i] / spec.trials), *spec.model, spec);
   assign_recording(c, spec, ids);  // rows are (n,) even when nothing is recorded: the CPU kernel loads them

@@ -211,7 +211,7 @@ int cmd_run(int argc, char** argv) {
   if (!a.has("--quiet")) {
     std::cerr << "neurobatch: " << r.instances.size() << " instances x " << spec.n_steps << " steps on " << r.backend
               << " (" << r.device << ") in " << r.wall_s << " s: " << r.neuron_steps / r.wall_s
-              << " neuron-steps/s -> " << written << "\n";
+              << " neuron-steps/s, peak host memory " << (r.host_peak_bytes >> 20) << " MiB -> " << written << "\n";
   }
   if (written != target) {
     // Said even with --quiet: a script that reads --out must learn where the results are.

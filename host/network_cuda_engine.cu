@@ -23,7 +23,7 @@ void require_free_device_memory(std::uint64_t synapses, std::uint64_t bytes) {
 }
 
 struct NetworkDeviceBuffers : NetworkBuffers<thrust::device_vector> {
-  void load(const NetworkChunk& c) {
+  void load(NetworkChunk& c) {
     // The previous chunk's lists are freed first: assigning keeps a device_vector's allocation, and the check
     // against free memory below would count them as in use and refuse a chunk that fits.
     thrust::device_vector<std::uint32_t>().swap(targets);

@@ -144,8 +144,8 @@ std::vector<ParamInfo> params() {
 namespace {
 
 // Fixed in-degree: each cell's K inputs by Floyd's sampling (network::draw_inputs: distinct, uniform), then
-// transposed to out-lists (targets in increasing order, like the pairwise rule's).
-Connectivity fixed_indegree(std::uint32_t N, double p, std::uint64_t key, std::uint64_t keyed) {
+// transposed to out-lists (targets in increasing order, like the pairwise rule's), appended to `into`.
+void append_fixed_indegree(std::uint32_t N, double p, std::uint64_t key, std::uint64_t keyed, Connectivity& into) {
   const std::uint32_t K = indegree_of(N, p);
   std::vector<std::uint32_t> inputs(std::size_t(N) * K);
   std::vector<std::uint64_t> seen((N + 63u) / 64u, 0u);  // draw_inputs' bitmap of the candidates drawn
@@ -154,35 +154,44 @@ Connectivity fixed_indegree(std::uint32_t N, double p, std::uint64_t key, std::u
     network::draw_inputs(key, keyed, j, N, K, chosen, seen.data());
     for (std::uint32_t k = 0; k < K; ++k) chosen[k] = network::input_cell(chosen[k], j);
   }
-  Connectivity c;
-  c.offsets.assign(N + 1, 0);
-  for (std::uint32_t pre : inputs) ++c.offsets[pre + 1];
-  for (std::uint32_t i = 0; i < N; ++i) c.offsets[i + 1] += c.offsets[i];
-  c.targets.resize(inputs.size());
-  std::vector<std::uint64_t> fill(c.offsets.begin(), c.offsets.end() - 1);
+  const std::uint64_t base = into.targets.size();
+  const std::size_t first = into.offsets.size();
+  into.offsets.resize(first + N + 1, 0);
+  std::uint64_t* const offsets = into.offsets.data() + first;
+  for (std::uint32_t pre : inputs) ++offsets[pre + 1];
+  offsets[0] = base;
+  for (std::uint32_t i = 0; i < N; ++i) offsets[i + 1] += offsets[i];
+  into.targets.resize(base + inputs.size());
+  std::vector<std::uint64_t> fill(offsets, offsets + N);
   for (std::uint32_t j = 0; j < N; ++j) {
-    for (std::uint32_t k = 0; k < K; ++k) c.targets[fill[inputs[std::size_t(j) * K + k]]++] = j;
+    for (std::uint32_t k = 0; k < K; ++k) into.targets[fill[inputs[std::size_t(j) * K + k]]++] = j;
   }
-  return c;
+}
+
+// The out-lists of `instance`'s network appended to `into`: N + 1 offsets (into `into.targets`) and the targets.
+// In place, so that a chunk's lists need no second copy while they are built.
+void append_connectivity(const Spec& spec, std::uint64_t instance, Connectivity& into) {
+  const std::uint32_t N = whole(spec, "N");
+  const double p = spec.param(instance / spec.trials, "p");
+  const std::uint64_t key = static_cast<std::uint64_t>(spec.param(0, "connectivity_seed"));
+  const std::uint64_t keyed = shared_connectivity(spec) ? 0 : instance;
+  if (!pairwise_rule(spec)) return append_fixed_indegree(N, p, key, keyed, into);
+  const float log_1mp = static_cast<float>(std::log1p(-p));
+  into.offsets.push_back(into.targets.size());
+  for (std::uint32_t i = 0; i < N; ++i) {
+    network::for_each_target(key, keyed, i, N, log_1mp, p >= 1.0, [&](std::uint32_t j) { into.targets.push_back(j); });
+    into.offsets.push_back(into.targets.size());
+  }
 }
 
 }  // namespace
 
 Connectivity network_connectivity(const Spec& spec, std::uint64_t instance) {
-  const std::uint32_t N = whole(spec, "N");
-  const double p = spec.param(instance / spec.trials, "p");
-  const std::uint64_t key = static_cast<std::uint64_t>(spec.param(0, "connectivity_seed"));
-  const std::uint64_t keyed = shared_connectivity(spec) ? 0 : instance;
-  if (!pairwise_rule(spec)) return fixed_indegree(N, p, key, keyed);
-  const float log_1mp = static_cast<float>(std::log1p(-p));
+  const double N = spec.param(0, "N"), p = spec.param(instance / spec.trials, "p");
   Connectivity c;
-  c.offsets.resize(N + 1);
-  c.offsets[0] = 0;
+  c.offsets.reserve(static_cast<std::size_t>(N) + 1);
   c.targets.reserve(static_cast<std::size_t>(p * N * (N - 1) * 1.05) + 16);
-  for (std::uint32_t i = 0; i < N; ++i) {
-    network::for_each_target(key, keyed, i, N, log_1mp, p >= 1.0, [&](std::uint32_t j) { c.targets.push_back(j); });
-    c.offsets[i + 1] = c.targets.size();
-  }
+  append_connectivity(spec, instance, c);
   return c;
 }
 
@@ -230,6 +239,7 @@ NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, b
 #define NB_RESIZE(type, name) c.name.assign(n, type{});
   NB_NETWORK_COEFFICIENTS(NB_RESIZE)
 #undef NB_RESIZE
+  c.n = n;
   const double dt = spec.dt_ms;
   c.N = whole(spec, "N");
   c.N_E = static_cast<std::uint32_t>(std::llround(c.N * spec.param(0, "E_fraction")));
@@ -301,22 +311,24 @@ NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, b
     assign_recording(c, spec, ids);
     return c;
   }
-  c.offsets.reserve(lists * (c.N + 1));
-  // Reserved to the expected count plus 6 SDs: growing by doubling would need up to twice the memory that the
-  // chunk's plan (bytes_per_instance) counts on.
+  // Reserved to the count (fixed in-degree) or the expected count plus 6 SDs (pairwise): growing by doubling would
+  // need up to twice the memory that the chunk's plan (bytes_per_instance) counts on.
   double synapses = 0, variance = 0;
   for (std::size_t k = 0; k < lists; ++k) {
     const double p = std::min(1.0, spec.param(ids[k] / spec.trials, "p")), pairs = double(c.N) * (c.N - 1.0);
+    if (!pairwise_rule(spec)) {
+      synapses += double(c.N) * indegree_of(c.N, p);
+      continue;
+    }
     synapses += p * pairs;
     variance += p * (1.0 - p) * pairs;
   }
-  c.targets.reserve(static_cast<std::size_t>(synapses + 6.0 * std::sqrt(variance) + 64.0));
-  for (std::size_t k = 0; k < lists; ++k) {
-    const Connectivity one = network_connectivity(spec, ids[k]);
-    const std::uint64_t base = c.targets.size();
-    for (std::uint64_t o : one.offsets) c.offsets.push_back(base + o);
-    c.targets.insert(c.targets.end(), one.targets.begin(), one.targets.end());
-  }
+  Connectivity lists_of_chunk;
+  lists_of_chunk.offsets.reserve(lists * (c.N + 1));
+  lists_of_chunk.targets.reserve(static_cast<std::size_t>(synapses + 6.0 * std::sqrt(variance) + 64.0));
+  for (std::size_t k = 0; k < lists; ++k) append_connectivity(spec, ids[k], lists_of_chunk);
+  c.offsets = std::move(lists_of_chunk.offsets);
+  c.targets = std::move(lists_of_chunk.targets);
   assign_recording(c, spec, ids);
   return c;
 }

@@ -47,7 +47,8 @@ struct NetworkChunk {
   std::uint32_t raster_neurons = 0, raster_capacity = 0, trace_neuron = 0;
   double dt_ms = 0;
   std::uint32_t trace_rows = 0, trace_every = 1, trace_samples = 0, spike_rows = 0, spike_capacity = 0;
-  std::size_t size() const { return dt_over_C.size(); }
+  std::size_t n = 0;  // instances (Buffers::load may take the arrays)
+  std::size_t size() const { return n; }
 };
 
 NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
@@ -85,15 +86,18 @@ struct NetworkBuffers {
   double dt_ms = 0;
   std::uint32_t raster_capacity = 0;
 
-  void load(const NetworkChunk& c) {
-#define NB_COPY(type, name) name = c.name;
-    NB_NETWORK_COEFFICIENTS(NB_COPY)
-#undef NB_COPY
+  // Takes the chunk's arrays (take_array), the connectivity lists among them; its sizes stay for the view.
+  void load(NetworkChunk& c) {
+    const std::size_t words = std::size_t(c.trace_rows) * c.trace_samples;
+    trace_V_mV = initial_V_trace(c, words);  // before V_mV and trace_row are taken
+#define NB_TAKE(type, name) take_array(name, c.name);
+    NB_NETWORK_COEFFICIENTS(NB_TAKE)
+#undef NB_TAKE
 #define NB_ALLOC(type, name) name.assign(c.size(), type{});
     NB_NETWORK_OBSERVABLES(NB_ALLOC)
 #undef NB_ALLOC
     const std::size_t cells = c.size() * c.N;
-    V_mV = c.V_mV;
+    take_array(V_mV, c.V_mV);
     g_e_nS.assign(cells, 0.0f);
     g_i_nS.assign(cells, 0.0f);
     for (Vec<std::uint32_t>* x : {&refractory_left, &spike_count, &last_spike_step, &bin_count, &spiked}) {
@@ -101,9 +105,9 @@ struct NetworkBuffers {
     }
     for (Vec<std::uint64_t>* x : {&isi_sum, &isi_sq_sum, &bin_sq_sum}) x->assign(cells, 0u);
     arrivals.assign(c.size() * (c.delay_steps + 1u) * 2u * c.N, 0u);
-    offsets = c.offsets;
-    targets = c.targets;
-    instance_id = c.instance_id;
+    take_array(offsets, c.offsets);
+    take_array(targets, c.targets);
+    take_array(instance_id, c.instance_id);
     pop_bins.assign(c.size() * c.bins * 2u, 0u);
     last_active_step.assign(c.size(), 0u);
     silent.assign(c.size(), 0u);
@@ -112,10 +116,8 @@ struct NetworkBuffers {
     raster_fill.assign(c.size(), 0u);
     raster_cut.assign(c.size(), ~std::uint32_t(0));  // no cut: the raster never overflowed
     raster_capacity = c.raster_capacity;
-    trace_row = c.trace_row;
-    const std::size_t words = std::size_t(c.trace_rows) * c.trace_samples;
+    take_array(trace_row, c.trace_row);
     for (Vec<float>* t : {&trace_g_e_nS, &trace_g_i_nS}) t->assign(words, 0.0f);
-    trace_V_mV = initial_V_trace(c, words);
     dt_ms = c.dt_ms;
   }
 
@@ -175,10 +177,10 @@ struct NetworkBuffers {
   }
 
   template <class ToHost>
-  ChunkResult result(const Spec& spec, ToHost host) const {
+  ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
-    r.observables = {host(rate_E_Hz), host(rate_I_Hz), host(cv_E),         host(cv_I),        host(synchrony),
-                     host(last_spike_ms), host(sustained), host(spikes_total), host(synapses_out)};
+    r.observables = observable_columns(host(rate_E_Hz), host(rate_I_Hz), host(cv_E),         host(cv_I),        host(synchrony),
+                     host(last_spike_ms), host(sustained), host(spikes_total), host(synapses_out));
     for (const std::string& var : spec.traces.vars) {
       r.traces.push_back(var == "V_mV" ? host(trace_V_mV) : var == "g_e_nS" ? host(trace_g_e_nS) : host(trace_g_i_nS));
     }

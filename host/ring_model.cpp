@@ -154,6 +154,7 @@ RingChunk assemble_ring_chunk(const Spec& spec, const std::vector<std::uint64_t>
   NB_RING_COEFFICIENTS(NB_RESIZE)
   NB_RING_STATE(NB_RESIZE)
 #undef NB_RESIZE
+  c.n = n;
   c.N = neurons(spec);
   c.modes = modes_in_use(spec);
   c.n_steps = static_cast<std::uint32_t>(spec.n_steps);

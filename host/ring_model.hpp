@@ -28,7 +28,8 @@ struct RingChunk {
   std::uint32_t N = 0, modes = 1, n_steps = 0, trace_neuron = 0;
   float dt_ms = 0;
   std::uint32_t trace_rows = 0, trace_every = 1, trace_samples = 0, spike_rows = 0, spike_capacity = 0;
-  std::size_t size() const { return h0_Hz.size(); }
+  std::size_t n = 0;  // instances (Buffers::load may take the arrays)
+  std::size_t size() const { return n; }
 };
 
 RingChunk assemble_ring_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
@@ -55,18 +56,19 @@ struct RingBuffers {
   Vec<std::int32_t> trace_row;
   Vec<float> trace_mean_Hz, trace_pv_cos_Hz, trace_pv_sin_Hz, trace_peak_Hz, trace_r_Hz;  // (rows, samples)
 
-  void load(const RingChunk& c) {
-#define NB_COPY(type, name) name = c.name;
-    NB_RING_COEFFICIENTS(NB_COPY)
-    NB_RING_STATE(NB_COPY)
-#undef NB_COPY
+  // Takes the chunk's arrays (take_array); its sizes stay for the view.
+  void load(RingChunk& c) {
+#define NB_TAKE(type, name) take_array(name, c.name);
+    NB_RING_COEFFICIENTS(NB_TAKE)
+    NB_RING_STATE(NB_TAKE)
+#undef NB_TAKE
 #define NB_ALLOC(type, name) name.assign(c.size(), type{});
     NB_RING_OBSERVABLES(NB_ALLOC)
 #undef NB_ALLOC
-    r_Hz = c.r_Hz;
-    basis = c.basis;
-    instance_id = c.instance_id;
-    trace_row = c.trace_row;
+    take_array(r_Hz, c.r_Hz);
+    take_array(basis, c.basis);
+    take_array(instance_id, c.instance_id);
+    take_array(trace_row, c.trace_row);
     const std::size_t words = std::size_t(c.trace_rows) * c.trace_samples;
     for (Vec<float>* t : {&trace_mean_Hz, &trace_pv_cos_Hz, &trace_pv_sin_Hz, &trace_peak_Hz, &trace_r_Hz}) {
       t->assign(words, 0.0f);
@@ -105,12 +107,12 @@ struct RingBuffers {
   }
 
   template <class ToHost>
-  ChunkResult result(const Spec& spec, ToHost host) const {
+  ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
     const std::vector<double> cos_part = host(pv_cos_Hz), sin_part = host(pv_sin_Hz), mean = host(mean_Hz);
-    r.observables = {host(peak_Hz), mean, cos_part, sin_part, population_vector_angle_deg(cos_part, sin_part),
+    r.observables = observable_columns(host(peak_Hz), mean, cos_part, sin_part, population_vector_angle_deg(cos_part, sin_part),
                      population_vector_length(cos_part, sin_part, mean), host(half_width_deg), host(half_width_half_max_deg),
-                     host(converged_ms), host(runaway), host(diverged_ms)};
+                     host(converged_ms), host(runaway), host(diverged_ms));
     for (const std::string& var : spec.traces.vars) {
       r.traces.push_back(var == "mean_Hz"     ? host(trace_mean_Hz)
                          : var == "pv_cos_Hz" ? host(trace_pv_cos_Hz)

@@ -221,11 +221,12 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) {
   r.instances = ids;
   init_result(r, spec, ids.size());
   r.chunk_instances = chunk_size(spec, o, backend, ids.size());
+  const std::size_t per = spec.model->bytes_per_instance(spec);
+  r.chunk_plan_bytes = per * r.chunk_instances;
   if (o.print_plan) {
-    const std::size_t per = spec.model->bytes_per_instance(spec);
     const std::size_t budget = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_budget_bytes(backend);
     std::fprintf(stderr, "neurobatch: %s memory: %.3g MiB per instance, %.3g MiB per chunk of %llu (budget %.3g MiB)\n",
-                 backend.c_str(), double(per) / 1048576.0, double(per) * double(r.chunk_instances) / 1048576.0,
+                 backend.c_str(), double(per) / 1048576.0, double(r.chunk_plan_bytes) / 1048576.0,
                  static_cast<unsigned long long>(r.chunk_instances), double(budget) / 1048576.0);
   }
 
@@ -251,6 +252,7 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) {
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double neurons = spec.model->neurons_per_instance ? spec.model->neurons_per_instance(spec) : 1.0;
   r.neuron_steps = double(ids.size()) * n_steps * neurons;
+  r.host_peak_bytes = peak_resident_bytes();
   return r;
 }
 

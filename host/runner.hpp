@@ -39,6 +39,9 @@ struct RunResult {
   std::uint64_t chunks = 0, chunk_instances = 0;
   double wall_s = 0;
   double neuron_steps = 0;
+  // Host memory: what the chunk plan counted on for one chunk (ModelInfo::bytes_per_instance times the chunk's
+  // instances) and this process's peak resident memory at the end of the run (0 where the OS does not say).
+  std::size_t chunk_plan_bytes = 0, host_peak_bytes = 0;
   std::vector<std::uint64_t> instances;  // (n_run,) global instance indices
   std::vector<ObservableColumn> observables;
   // Traces: one (n_traced, trace_samples) array per traced variable, rows in the order of trace_instances

@@ -65,6 +65,7 @@ SelfSustainedChunk assemble_self_sustained_chunk(const Spec& spec, const std::ve
   NB_SELF_SUSTAINED_INPUTS(NB_RESIZE)
   NB_SELF_SUSTAINED_STATE(NB_RESIZE)
 #undef NB_RESIZE
+  c.n = n;
   const double dt = spec.dt_ms;
   for (std::size_t i = 0; i < n; ++i) {
     const double* p = spec.point_params(ids[i] / spec.trials);

@@ -21,7 +21,8 @@ struct SelfSustainedChunk {
 #undef NB_FIELD
   std::vector<std::int32_t> spike_row;  // unused: the model has no spikes (assign_recording fills it)
   std::uint32_t trace_rows = 0, trace_every = 1, trace_samples = 0, spike_rows = 0, spike_capacity = 0;
-  std::size_t size() const { return s.size(); }
+  std::size_t n = 0;  // instances (Buffers::load may take the arrays)
+  std::size_t size() const { return n; }
 };
 
 SelfSustainedChunk assemble_self_sustained_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
@@ -35,11 +36,12 @@ struct SelfSustainedBuffers {
 #undef NB_FIELD
   Vec<float> trace_s, trace_r_Hz;  // (trace_rows, trace_samples)
 
-  void load(const SelfSustainedChunk& c) {
-#define NB_COPY(type, name) name = c.name;
-    NB_SELF_SUSTAINED_INPUTS(NB_COPY)
-    NB_SELF_SUSTAINED_STATE(NB_COPY)
-#undef NB_COPY
+  // Takes the chunk's arrays (take_array); its sizes stay for the view.
+  void load(SelfSustainedChunk& c) {
+#define NB_TAKE(type, name) take_array(name, c.name);
+    NB_SELF_SUSTAINED_INPUTS(NB_TAKE)
+    NB_SELF_SUSTAINED_STATE(NB_TAKE)
+#undef NB_TAKE
 #define NB_ALLOC(type, name) name.assign(c.size(), type{});
     NB_SELF_SUSTAINED_OBSERVABLES(NB_ALLOC)
 #undef NB_ALLOC
@@ -66,9 +68,9 @@ struct SelfSustainedBuffers {
   }
 
   template <class ToHost>
-  ChunkResult result(const Spec& spec, ToHost host) const {
+  ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
-    r.observables = {host(s_final), host(rate_final_Hz), host(s_probe_out), host(switch_up_ms), host(switch_down_ms)};
+    r.observables = observable_columns(host(s_final), host(rate_final_Hz), host(s_probe_out), host(switch_up_ms), host(switch_down_ms));
     for (const std::string& var : spec.traces.vars) r.traces.push_back(var == "s" ? host(trace_s) : host(trace_r_Hz));
     return r;
   }

@@ -197,7 +197,9 @@ nlohmann::ordered_json make_summary(const Spec& spec, const RunResult& r) {
               {"chunk_instances", r.chunk_instances},
               {"wall_s", r.wall_s},
               {"neuron_steps", r.neuron_steps},
-              {"neuron_steps_per_s", r.wall_s > 0 ? r.neuron_steps / r.wall_s : 0.0}};
+              {"neuron_steps_per_s", r.wall_s > 0 ? r.neuron_steps / r.wall_s : 0.0},
+              {"chunk_plan_MiB", double(r.chunk_plan_bytes) / 1048576.0},
+              {"host_peak_MiB", double(r.host_peak_bytes) / 1048576.0}};
   if (spec.spikes.enabled) {
     s["spikes"] = {{"max_per_instance", spec.spikes.max_per_instance},
                    {"overflow_instances", r.spike_overflow_instances},

@@ -37,7 +37,8 @@ struct SynapseChunk {
   std::uint64_t seed = 0;
   bool any_poisson = false, any_lif = false;
   std::uint32_t trace_rows = 0, trace_every = 1, trace_samples = 0, spike_rows = 0, spike_capacity = 0;
-  std::size_t size() const { return instance_id.size(); }
+  std::size_t n = 0;  // instances (Buffers::load may take the arrays)
+  std::size_t size() const { return n; }
 };
 
 SynapseChunk assemble_synapse_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);

@@ -21,11 +21,12 @@ struct SynapseBuffers {
   Vec<std::uint32_t> spike_steps;      // (spike_rows, spike_capacity)
 
   // Copies inputs and initial state (host -> this memory), allocates observables and recording buffers.
-  void load(const SynapseChunk& c) {
-#define NB_COPY(type, name) name = c.name;
-    NB_SYNAPSE_INPUTS(NB_COPY)
-    NB_SYNAPSE_STATE(NB_COPY)
-#undef NB_COPY
+  // Takes the chunk's arrays (take_array); its sizes stay for the view.
+  void load(SynapseChunk& c) {
+#define NB_TAKE(type, name) take_array(name, c.name);
+    NB_SYNAPSE_INPUTS(NB_TAKE)
+    NB_SYNAPSE_STATE(NB_TAKE)
+#undef NB_TAKE
 #define NB_ALLOC(type, name) name.assign(c.size(), type{});
     NB_SYNAPSE_OBSERVABLES(NB_ALLOC)
 #undef NB_ALLOC
@@ -64,11 +65,11 @@ struct SynapseBuffers {
 
   // Results in the generic form; `host(vec)` copies a buffer to a std::vector.
   template <class ToHost>
-  ChunkResult result(const Spec& spec, ToHost host) const {
+  ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
     const auto count = host(pre_spike_count);
-    r.observables = {host(s_mean), host(s_sd), host(s_peak_out), host(s_final),
-                     std::vector<double>(count.begin(), count.end()), host(pre_rate_Hz), host(pre_isi_cv)};
+    r.observables = observable_columns(host(s_mean), host(s_sd), host(s_peak_out), host(s_final),
+                     std::vector<double>(count.begin(), count.end()), host(pre_rate_Hz), host(pre_isi_cv));
     for (const std::string& var : spec.traces.vars) r.traces.push_back(var == "s" ? host(trace_s) : host(trace_V_pre_mV));
     r.spike_steps = host(spike_steps);
     return r;

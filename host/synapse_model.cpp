@@ -53,6 +53,7 @@ void resize(SynapseChunk& c, std::size_t n) {
   NB_SYNAPSE_INPUTS(NB_RESIZE)
   NB_SYNAPSE_STATE(NB_RESIZE)
 #undef NB_RESIZE
+  c.n = n;
 }
 
 }  // namespace

@@ -224,6 +224,75 @@ TEST(Cli, OutputTakenDuringTheRunGoesToTheNextFreeName) {
   EXPECT_EQ(read_npy(tmp / "out-2/spike_count.npy").count(), 40000u);
 }
 
+// A run stays within its chunk plan: 6 networks with 2e7 synapses each (80 MB of lists), at most 2 per chunk.
+// Before the connectivity was built in place and moved into the buffers, a chunk's lists lived three times (the
+// last chunk's, the new chunk's, the buffers' copy) and the peak was 3.5 times the plan.
+TEST(Cli, NetworkRunStaysWithinItsChunkPlan) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer keeps freed memory in quarantine: the peak says nothing of the plan";
+#endif
+  test::TempDir tmp;
+  write_file(tmp / "spec.json", R"({"model": "network", "duration_ms": 1, "dt_ms": 0.1, "seed": 1, "trials": 6,
+    "params": {"N": 10000, "p": 0.2, "kick_ms": 0}})");
+  const CliResult r = cli("run " + tmp / "spec.json" + " --backend cpu --quiet --memory-budget-MB 200 --out " + tmp / "out");
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(tmp / "out/summary.json");
+  const auto run = nlohmann::ordered_json::parse(in)["run"];
+  ASSERT_EQ(run["chunk_instances"], 2);
+  const double plan = run["chunk_plan_MiB"], peak = run["host_peak_MiB"];
+  if (peak == 0.0) GTEST_SKIP() << "this OS does not report the peak resident memory (/proc/self/status VmHWM)";
+  EXPECT_GT(plan, 150.0);
+  EXPECT_LT(peak, plan + 60.0) << "the program itself, its results and one network's scratch take less than 60 MiB";
+}
+
+// Every model's chunks stay within their plan: two runs of the same spec, with chunks planned at about 60 and
+// 240 MiB, differ in peak memory by at most 1.2 times the plans' difference (results and program are the same in
+// both). Before the buffers took the chunk's arrays and the results moved out of them, the ratio was 1.4 (lif_cond)
+// to 2.6 (lif): a CPU chunk lived two or three times, and the default budget (half the RAM) could exhaust it.
+struct MemorySpec {
+  const char* model;
+  const char* json;
+};
+
+class CliChunkMemory : public ::testing::TestWithParam<MemorySpec> {};
+
+TEST_P(CliChunkMemory, PeakGrowsWithThePlanNotFaster) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer keeps freed memory in quarantine: the peak says nothing of the plan";
+#endif
+  test::TempDir tmp;
+  write_file(tmp / "spec.json", GetParam().json);
+  double plan[2], peak[2];
+  for (int k = 0; k < 2; ++k) {
+    const std::string out = tmp / ("out" + std::to_string(k)), budget = k == 0 ? "60" : "240";
+    const CliResult r = cli("run " + tmp / "spec.json" + " --backend cpu --quiet --threads 2 --memory-budget-MB " +
+                            budget + " --out " + out);
+    ASSERT_EQ(r.status, 0) << r.output;
+    std::ifstream in(out + "/summary.json");
+    const auto run = nlohmann::ordered_json::parse(in)["run"];
+    plan[k] = run["chunk_plan_MiB"];
+    peak[k] = run["host_peak_MiB"];
+  }
+  if (peak[0] == 0.0) GTEST_SKIP() << "this OS does not report the peak resident memory (/proc/self/status VmHWM)";
+  ASSERT_GT(plan[1] - plan[0], 120.0) << "the spec must fill several small chunks";
+  EXPECT_LT(peak[1] - peak[0], 1.2 * (plan[1] - plan[0]))
+      << GetParam().model << ": plans " << plan[0] << " and " << plan[1] << " MiB, peaks " << peak[0] << " and "
+      << peak[1] << " MiB";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryModel, CliChunkMemory,
+    ::testing::Values(
+        MemorySpec{"lif", R"({"model": "lif", "duration_ms": 1, "trials": 2500000})"},
+        MemorySpec{"synapse", R"({"model": "synapse", "duration_ms": 1, "trials": 1500000})"},
+        MemorySpec{"lif_cond", R"({"model": "lif_cond", "duration_ms": 1, "trials": 220000})"},
+        MemorySpec{"self_sustained", R"({"model": "self_sustained", "duration_ms": 10, "trials": 2200000})"},
+        MemorySpec{"decision", R"({"model": "decision", "duration_ms": 10, "trials": 750000})"},
+        MemorySpec{"ring", R"({"model": "ring", "duration_ms": 1, "trials": 130000})"},
+        MemorySpec{"network", R"({"model": "network", "duration_ms": 1, "trials": 16,
+                                  "params": {"N": 4000, "p": 0.2, "kick_ms": 0}})"}),
+    [](const ::testing::TestParamInfo<MemorySpec>& info) { return std::string(info.param.model); });
+
 TEST(Cli, CudaRequestedWithoutGpuIsRefusedClearly) {
   if (cuda_unavailable_reason().empty()) GTEST_SKIP() << "a usable GPU is present; the refusal cannot be observed";
   test::TempDir tmp;

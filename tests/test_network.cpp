@@ -285,7 +285,7 @@ TEST(Network, NetworksThatCannotSpikeAgainStopWithTheSameResults) {
   // The kernel's own record: every network was stopped.
   std::vector<std::uint64_t> ids(4);
   std::iota(ids.begin(), ids.end(), std::uint64_t(0));
-  const NetworkChunk chunk = assemble_network_chunk(quiet, ids);
+  NetworkChunk chunk = assemble_network_chunk(quiet, ids);
   NetworkBuffers<std::vector> buffers;
   buffers.load(chunk);
   const network::View v = buffers.view(chunk, [](auto& x) { return x.data(); });
