@@ -254,6 +254,8 @@ struct MemorySpec {
   const char* json;
 };
 
+void PrintTo(const MemorySpec& spec, std::ostream* os) { *os << spec.model; }
+
 class CliChunkMemory : public ::testing::TestWithParam<MemorySpec> {};
 
 TEST_P(CliChunkMemory, PeakGrowsWithThePlanNotFaster) {
