@@ -48,7 +48,8 @@ const char* kRunHelp = R"(usage: neurobatch run SPEC.json [options]
   --threads N               CPU threads (default: all cores)
   --math exact|fast         exact (default): CPU and CUDA bit-identical; fast: GPU hardware intrinsics
   --chunk-instances N       run at most N instances at a time (default: as many as the memory budget allows)
-  --memory-budget-MB M      memory a chunk may use on the backend (default CPU: half the RAM, CUDA: 80% of free)
+  --memory-budget-MB M      memory a chunk may use on the backend (default CPU: half the RAM, at most 7/8 of it less
+                            the results; CUDA: 80% of free)
   --set KEY=VALUE           override a spec field before validation, e.g. --set trials=1000 --set params.I_nA=0.4
                             (repeatable; VALUE is JSON; the override is recorded in summary.json's resolved spec)
   --quiet                   no progress bar and no final line

@@ -24,12 +24,35 @@ std::string cpu_model_name() {
   return "unknown CPU";
 }
 
-std::size_t default_budget_bytes(const std::string& backend) {
+// The CPU's default leaves room for the whole run's results, which live beside the chunks: half the RAM, or 7/8 of
+// it less the results if that is less (the last eighth for the program, the system and the page cache of the
+// files written). 0 when the results leave no room.
+std::size_t default_budget_bytes(const std::string& backend, const Spec& spec) {
   if (backend == "cuda") {
     const auto devices = cuda_devices();
     return devices.empty() ? 0 : devices.front().free_bytes / 10 * 8;
   }
-  return physical_memory_bytes() / 2;
+  const double ram = static_cast<double>(physical_memory_bytes());
+  const double left = ram / 8 * 7 - result_memory(spec).total();
+  return left > 0 ? static_cast<std::size_t>(std::min(ram / 2, left)) : 0;
+}
+
+const char* default_budget_rule(const std::string& backend) {
+  return backend == "cuda" ? "80% of the free device memory"
+                           : "half the RAM, or 7/8 of it less the results if that is less";
+}
+
+std::size_t budget_bytes(const Spec& spec, const RunOptions& o, const std::string& backend) {
+  if (o.memory_budget_bytes > 0) return o.memory_budget_bytes;
+  const std::size_t budget = default_budget_bytes(backend, spec);
+  if (budget == 0) {
+    throw UserError("the results of this run need " + std::to_string(std::uint64_t(result_memory(spec).total()) >> 20) +
+                    " MiB of host memory, which leaves no room for its chunks in this machine's " +
+                    std::to_string(physical_memory_bytes() >> 20) + " MiB (the " + backend +
+                    " default budget: " + default_budget_rule(backend) +
+                    "): reduce the sweep or trials, record less, or give --memory-budget-MB");
+  }
+  return budget;
 }
 
 // Time segments: long enough to amortise a launch, short enough for a live progress bar.
@@ -39,7 +62,7 @@ std::uint32_t segment_steps(std::uint64_t n_steps) {
 
 std::uint64_t chunk_size(const Spec& spec, const RunOptions& o, const std::string& backend, std::size_t n_run) {
   if (o.chunk_instances > 0) return o.chunk_instances;
-  const std::size_t budget = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_budget_bytes(backend);
+  const std::size_t budget = budget_bytes(spec, o, backend);
   // Recording buffers are reserved whole: in the worst case every recorded instance lands in one chunk.
   const std::size_t trace_bytes =
       spec.traces.vars.empty() ? 0 : spec.traces.instances.size() * (spec.n_steps / spec.traces.every + 1) * 4;
@@ -56,7 +79,7 @@ std::uint64_t chunk_size(const Spec& spec, const RunOptions& o, const std::strin
     throw UserError("one instance needs " + std::to_string(per_instance) + " bytes (" +
                     std::to_string(per_instance >> 20) + " MiB), more than the " + backend + " memory budget of " +
                     std::to_string(budget >> 20) + " MiB (" +
-                    (backend == "cuda" ? "80% of the free device memory" : "half the RAM") +
+                    (o.memory_budget_bytes > 0 ? "--memory-budget-MB" : default_budget_rule(backend)) +
                     "); use a smaller instance or raise --memory-budget-MB");
   }
   return std::min<std::uint64_t>(fit, std::max<std::size_t>(n_run, 1));
@@ -202,6 +225,9 @@ std::string resolve_backend(const std::string& requested) {
 
 RunResult run_spec(const Spec& spec, const RunOptions& o) {
   const std::string backend = resolve_backend(o.backend);
+  // The chunk plan first: it can refuse the run, which must then not have allocated its results.
+  const std::uint64_t n_run = o.instances.empty() ? spec.n_instances() : o.instances.size();
+  const std::uint64_t chunk_instances = chunk_size(spec, o, backend, n_run);
   std::vector<std::uint64_t> ids = o.instances;
   if (ids.empty()) {
     ids.resize(spec.n_instances());
@@ -220,11 +246,11 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) {
   r.device = device_name(backend, r.threads);
   r.instances = ids;
   init_result(r, spec, ids.size());
-  r.chunk_instances = chunk_size(spec, o, backend, ids.size());
+  r.chunk_instances = chunk_instances;
   const std::size_t per = spec.model->bytes_per_instance(spec);
   r.chunk_plan_bytes = per * r.chunk_instances;
   if (o.print_plan) {
-    const std::size_t budget = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_budget_bytes(backend);
+    const std::size_t budget = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_budget_bytes(backend, spec);
     std::fprintf(stderr, "neurobatch: %s memory: %.3g MiB per instance, %.3g MiB per chunk of %llu (budget %.3g MiB)\n",
                  backend.c_str(), double(per) / 1048576.0, double(r.chunk_plan_bytes) / 1048576.0,
                  static_cast<unsigned long long>(r.chunk_instances), double(budget) / 1048576.0);

@@ -17,7 +17,8 @@ struct RunOptions {
   MathMode math = MathMode::exact;
   int threads = 0;                        // CPU threads; 0 = all cores
   std::uint64_t chunk_instances = 0;      // 0: as many as the memory budget allows
-  std::uint64_t memory_budget_bytes = 0;  // 0: backend default (CPU: half the RAM; CUDA: 80% of free memory)
+  std::uint64_t memory_budget_bytes = 0;  // 0: backend default (CPU: half the RAM, or 7/8 of it less the results if
+                                           // that is less; CUDA: 80% of free memory)
   std::vector<std::uint64_t> instances;   // run only these global instances (any order); empty: all
   bool progress = false;                  // progress bar on a terminal stderr
   bool print_plan = false;                // one stderr line before allocating: memory per instance, budget, chunks

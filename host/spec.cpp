@@ -399,11 +399,7 @@ std::string get_name(const Json& j) {
 // machine's memory (a bad_alloc later, or the out-of-memory killer, would lose the run).
 void check_result_memory(const Spec& spec) {
   const double n = static_cast<double>(spec.n_instances());
-  double per_instance = 8.0 + 8.0 * static_cast<double>(spec.model->observables.size());  // id, observables
-  for (const ModelInfo::InstanceArray& a : spec.model->instance_arrays) per_instance += 4.0 * double(a.width(spec));
-  const double traces = double(spec.traces.instances.size()) * double(spec.traces.vars.size()) * 4.0 *
-                        double(spec.traces.vars.empty() ? 0 : spec.n_steps / spec.traces.every + 1);
-  const double spikes = spec.spikes.enabled ? double(spec.spikes.instances.size()) * 4.0 * spec.spikes.max_per_instance : 0;
+  const ResultMemory need = result_memory(spec);
   const double memory = static_cast<double>(physical_memory_bytes());
   const auto refuse = [&](const std::string& field, const std::string& what, double bytes) {
     throw SpecError(field, what + " need " + fmt(bytes) + " bytes of host memory, more than this machine has (" +
@@ -411,12 +407,12 @@ void check_result_memory(const Spec& spec) {
                                (field.rfind("record", 0) == 0 ? "record fewer instances or samples"
                                                               : "reduce the sweep or trials, or split the run"));
   };
-  if (n * per_instance > memory) {
+  if (need.instances > memory) {
     refuse(spec.trials > 1 ? "trials" : "sweep", "the results of " + fmt(n) + " instances (sweep points x trials)",
-           n * per_instance);
+           need.instances);
   }
-  if (traces > memory) refuse("record.traces", "the traces", traces);
-  if (spikes > memory) refuse("record.spikes", "the spike records", spikes);
+  if (need.traces > memory) refuse("record.traces", "the traces", need.traces);
+  if (need.spikes > memory) refuse("record.spikes", "the spike records", need.spikes);
 }
 
 void parse_timing(const Json& doc, Spec& spec) {
@@ -975,6 +971,17 @@ Spec parse_spec(const nlohmann::ordered_json& doc, const ModelInfo& model, const
   check_result_memory(spec);
   spec.resolved = resolve(spec, derivs, n_sweep_axes);
   return spec;
+}
+
+ResultMemory result_memory(const Spec& spec) {
+  double per_instance = 8.0 + 8.0 * static_cast<double>(spec.model->observables.size());  // id, observables
+  for (const ModelInfo::InstanceArray& a : spec.model->instance_arrays) per_instance += 4.0 * double(a.width(spec));
+  ResultMemory m;
+  m.instances = static_cast<double>(spec.n_instances()) * per_instance;
+  m.traces = double(spec.traces.instances.size()) * double(spec.traces.vars.size()) * 4.0 *
+             double(spec.traces.vars.empty() ? 0 : spec.n_steps / spec.traces.every + 1);
+  m.spikes = spec.spikes.enabled ? double(spec.spikes.instances.size()) * 4.0 * spec.spikes.max_per_instance : 0;
+  return m;
 }
 
 nlohmann::ordered_json read_spec_document(const std::string& path) {

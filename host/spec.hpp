@@ -97,6 +97,15 @@ Spec parse_spec(const nlohmann::ordered_json& doc, const std::string& default_na
 // parameter) is an InternalError.
 Spec parse_spec(const nlohmann::ordered_json& doc, const ModelInfo& model, const std::string& default_name = "unnamed");
 
+// Host memory the whole run's results take, in bytes: per instance its id, observables and arrays, then the
+// traces and spike records. parse_spec refuses a spec whose parts exceed the RAM; the runner leaves the rest of it
+// to the chunks.
+struct ResultMemory {
+  double instances = 0, traces = 0, spikes = 0;
+  double total() const { return instances + traces + spikes; }
+};
+ResultMemory result_memory(const Spec& spec);
+
 // Reads a spec file as JSON without validating it (PathError if unreadable, SpecError for malformed JSON), so
 // that command-line overrides (--set) can be applied first.
 nlohmann::ordered_json read_spec_document(const std::string& path);

@@ -1,11 +1,14 @@
 // The neurobatch command line: exit statuses, messages, and that a refused run leaves nothing behind.
 #include <sys/wait.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 
 #include "host/errors.hpp"
 #include "host/output.hpp"
+#include "host/system_memory.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {
@@ -294,6 +297,22 @@ INSTANTIATE_TEST_SUITE_P(
         MemorySpec{"network", R"({"model": "network", "duration_ms": 1, "trials": 16,
                                   "params": {"N": 4000, "p": 0.2, "kick_ms": 0}})"}),
     [](const ::testing::TestParamInfo<MemorySpec>& info) { return std::string(info.param.model); });
+
+// Results that fit in the RAM but leave no room for a chunk beside them (the default CPU budget is at most 7/8 of
+// the RAM less the results) are refused before anything is allocated, instead of being OOM-killed after the run.
+TEST(Cli, ResultsLeavingNoRoomForChunksAreRefusedUpFront) {
+  test::TempDir tmp;
+  // lif: an id and 6 observables, 56 bytes per instance; 95 % of the RAM.
+  const double trials = std::floor(0.95 * double(physical_memory_bytes()) / 56.0);
+  write_file(tmp / "spec.json", R"({"model": "lif", "duration_ms": 1, "trials": )" + std::to_string(static_cast<std::uint64_t>(trials)) + "}");
+  const auto start = std::chrono::steady_clock::now();
+  const CliResult r = cli("run " + tmp / "spec.json" + " --backend cpu --quiet --out " + tmp / "out");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("leaves no room for its chunks"), std::string::npos) << r.output;
+  EXPECT_LT(seconds, 10.0) << "refused before the results are allocated";
+  EXPECT_TRUE(dir_is_empty_of_results(tmp));
+}
 
 TEST(Cli, CudaRequestedWithoutGpuIsRefusedClearly) {
   if (cuda_unavailable_reason().empty()) GTEST_SKIP() << "a usable GPU is present; the refusal cannot be observed";
