@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 #include <numeric>
+#include <utility>
 
 #include "host/cuda_device.hpp"
 #include "host/errors.hpp"
@@ -244,8 +245,9 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) {
   r.math = o.math;
   r.threads = backend == "cpu" ? resolve_threads(o.threads) : 0;
   r.device = device_name(backend, r.threads);
-  r.instances = ids;
-  init_result(r, spec, ids.size());
+  r.instances = std::move(ids);  // the run's instance list, kept once (result_memory counts one)
+  const std::vector<std::uint64_t>& run_ids = r.instances;
+  init_result(r, spec, run_ids.size());
   r.chunk_instances = chunk_instances;
   const std::size_t per = spec.model->bytes_per_instance(spec);
   r.chunk_plan_bytes = per * r.chunk_instances;
@@ -258,12 +260,12 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) {
 
   const auto n_steps = static_cast<std::uint32_t>(spec.n_steps);
   const std::uint32_t segment = segment_steps(spec.n_steps);
-  Progress progress(double(ids.size()) * n_steps, o.progress);
+  Progress progress(double(run_ids.size()) * n_steps, o.progress);
   const auto start = std::chrono::steady_clock::now();
   const std::unique_ptr<ChunkEngine> engine = spec.model->make_engine(EngineConfig{backend, o.math, o.threads});
-  for (std::size_t offset = 0; offset < ids.size(); offset += r.chunk_instances) {
-    const std::size_t end = std::min<std::size_t>(ids.size(), offset + r.chunk_instances);
-    const std::vector<std::uint64_t> chunk_ids(ids.begin() + offset, ids.begin() + end);
+  for (std::size_t offset = 0; offset < run_ids.size(); offset += r.chunk_instances) {
+    const std::size_t end = std::min<std::size_t>(run_ids.size(), offset + r.chunk_instances);
+    const std::vector<std::uint64_t> chunk_ids(run_ids.begin() + offset, run_ids.begin() + end);
     engine->load(spec, chunk_ids);
     for (std::uint32_t t = 0; t < n_steps; t += std::min(segment, n_steps - t)) {
       const std::uint32_t t_end = t + std::min(segment, n_steps - t);
@@ -277,7 +279,7 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) {
   count_spike_overflow(r, spec);
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double neurons = spec.model->neurons_per_instance ? spec.model->neurons_per_instance(spec) : 1.0;
-  r.neuron_steps = double(ids.size()) * n_steps * neurons;
+  r.neuron_steps = double(run_ids.size()) * n_steps * neurons;
   r.host_peak_bytes = peak_resident_bytes();
   return r;
 }
