@@ -23,11 +23,9 @@ void require_free_device_memory(std::uint64_t synapses, std::uint64_t bytes) {
 }
 
 struct NetworkDeviceBuffers : NetworkBuffers<thrust::device_vector> {
+  // Loaded into fresh buffers (BufferedEngine::load frees the last chunk's first), so the check against free memory
+  // below does not count the last chunk's lists as in use.
   void load(NetworkChunk& c) {
-    // The previous chunk's lists are freed first: assigning keeps a device_vector's allocation, and the check
-    // against free memory below would count them as in use and refuse a chunk that fits.
-    thrust::device_vector<std::uint32_t>().swap(targets);
-    thrust::device_vector<std::uint64_t>().swap(offsets);
     NetworkBuffers<thrust::device_vector>::load(c);  // everything but the lists, which are built here
     if (!c.device_lists) return;
     offsets.resize(c.list_instance.size() * (c.N + 1));
