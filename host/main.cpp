@@ -33,7 +33,7 @@ usage:
   neurobatch run SPEC.json [options]       simulate every instance of SPEC, write results to a directory
   neurobatch compare SPEC.json [options]   run SPEC on two backends and compare every observable
   neurobatch fixed-points SPEC.json        fixed points and saddle-nodes of a self_sustained spec (JSON)
-  neurobatch info                          build, backends, devices and their memory
+  neurobatch info                          build, backends, devices, and every model's parameters (JSON)
   neurobatch COMMAND --help                help on one command
 
 exit status: 0 ok, 2 bad input (nothing written), 3 compare found differences in exact mode, 4 results written
@@ -82,7 +82,7 @@ computed in double precision on the host; when the sweep has one axis over g_E_n
 saddle-node bifurcations (where the number of fixed points changes) within the swept range. Prints JSON.
 )";
 
-const char* kInfoHelp = "usage: neurobatch info\n\nPrints the build, the backends and the CUDA devices as JSON.\n";
+const char* kInfoHelp = "usage: neurobatch info\n\nPrints the build, the backends, the CUDA devices and every model (its parameters with units, defaults and ranges;\nobservables; traceable variables; integrators) as JSON.\n";
 
 // Command-line options: "--flag value" pairs and bare switches, after one positional argument.
 struct Args {
