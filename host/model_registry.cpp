@@ -53,6 +53,12 @@ std::string join(const std::vector<std::string>& names) {
 
 }  // namespace
 
+bool is_spike_count(const std::string& observable) {
+  static const std::string suffix = "spike_count";
+  return observable.size() >= suffix.size() &&
+         observable.compare(observable.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 std::string ParamInfo::range_text() const {
   if (categorical()) return "one of " + join(choices);
   // An infinite bound is never attained, so it always gets a round bracket.

@@ -104,6 +104,10 @@ struct ModelInfo {
   std::size_t param_index(const std::string& name) const;  // InternalError if absent
 };
 
+// Whether an observable is a spike count: "spike_count", or a population's ("pre_spike_count"). A model with one
+// records spike times (record.spikes), and the runner finds the counts that size the spike records by it.
+bool is_spike_count(const std::string& observable);
+
 // All models this build knows. The LIF entry lives in host/lif_model.cpp.
 const std::vector<ModelInfo>& all_models();
 

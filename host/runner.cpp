@@ -201,7 +201,7 @@ const std::vector<float>& RunResult::trace(const std::string& var) const {
 
 const ObservableColumn& RunResult::spike_count_column() const {
   for (const ObservableColumn& c : observables) {
-    if (c.name.size() >= 11 && c.name.compare(c.name.size() - 11, 11, "spike_count") == 0) return c;
+    if (is_spike_count(c.name)) return c;
   }
   throw InternalError("spikes recorded by a model without a spike_count observable");
 }

@@ -567,10 +567,7 @@ void parse_spikes(const Json& j, Spec& spec) {
   const std::string field = "record.spikes";
   check_keys(get_object(j, field), field, {"instances", "max_per_instance"});
   const auto& obs = spec.model->observables;
-  const bool has_spikes = std::any_of(obs.begin(), obs.end(), [](const std::string& o) {
-    return o.size() >= 11 && o.compare(o.size() - 11, 11, "spike_count") == 0;
-  });
-  if (!has_spikes) {
+  if (std::none_of(obs.begin(), obs.end(), is_spike_count)) {
     throw SpecError(field, "model '" + spec.model->name + "' records no spike times" +
                                (spec.model->name == "network" ? " (its rasters: params.raster_neurons)" : ""));
   }
