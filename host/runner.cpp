@@ -61,9 +61,8 @@ std::uint32_t segment_steps(std::uint64_t n_steps) {
   return static_cast<std::uint32_t>(std::max<std::uint64_t>(4096, (n_steps + 49) / 50));
 }
 
-std::uint64_t chunk_size(const Spec& spec, const RunOptions& o, const std::string& backend, std::size_t n_run) {
-  if (o.chunk_instances > 0) return o.chunk_instances;
-  const std::size_t budget = budget_bytes(spec, o, backend);
+std::uint64_t chunk_size(const Spec& spec, const RunOptions& o, const std::string& backend, std::size_t n_run,
+                         std::size_t budget, std::size_t per_instance) {
   // Recording buffers are reserved whole: in the worst case every recorded instance lands in one chunk.
   const std::size_t trace_bytes =
       spec.traces.vars.empty() ? 0 : spec.traces.instances.size() * (spec.n_steps / spec.traces.every + 1) * 4;
@@ -74,7 +73,6 @@ std::uint64_t chunk_size(const Spec& spec, const RunOptions& o, const std::strin
                     " MiB: record fewer instances (record.traces.instances, record.spikes.instances), a larger "
                     "record.traces.every, a smaller record.spikes.max_per_instance, or raise --memory-budget-MB");
   }
-  const std::size_t per_instance = spec.model->bytes_per_instance(spec);
   const std::uint64_t fit = (budget - trace_bytes - spike_bytes) / per_instance;
   if (fit == 0) {
     throw UserError("one instance needs " + std::to_string(per_instance) + " bytes (" +
@@ -84,6 +82,26 @@ std::uint64_t chunk_size(const Spec& spec, const RunOptions& o, const std::strin
                     "); use a smaller instance or raise --memory-budget-MB");
   }
   return std::min<std::uint64_t>(fit, std::max<std::size_t>(n_run, 1));
+}
+
+// The chunks of a run: instances per chunk, what one instance needs on the backend, and the budget they fit in.
+struct ChunkPlan {
+  std::uint64_t instances = 0;
+  std::size_t per_instance_bytes = 0, budget_bytes = 0;
+};
+
+// With --chunk-instances the budget is only reported (the default's, which then refuses nothing).
+ChunkPlan plan_chunks(const Spec& spec, const RunOptions& o, const std::string& backend, std::size_t n_run) {
+  ChunkPlan plan;
+  plan.per_instance_bytes = spec.model->bytes_per_instance(spec);
+  if (o.chunk_instances > 0) {
+    plan.instances = o.chunk_instances;
+    plan.budget_bytes = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_budget_bytes(backend, spec);
+    return plan;
+  }
+  plan.budget_bytes = budget_bytes(spec, o, backend);
+  plan.instances = chunk_size(spec, o, backend, n_run, plan.budget_bytes, plan.per_instance_bytes);
+  return plan;
 }
 
 // Global ids of the chunk's recorded instances (listed, sorted, in `recorded`), in chunk order: the row order of
@@ -228,7 +246,7 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) {
   const std::string backend = resolve_backend(o.backend);
   // The chunk plan first: it can refuse the run, which must then not have allocated its results.
   const std::uint64_t n_run = o.instances.empty() ? spec.n_instances() : o.instances.size();
-  const std::uint64_t chunk_instances = chunk_size(spec, o, backend, n_run);
+  const ChunkPlan plan = plan_chunks(spec, o, backend, n_run);
   std::vector<std::uint64_t> ids = o.instances;
   if (ids.empty()) {
     ids.resize(spec.n_instances());
@@ -248,14 +266,12 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) {
   r.instances = std::move(ids);  // the run's instance list, kept once (result_memory counts one)
   const std::vector<std::uint64_t>& run_ids = r.instances;
   init_result(r, spec, run_ids.size());
-  r.chunk_instances = chunk_instances;
-  const std::size_t per = spec.model->bytes_per_instance(spec);
-  r.chunk_plan_bytes = per * r.chunk_instances;
+  r.chunk_instances = plan.instances;
+  r.chunk_plan_bytes = plan.per_instance_bytes * plan.instances;
   if (o.print_plan) {
-    const std::size_t budget = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_budget_bytes(backend, spec);
     std::fprintf(stderr, "neurobatch: %s memory: %.3g MiB per instance, %.3g MiB per chunk of %llu (budget %.3g MiB)\n",
-                 backend.c_str(), double(per) / 1048576.0, double(r.chunk_plan_bytes) / 1048576.0,
-                 static_cast<unsigned long long>(r.chunk_instances), double(budget) / 1048576.0);
+                 backend.c_str(), double(plan.per_instance_bytes) / 1048576.0, double(r.chunk_plan_bytes) / 1048576.0,
+                 static_cast<unsigned long long>(plan.instances), double(plan.budget_bytes) / 1048576.0);
   }
 
   const auto n_steps = static_cast<std::uint32_t>(spec.n_steps);
