@@ -788,12 +788,6 @@ TEST(LoadSpec, NumberTooLargeForDouble) {
   }
 }
 
-}  // namespace
-}  // namespace nb
-
-namespace nb {
-namespace {
-
 // Every spec the experiments and the GPU check run still parses: a renamed parameter or a tightened rule that
 // breaks one fails here, not in the middle of someone's study.
 TEST(Spec, EveryExperimentSpecIsValid) {
