@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "host/chunk_engine.hpp"
-#include "host/cuda_device.hpp"
-#include "host/errors.hpp"
-#include "host/spec.hpp"
-#include "host/summary.hpp"
+#include "host/engine/chunk_engine.hpp"
+#include "host/engine/cuda_device.hpp"
+#include "host/common/errors.hpp"
+#include "host/spec/spec.hpp"
+#include "host/io/summary.hpp"
 
 namespace {
 

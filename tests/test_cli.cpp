@@ -6,9 +6,9 @@
 #include <cstdio>
 #include <fstream>
 
-#include "host/errors.hpp"
-#include "host/output.hpp"
-#include "host/system_memory.hpp"
+#include "host/common/errors.hpp"
+#include "host/io/output.hpp"
+#include "host/engine/system_memory.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "host/buffered_engine.hpp"
-#include "host/compare.hpp"
-#include "host/decision_model.hpp"
-#include "host/errors.hpp"
+#include "host/engine/buffered_engine.hpp"
+#include "host/io/compare.hpp"
+#include "host/models/decision/decision_model.hpp"
+#include "host/common/errors.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {

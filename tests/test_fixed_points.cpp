@@ -1,8 +1,8 @@
 // Fixed points and saddle-node bifurcations of the self-sustained population against MODELS.md section 4.
 #include <gtest/gtest.h>
 
-#include "host/errors.hpp"
-#include "host/fixed_points.hpp"
+#include "host/common/errors.hpp"
+#include "host/models/self_sustained/self_sustained_fixed_points.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "host/compare.hpp"
-#include "host/errors.hpp"
+#include "host/io/compare.hpp"
+#include "host/common/errors.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {

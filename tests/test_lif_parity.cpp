@@ -1,6 +1,6 @@
 // CPU reference against the CUDA backend: bitwise identical in exact math mode. Without a usable GPU every test
 // here reports itself skipped, with the reason.
-#include "host/compare.hpp"
+#include "host/io/compare.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {

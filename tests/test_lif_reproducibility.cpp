@@ -4,7 +4,7 @@
 #include <cstring>
 #include <numeric>
 
-#include "host/compare.hpp"
+#include "host/io/compare.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "host/buffered_engine.hpp"
-#include "host/compare.hpp"
-#include "host/errors.hpp"
-#include "host/network_model.hpp"
+#include "host/engine/buffered_engine.hpp"
+#include "host/io/compare.hpp"
+#include "host/common/errors.hpp"
+#include "host/models/network/network_model.hpp"
 #include "kernels/network/network_layouts.hpp"
 #include "tests/test_util.hpp"
 

@@ -1,5 +1,5 @@
 // Tests of host/output: .npy writing and reading, the write-then-rename OutputDir, and the models' output files.
-#include "host/output.hpp"
+#include "host/io/output.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "host/errors.hpp"
-#include "host/summary.hpp"
+#include "host/common/errors.hpp"
+#include "host/io/summary.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {

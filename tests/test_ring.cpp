@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "host/compare.hpp"
-#include "host/errors.hpp"
-#include "host/ring_model.hpp"
+#include "host/io/compare.hpp"
+#include "host/common/errors.hpp"
+#include "host/models/ring/ring_model.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {

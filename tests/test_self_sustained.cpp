@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "host/compare.hpp"
-#include "host/errors.hpp"
+#include "host/io/compare.hpp"
+#include "host/common/errors.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {
@@ -19,7 +19,7 @@ using test::run_on;
 using test::spec_from;
 using Json = nlohmann::ordered_json;
 
-// F(I) [Hz] in double precision, independent of kernels/rate/transfer.hpp (defaults a = 270, b = 108, d = 0.154).
+// F(I) [Hz] in double precision, independent of kernels/common/transfer.hpp (defaults a = 270, b = 108, d = 0.154).
 double F_Hz(double I_nA, double a = 270.0, double b = 108.0, double d = 0.154) {
   const double u = a * I_nA - b;
   if (std::abs(d * u) < 1e-12) return 1.0 / d;

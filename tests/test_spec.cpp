@@ -8,10 +8,10 @@
 #include <fstream>
 #include <limits>
 
-#include "host/errors.hpp"
-#include "host/runner.hpp"
-#include "host/spec.hpp"
-#include "host/summary.hpp"
+#include "host/common/errors.hpp"
+#include "host/engine/runner.hpp"
+#include "host/spec/spec.hpp"
+#include "host/io/summary.hpp"
 
 namespace nb {
 namespace {

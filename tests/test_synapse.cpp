@@ -15,8 +15,8 @@
 #include <set>
 #include <vector>
 
-#include "host/compare.hpp"
-#include "host/errors.hpp"
+#include "host/io/compare.hpp"
+#include "host/common/errors.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {

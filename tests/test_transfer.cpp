@@ -1,5 +1,5 @@
 // nb::exact::expm1 (kernels/common/exact_math.hpp) and the rate-model transfer function
-// F(I) = (a I - b) / (1 - exp(-d (a I - b))) (kernels/rate/transfer.hpp, MODELS.md sections 4 and 5).
+// F(I) = (a I - b) / (1 - exp(-d (a I - b))) (kernels/common/transfer.hpp, MODELS.md sections 4 and 5).
 //
 // References are computed in double with the C library's expm1 from the same float arguments (a I is exact in
 // double; errors ~1e-16 relative, negligible at float resolution). Error measures as in test_exact_math.cpp:
@@ -17,7 +17,7 @@
 //          y < -88.72 (F < 1e-35 Hz), F = a I - b exactly for y > 17.33, NaN in any argument -> NaN.
 #include "kernels/common/exact_math.hpp"
 #include "kernels/common/math_mode.hpp"
-#include "kernels/rate/transfer.hpp"
+#include "kernels/common/transfer.hpp"
 
 #include <gtest/gtest.h>
 

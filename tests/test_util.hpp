@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "host/chunk_engine.hpp"
-#include "host/compare.hpp"
-#include "host/cuda_device.hpp"
-#include "host/errors.hpp"
-#include "host/runner.hpp"
-#include "host/spec.hpp"
+#include "host/engine/chunk_engine.hpp"
+#include "host/io/compare.hpp"
+#include "host/engine/cuda_device.hpp"
+#include "host/common/errors.hpp"
+#include "host/engine/runner.hpp"
+#include "host/spec/spec.hpp"
 
 namespace nb {
 namespace test {

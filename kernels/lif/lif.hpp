@@ -3,7 +3,7 @@
 //     C dV/dt = -G_L (V - V_L) + I,      V += sigma sqrt(dt) xi after each deterministic step
 //
 // Both integrators are the same affine map V <- V_inf + (V - V_inf) * decay with a per-instance factor the host
-// computes in double (host/lif_batch.cpp):
+// computes in double (host/models/lif/lif_model.cpp):
 //     exact: decay = exp(-dt/tau)   (exact for constant input between steps)
 //     euler: decay = 1 - dt/tau     (the notebook's forward Euler, O(dt) error)
 // so the per-step code has no transcendental function at all; only the noise needs log and sin/cos.

@@ -2,7 +2,7 @@
 // Included by lif_cuda_exact.cu (compiled with -fmad=false: bit-identical to the CPU) and lif_cuda_fast.cu.
 #pragma once
 
-#include "kernels/cuda/launch.cuh"
+#include "kernels/common/cuda_launch.cuh"
 #include "kernels/lif/lif_kernels.hpp"
 
 namespace nb {

@@ -2,7 +2,7 @@
 // memory laid out (K, n) so that a warp's accesses to synapse k are coalesced. Same step functions as the CPU.
 #pragma once
 
-#include "kernels/cuda/launch.cuh"
+#include "kernels/common/cuda_launch.cuh"
 #include "kernels/lif_cond/lif_cond_kernels.hpp"
 
 namespace nb {

@@ -20,7 +20,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels/cuda/launch.cuh"
+#include "kernels/common/cuda_launch.cuh"
 #include "kernels/network/network.hpp"
 #include "kernels/network/network_layouts.hpp"
 

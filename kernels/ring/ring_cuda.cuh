@@ -6,7 +6,7 @@
 // (-fmad=false) and ring_cuda_fast.cu.
 #pragma once
 
-#include "kernels/cuda/launch.cuh"
+#include "kernels/common/cuda_launch.cuh"
 #include "kernels/ring/ring.hpp"
 
 namespace nb {

@@ -2,7 +2,7 @@
 // the CPU reference. Included by synapse_cuda_exact.cu (-fmad=false: bit-identical to the CPU) and _fast.cu.
 #pragma once
 
-#include "kernels/cuda/launch.cuh"
+#include "kernels/common/cuda_launch.cuh"
 #include "kernels/synapse/synapse_kernels.hpp"
 
 namespace nb {

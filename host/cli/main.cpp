@@ -1,0 +1,322 @@
+// neurobatch: the command-line interface. Exit status: 0 success, 2 user error (bad spec, flag, path, or
+// unavailable backend; nothing is written), 3 compare found differences in exact mode, 4 the results are written
+// but under another name (something took --out during the run), 1 anything else.
+#include <omp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "host/io/compare.hpp"
+#include "host/engine/cuda_device.hpp"
+#include "host/common/errors.hpp"
+#include "host/models/self_sustained/self_sustained_fixed_points.hpp"
+#include "host/io/output.hpp"
+#include "host/engine/runner.hpp"
+#include "host/spec/spec.hpp"
+#include "host/io/summary.hpp"
+
+namespace {
+
+using nb::UserError;
+
+const char* kUsage = R"(neurobatch: many instances of neuroscience models at once, on the GPU or the CPU.
+
+usage:
+  neurobatch run SPEC.json [options]       simulate every instance of SPEC, write results to a directory
+  neurobatch compare SPEC.json [options]   run SPEC on two backends and compare every observable
+  neurobatch fixed-points SPEC.json        fixed points and saddle-nodes of a self_sustained spec (JSON)
+  neurobatch info                          build, backends, devices, and every model's parameters (JSON)
+  neurobatch COMMAND --help                help on one command
+
+exit status: 0 ok, 2 bad input (nothing written), 3 compare found differences in exact mode, 4 results written
+under another name (--out was taken during the run; the message names it), 1 other failure
+)";
+
+const char* kRunHelp = R"(usage: neurobatch run SPEC.json [options]
+
+  --backend auto|cpu|cuda   where to run (default auto: CUDA when a usable GPU exists, else CPU)
+  --out DIR                 results directory; must not exist (default results/<spec name>-<timestamp>). Checked
+                            before the run; should DIR appear during it, the results go to DIR-2 (exit status 4)
+  --threads N               CPU threads (default: all cores)
+  --math exact|fast         exact (default): CPU and CUDA bit-identical; fast: GPU hardware intrinsics
+  --chunk-instances N       run at most N instances at a time (default: as many as the memory budget allows)
+  --memory-budget-MB M      memory a chunk may use on the backend (default CPU: half the RAM, at most 7/8 of it less
+                            the results; CUDA: 80% of free)
+  --set KEY=VALUE           override a spec field before validation, e.g. --set trials=1000 --set params.I_nA=0.4
+                            (repeatable; VALUE is JSON; the override is recorded in summary.json's resolved spec)
+  --quiet                   no progress bar and no final line
+
+Writes DIR/summary.json and one .npy per observable, trace and spike record (see README, "Outputs").
+
+Environment: NB_NETWORK_CUDA_LAYOUT=auto|per_cell|per_network picks the network model's CUDA kernel layout
+(default auto: per network where a network fits in one block), and NB_NETWORK_CELLS_PER_THREAD=1|2|4|8|16|auto
+the per-network layout's cells per thread (auto: the fewest that fit 512 threads). The results are the same bits
+either way.
+)";
+
+const char* kCompareHelp = R"(usage: neurobatch compare SPEC.json [options]
+
+  --a BACKEND[:MATH]        reference run (default cpu:exact)
+  --b BACKEND[:MATH]        run under test (default cuda:exact)
+  --instances LIST          compare only these instances, e.g. 0,5,10-20 (default: all)
+  --threads N, --chunk-instances N, --memory-budget-MB M, --set KEY=VALUE   as for run
+  --json                    print the report as JSON
+
+Reports, per observable, the values compared, how many differ, the largest absolute and relative difference,
+whether the results are bitwise identical, and the first mismatching instance. Exit status 3 when both runs
+use exact math and any value differs.
+)";
+
+const char* kFixedPointsHelp = R"(usage: neurobatch fixed-points SPEC.json [--set KEY=VALUE ...]
+
+For a "self_sustained" spec: every fixed point s* in [0, 1] of each sweep point (s*, its rate, stable or not),
+computed in double precision on the host; when the sweep has one axis over g_E_nA or I_0_nA, also the
+saddle-node bifurcations (where the number of fixed points changes) within the swept range. Prints JSON.
+)";
+
+const char* kInfoHelp = "usage: neurobatch info\n\nPrints the build, the backends, the CUDA devices and every model (its parameters with units, defaults and ranges;\nobservables; traceable variables; integrators) as JSON.\n";
+
+// Command-line options: "--flag value" pairs and bare switches, after one positional argument.
+struct Args {
+  std::string positional;
+  std::map<std::string, std::string> values;
+  std::vector<std::string> overrides;  // every --set KEY=VALUE, in order
+  bool has(const std::string& k) const { return values.count(k) > 0; }
+  std::string get(const std::string& k, const std::string& def) const { return has(k) ? values.at(k) : def; }
+};
+
+Args parse_args(int argc, char** argv, int first, const std::vector<std::string>& value_flags,
+                const std::vector<std::string>& switches) {
+  Args a;
+  for (int i = first; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto is = [&](const std::vector<std::string>& list) {
+      return std::find(list.begin(), list.end(), arg) != list.end();
+    };
+    if (arg == "--set") {
+      if (i + 1 >= argc) throw UserError("--set: missing KEY=VALUE");
+      a.overrides.push_back(argv[++i]);
+    } else if (is(value_flags)) {
+      if (i + 1 >= argc) throw UserError(arg + ": missing value");
+      a.values[arg] = argv[++i];
+    } else if (is(switches)) {
+      a.values[arg] = "1";
+    } else if (arg.rfind("--", 0) == 0) {
+      throw UserError("unknown option '" + arg + "' (see --help)");
+    } else if (a.positional.empty()) {
+      a.positional = arg;
+    } else {
+      throw UserError("unexpected argument '" + arg + "' (see --help)");
+    }
+  }
+  return a;
+}
+
+std::uint64_t parse_count(const Args& a, const std::string& flag, std::uint64_t def, std::uint64_t min,
+                          std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) {
+  if (!a.has(flag)) return def;
+  const std::string& text = a.values.at(flag);
+  try {
+    std::size_t used = 0;
+    const bool digits = !text.empty() && text[0] >= '0' && text[0] <= '9';  // stoull takes " -1" as 2^64 - 1
+    const unsigned long long v = std::stoull(text, &used);
+    if (digits && used == text.size() && v >= min && v <= max) return v;
+  } catch (const std::logic_error&) {
+  }
+  throw UserError(flag + ": expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "], got '" +
+                  text + "'");
+}
+
+nb::MathMode parse_math(const std::string& flag, const std::string& text) {
+  if (text == "exact") return nb::MathMode::exact;
+  if (text == "fast") return nb::MathMode::fast;
+  throw UserError(flag + ": unknown math mode '" + text + "' (allowed: exact, fast)");
+}
+
+nb::RunOptions common_options(const Args& a) {
+  nb::RunOptions o;
+  o.threads = static_cast<int>(parse_count(a, "--threads", 0, 1, 65536));
+  o.chunk_instances = parse_count(a, "--chunk-instances", 0, 1);
+  o.memory_budget_bytes = parse_count(a, "--memory-budget-MB", 0, 1, std::numeric_limits<std::size_t>::max() >> 20) << 20;
+  return o;
+}
+
+// --set KEY=VALUE: KEY is a dotted path into the spec ("trials", "params.I_nA"), VALUE is JSON (a bare word that
+// is not valid JSON is taken as a string). The result is validated like any spec.
+void apply_override(nlohmann::ordered_json& doc, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) throw UserError("--set: expected KEY=VALUE, got '" + assignment + "'");
+  const std::string value_text = assignment.substr(eq + 1);
+  nlohmann::ordered_json value = nlohmann::ordered_json::parse(value_text, nullptr, false);
+  if (value.is_discarded()) {
+    // A bare word is a string; a number too large for a double is not (1e999 would be refused as a string).
+    char* end = nullptr;
+    errno = 0;
+    std::strtod(value_text.c_str(), &end);
+    if (!value_text.empty() && *end == '\0' && errno == ERANGE) {
+      throw UserError("--set: " + value_text + " is beyond the range of a double");
+    }
+    value = value_text;
+  }
+  // Missing objects on the way are created ("params.I_nA" in a spec without "params").
+  nlohmann::ordered_json* node = &doc;
+  std::stringstream path(assignment.substr(0, eq));
+  for (std::string key; std::getline(path, key, '.');) {
+    if (node->is_null()) *node = nlohmann::ordered_json::object();
+    if (!node->is_object() || key.empty()) {
+      throw UserError("--set: '" + assignment.substr(0, eq) + "' does not name an object field");
+    }
+    node = &(*node)[key];
+  }
+  *node = value;
+}
+
+nb::Spec load(const Args& a) {
+  if (a.positional.empty()) throw UserError("missing SPEC.json (see --help)");
+  nlohmann::ordered_json doc = nb::read_spec_document(a.positional);
+  for (const std::string& o : a.overrides) apply_override(doc, o);
+  return nb::parse_spec(doc, nb::spec_default_name(a.positional));
+}
+
+std::string default_out_dir(const nb::Spec& spec) {
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return nb::next_free_output_dir("results/" + spec.name + "-" + stamp);
+}
+
+int cmd_run(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2,
+                            {"--backend", "--out", "--threads", "--math", "--chunk-instances", "--memory-budget-MB"},
+                            {"--quiet", "--help"});
+  if (a.has("--help")) return std::cout << kRunHelp, 0;
+  nb::RunOptions o = common_options(a);
+  o.backend = a.get("--backend", "auto");
+  o.math = parse_math("--math", a.get("--math", "exact"));
+  o.progress = !a.has("--quiet");
+  o.print_plan = !a.has("--quiet");
+  const nb::Spec spec = load(a);
+  nb::resolve_backend(o.backend);  // refuse an unavailable backend before creating anything
+  const std::string out = a.has("--out") ? a.get("--out", "") : default_out_dir(spec);
+  const std::string target = nb::check_output_dir(out);  // before the run: it cannot end at an unusable path
+  const nb::RunResult r = nb::run_spec(spec, o);
+  const std::string written = nb::write_results(spec, r, out);
+  if (!a.has("--quiet")) {
+    std::cerr << "neurobatch: " << r.instances.size() << " instances x " << spec.n_steps << " steps on " << r.backend
+              << " (" << r.device << ") in " << r.wall_s << " s: " << r.neuron_steps / r.wall_s
+              << " neuron-steps/s, peak host memory " << (r.host_peak_bytes >> 20) << " MiB -> " << written << "\n";
+  }
+  if (written != target) {
+    // Said even with --quiet: a script that reads --out must learn where the results are.
+    std::cerr << "neurobatch: '" << out << "' was created by someone else during this run; the results are in '"
+              << written << "'\n";
+    return a.has("--out") ? 4 : 0;  // a default name is ours to choose
+  }
+  return 0;
+}
+
+std::pair<std::string, nb::MathMode> parse_side(const std::string& flag, const std::string& text) {
+  const auto colon = text.find(':');
+  const std::string backend = text.substr(0, colon);
+  const nb::MathMode math = colon == std::string::npos ? nb::MathMode::exact : parse_math(flag, text.substr(colon + 1));
+  if (backend != "cpu" && backend != "cuda") {
+    throw UserError(flag + ": unknown backend '" + backend + "' (allowed: cpu, cuda, optionally :exact or :fast)");
+  }
+  return {backend, math};
+}
+
+int cmd_compare(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"--a", "--b", "--instances", "--threads", "--chunk-instances", "--memory-budget-MB"},
+                            {"--json", "--help"});
+  if (a.has("--help")) return std::cout << kCompareHelp, 0;
+  nb::RunOptions oa = common_options(a);
+  const nb::Spec spec = load(a);
+  if (a.has("--instances")) oa.instances = nb::parse_instance_list(a.values.at("--instances"), spec.n_instances());
+  nb::RunOptions ob = oa;
+  std::tie(oa.backend, oa.math) = parse_side("--a", a.get("--a", "cpu:exact"));
+  std::tie(ob.backend, ob.math) = parse_side("--b", a.get("--b", "cuda:exact"));
+  nb::resolve_backend(oa.backend);
+  nb::resolve_backend(ob.backend);
+  const nb::RunResult ra = nb::run_spec(spec, oa);
+  const nb::RunResult rb = nb::run_spec(spec, ob);
+  const nb::CompareReport report = nb::compare_results(ra, rb);
+  if (a.has("--json")) {
+    nlohmann::ordered_json j = report.to_json();
+    j["a"] = {{"backend", ra.backend}, {"device", ra.device}, {"math", oa.math == nb::MathMode::exact ? "exact" : "fast"}};
+    j["b"] = {{"backend", rb.backend}, {"device", rb.device}, {"math", ob.math == nb::MathMode::exact ? "exact" : "fast"}};
+    j["instances"] = ra.instances.size();
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << "a: " << ra.backend << " (" << ra.device << "), b: " << rb.backend << " (" << rb.device << "), "
+              << ra.instances.size() << " instances\n"
+              << report.to_text();
+  }
+  const bool both_exact = oa.math == nb::MathMode::exact && ob.math == nb::MathMode::exact;
+  return both_exact && !report.identical() ? 3 : 0;
+}
+
+int cmd_fixed_points(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {}, {"--help"});
+  if (a.has("--help")) return std::cout << kFixedPointsHelp, 0;
+  std::cout << nb::fixed_point_report(load(a)).dump(2) << "\n";
+  return 0;
+}
+
+int cmd_info(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {}, {"--help"});
+  if (a.has("--help")) return std::cout << kInfoHelp, 0;
+  nlohmann::ordered_json j;
+  j["build"] = nb::build_info();
+  j["backends"]["cpu"] = {{"available", true}, {"threads", omp_get_max_threads()}};
+  const std::string reason = nb::cuda_unavailable_reason();
+  j["backends"]["cuda"] = {{"available", reason.empty()}, {"reason", reason}};
+  nlohmann::ordered_json devices = nlohmann::ordered_json::array();
+  for (const auto& d : nb::cuda_devices()) {
+    devices.push_back({{"index", d.index}, {"name", d.name}, {"compute_capability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
+                       {"multiprocessors", d.multiprocessors}, {"total_MiB", d.total_bytes >> 20}, {"free_MiB", d.free_bytes >> 20}});
+  }
+  j["devices"] = devices;
+  nlohmann::ordered_json models = nlohmann::ordered_json::array();
+  for (const auto& m : nb::all_models()) {
+    nlohmann::ordered_json params = nlohmann::ordered_json::array();
+    for (const auto& p : m.params) {
+      const nlohmann::ordered_json def = p.categorical() ? nlohmann::ordered_json(p.choice_name(p.default_value))
+                                                         : nlohmann::ordered_json(p.default_value);
+      params.push_back({{"name", p.name}, {"default", def}, {"unit", p.unit}, {"range", p.range_text()}, {"description", p.description}});
+    }
+    models.push_back({{"name", m.name}, {"description", m.description}, {"params", params}, {"observables", m.observables},
+                      {"trace_vars", m.trace_vars}, {"integrators", m.integrators}});
+  }
+  j["models"] = models;
+  std::cout << j.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string cmd = argc > 1 ? argv[1] : "";
+  try {
+    if (cmd == "run") return cmd_run(argc, argv);
+    if (cmd == "compare") return cmd_compare(argc, argv);
+    if (cmd == "info") return cmd_info(argc, argv);
+    if (cmd == "fixed-points") return cmd_fixed_points(argc, argv);
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") return std::cout << kUsage, 0;
+    std::cerr << "neurobatch: " << (cmd.empty() ? "missing command" : "unknown command '" + cmd + "'") << "\n\n" << kUsage;
+    return 2;
+  } catch (const nb::UserError& e) {
+    std::cerr << "neurobatch: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "neurobatch: internal failure: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,74 @@
+// One ChunkEngine for every model whose chunk buffers are a template over the vector type
+// (host/models/synapse/synapse_model.hpp, host/models/lif_cond/lif_cond_model.hpp): the backend policy says where the buffers live and
+// which kernels run; the model traits say how to assemble a chunk and which launchers to call.
+//
+//   Traits: Chunk; template <template <class> class Vec> Buffers; assemble(spec, ids);
+//           advance_cpu(view, begin, end, threads), finalize_cpu(view, dt_ms, n_steps, threads),
+//           advance_cuda_exact / advance_cuda_fast(view, begin, end), finalize_cuda(view, dt_ms, n_steps)
+//   Backend: CpuBackend below, CudaBackend in host/engine/cuda_backend.cuh (nvcc only)
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "host/engine/chunk_engine.hpp"
+#include "host/spec/spec.hpp"
+
+namespace nb {
+
+template <class Traits, class Backend>
+class BufferedEngine final : public ChunkEngine {
+ public:
+  explicit BufferedEngine(const EngineConfig& config) : config_(config) {}
+
+  void load(const Spec& spec, const std::vector<std::uint64_t>& ids) override {
+    spec_ = &spec;
+    // The last chunk is freed before the next is assembled: both at once would need twice the memory that the
+    // chunk plan (ModelInfo::bytes_per_instance) counts on.
+    chunk_ = typename Traits::Chunk();
+    buffers_ = typename Traits::template Buffers<Backend::template Vec>();
+    chunk_ = Traits::assemble(spec, ids);  // kept: the view reads its sizes and seed
+    buffers_.load(chunk_);  // takes the chunk's arrays (take_array)
+  }
+  void advance(std::uint32_t step_begin, std::uint32_t step_end) override {
+    Backend::template advance<Traits>(view(), step_begin, step_end, config_);
+  }
+  ChunkResult finish() override {
+    Backend::template finalize<Traits>(view(), spec_->dt_ms, static_cast<std::uint32_t>(spec_->n_steps), config_);
+    // The chunk's last use of its buffers: the CPU's results are moved out of them (Backend::to_host).
+    return buffers_.result(*spec_, [](auto& v) { return Backend::to_host(v); });
+  }
+
+ private:
+  auto view() {
+    return buffers_.view(chunk_, [](auto& v) { return Backend::ptr(v); });
+  }
+  EngineConfig config_;
+  const Spec* spec_ = nullptr;
+  typename Traits::Chunk chunk_;
+  typename Traits::template Buffers<Backend::template Vec> buffers_;
+};
+
+struct CpuBackend {
+  template <class T>
+  using Vec = std::vector<T>;
+
+  template <class T>
+  static T* ptr(std::vector<T>& v) {
+    return v.empty() ? nullptr : v.data();
+  }
+  template <class T>
+  static std::vector<T> to_host(std::vector<T>& v) {  // in finish(), the buffers' last use
+    return std::move(v);
+  }
+  template <class Traits, class View>
+  static void advance(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const EngineConfig& c) {
+    Traits::advance_cpu(v, step_begin, step_end, c.threads);
+  }
+  template <class Traits, class View>
+  static void finalize(const View& v, double dt_ms, std::uint32_t n_steps, const EngineConfig& c) {
+    Traits::finalize_cpu(v, dt_ms, n_steps, c.threads);
+  }
+};
+
+}  // namespace nb

@@ -1,0 +1,78 @@
+// The contract between the generic runner (host/engine/runner.cpp) and a model: one chunk of instances on one backend.
+// Each model provides a factory for it in its ModelInfo entry (host/spec/model_registry.hpp); the runner handles
+// chunking, time segments, progress and gathering the results, the engine only the model's buffers and kernels.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kernels/common/math_mode.hpp"
+
+namespace nb {
+
+struct Spec;
+
+struct EngineConfig {
+  std::string backend;  // "cpu" or "cuda" (already resolved)
+  MathMode math = MathMode::exact;
+  int threads = 0;  // CPU threads; 0 = all cores
+};
+
+// A chunk's host array into an engine buffer (Buffers::load): moved where the buffer is a host vector too (the CPU
+// backend), else copied (to the device); the chunk's copy is freed either way. A chunk's arrays are its inputs and
+// initial state, as large as the buffers themselves: kept, they would double the memory a chunk is planned to take
+// (ModelInfo::bytes_per_instance). Chunks keep their sizes in scalars, which is all the views read afterwards.
+template <class T>
+void take_array(std::vector<T>& buffer, std::vector<T>& chunk_array) {
+  buffer = std::move(chunk_array);
+  std::vector<T>().swap(chunk_array);
+}
+template <class DeviceVector, class T>
+void take_array(DeviceVector& buffer, std::vector<T>& chunk_array) {
+  buffer = chunk_array;
+  std::vector<T>().swap(chunk_array);
+}
+
+// Per-sweep-point sums over trials, kept as integers so that adding them in any order (threads, atomics,
+// chunks, backends) gives the same bits: `counts` (points, groups) trials per group, `sums` (points, groups,
+// vars, bins) of fixed-point values (ModelInfo::Binned says what they are). Rows start at point `first_point`.
+struct BinnedSums {
+  std::uint64_t first_point = 0, points = 0;
+  std::vector<std::uint64_t> counts, sums;
+};
+
+// Observable columns for ChunkResult::observables, moved in: an initializer list would copy each (its elements
+// cannot be moved from), a chunk's worth of every observable more at the peak of the chunk's memory.
+template <class... Columns>
+std::vector<std::vector<double>> observable_columns(Columns&&... columns) {
+  std::vector<std::vector<double>> out;
+  out.reserve(sizeof...(columns));
+  (out.push_back(std::forward<Columns>(columns)), ...);
+  return out;
+}
+
+// What a chunk run returns, for any model. Rows of traces and spikes are the chunk's recorded instances in the
+// order they appear in the chunk's id list.
+struct ChunkResult {
+  std::vector<std::vector<double>> observables;  // [k] follows ModelInfo::observables; each (n,)
+  std::vector<std::vector<float>> traces;        // [v] follows Spec::traces.vars; each (rows, samples)
+  std::vector<std::uint32_t> spike_steps;        // (spike rows, max_per_instance)
+  BinnedSums binned;                             // empty unless the spec records binned sums
+  std::vector<std::vector<float>> arrays;        // [k] follows ModelInfo::instance_arrays; each (n, width)
+};
+
+class ChunkEngine {
+ public:
+  virtual ~ChunkEngine() = default;
+  // Prepares the instances `ids` (global indices, any order) at step 0.
+  virtual void load(const Spec& spec, const std::vector<std::uint64_t>& ids) = 0;
+  // Advances every loaded instance over steps [step_begin, step_end); called for consecutive ranges.
+  virtual void advance(std::uint32_t step_begin, std::uint32_t step_end) = 0;
+  // Computes the observables after the last step and returns everything.
+  virtual ChunkResult finish() = 0;
+};
+
+}  // namespace nb

@@ -1,0 +1,303 @@
+#include "host/engine/runner.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <chrono>
+#include <fstream>
+#include <numeric>
+#include <utility>
+
+#include "host/engine/cuda_device.hpp"
+#include "host/common/errors.hpp"
+#include "host/engine/chunk_engine.hpp"
+#include "host/engine/progress.hpp"
+#include "host/engine/system_memory.hpp"
+#include "kernels/common/cpu_threads.hpp"
+
+namespace nb {
+namespace {
+
+std::string cpu_model_name() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown CPU";
+}
+
+// The CPU's default leaves room for the whole run's results, which live beside the chunks: half the RAM, or 7/8 of
+// it less the results if that is less (the last eighth for the program, the system and the page cache of the
+// files written). 0 when the results leave no room.
+std::size_t default_budget_bytes(const std::string& backend, const Spec& spec) {
+  if (backend == "cuda") {
+    const auto devices = cuda_devices();
+    return devices.empty() ? 0 : devices.front().free_bytes / 10 * 8;
+  }
+  const double ram = static_cast<double>(physical_memory_bytes());
+  const double left = ram / 8 * 7 - result_memory(spec).total();
+  return left > 0 ? static_cast<std::size_t>(std::min(ram / 2, left)) : 0;
+}
+
+const char* default_budget_rule(const std::string& backend) {
+  return backend == "cuda" ? "80% of the free device memory"
+                           : "half the RAM, or 7/8 of it less the results if that is less";
+}
+
+std::size_t budget_bytes(const Spec& spec, const RunOptions& o, const std::string& backend) {
+  if (o.memory_budget_bytes > 0) return o.memory_budget_bytes;
+  const std::size_t budget = default_budget_bytes(backend, spec);
+  if (budget == 0) {
+    throw UserError("the results of this run need " + std::to_string(std::uint64_t(result_memory(spec).total()) >> 20) +
+                    " MiB of host memory, which leaves no room for its chunks in this machine's " +
+                    std::to_string(physical_memory_bytes() >> 20) + " MiB (the " + backend +
+                    " default budget: " + default_budget_rule(backend) +
+                    "): reduce the sweep or trials, record less, or give --memory-budget-MB");
+  }
+  return budget;
+}
+
+// Time segments: long enough to amortise a launch, short enough for a live progress bar.
+std::uint32_t segment_steps(std::uint64_t n_steps) {
+  return static_cast<std::uint32_t>(std::max<std::uint64_t>(4096, (n_steps + 49) / 50));
+}
+
+std::uint64_t chunk_size(const Spec& spec, const RunOptions& o, const std::string& backend, std::size_t n_run,
+                         std::size_t budget, std::size_t per_instance) {
+  // Recording buffers are reserved whole: in the worst case every recorded instance lands in one chunk.
+  const std::size_t trace_bytes =
+      spec.traces.vars.empty() ? 0 : spec.traces.instances.size() * (spec.n_steps / spec.traces.every + 1) * 4;
+  const std::size_t spike_bytes = spec.spikes.enabled ? spec.spikes.instances.size() * spec.spikes.max_per_instance * 4 : 0;
+  if (trace_bytes + spike_bytes >= budget / 2) {
+    throw UserError("recording needs " + std::to_string((trace_bytes + spike_bytes) >> 20) +
+                    " MiB of the " + backend + " memory budget of " + std::to_string(budget >> 20) +
+                    " MiB: record fewer instances (record.traces.instances, record.spikes.instances), a larger "
+                    "record.traces.every, a smaller record.spikes.max_per_instance, or raise --memory-budget-MB");
+  }
+  const std::uint64_t fit = (budget - trace_bytes - spike_bytes) / per_instance;
+  if (fit == 0) {
+    throw UserError("one instance needs " + std::to_string(per_instance) + " bytes (" +
+                    std::to_string(per_instance >> 20) + " MiB), more than the " + backend + " memory budget of " +
+                    std::to_string(budget >> 20) + " MiB (" +
+                    (o.memory_budget_bytes > 0 ? "--memory-budget-MB" : default_budget_rule(backend)) +
+                    "); use a smaller instance or raise --memory-budget-MB");
+  }
+  return std::min<std::uint64_t>(fit, std::max<std::size_t>(n_run, 1));
+}
+
+// The chunks of a run: instances per chunk, what one instance needs on the backend, and the budget they fit in.
+struct ChunkPlan {
+  std::uint64_t instances = 0;
+  std::size_t per_instance_bytes = 0, budget_bytes = 0;
+};
+
+// With --chunk-instances the budget is only reported (the default's, which then refuses nothing).
+ChunkPlan plan_chunks(const Spec& spec, const RunOptions& o, const std::string& backend, std::size_t n_run) {
+  ChunkPlan plan;
+  plan.per_instance_bytes = spec.model->bytes_per_instance(spec);
+  if (o.chunk_instances > 0) {
+    plan.instances = o.chunk_instances;
+    plan.budget_bytes = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_budget_bytes(backend, spec);
+    return plan;
+  }
+  plan.budget_bytes = budget_bytes(spec, o, backend);
+  plan.instances = chunk_size(spec, o, backend, n_run, plan.budget_bytes, plan.per_instance_bytes);
+  return plan;
+}
+
+// Global ids of the chunk's recorded instances (listed, sorted, in `recorded`), in chunk order: the row order of
+// the engine's trace and spike buffers.
+std::vector<std::uint64_t> recorded_rows(const std::vector<std::uint64_t>& chunk_ids,
+                                         const std::vector<std::uint64_t>& recorded) {
+  std::vector<std::uint64_t> rows;
+  for (std::uint64_t id : chunk_ids) {
+    if (std::binary_search(recorded.begin(), recorded.end(), id)) rows.push_back(id);
+  }
+  return rows;
+}
+
+// Counts are integers: by convention their names end in "_count" (written as uint32).
+bool is_count(const std::string& name) {
+  return name.size() >= 6 && name.compare(name.size() - 6, 6, "_count") == 0;
+}
+
+void init_result(RunResult& r, const Spec& spec, std::size_t n) {
+  for (const std::string& name : spec.model->observables) {
+    const auto& integers = spec.model->integer_observables;
+    const bool integer = is_count(name) || std::find(integers.begin(), integers.end(), name) != integers.end();
+    r.observables.push_back(ObservableColumn{name, integer, std::vector<double>(n)});
+  }
+  for (const ModelInfo::InstanceArray& a : spec.model->instance_arrays) {
+    r.array_names.push_back(a.name);
+    r.array_widths.push_back(a.width(spec));
+    r.arrays.emplace_back(n * r.array_widths.back());
+  }
+  if (spec.binned.enabled) {
+    const std::size_t groups = spec.model->binned.groups.size(), vars = spec.model->binned.vars.size();
+    r.binned.points = spec.n_points();
+    r.binned.counts.assign(r.binned.points * groups, 0);
+    r.binned.sums.assign(r.binned.points * groups * vars * spec.binned.n_bins, 0);
+  }
+  r.trace_vars = spec.traces.vars;
+  r.traces.resize(spec.traces.vars.size());
+  r.trace_samples = spec.traces.vars.empty() ? 0 : static_cast<std::uint32_t>(spec.n_steps / spec.traces.every + 1);
+  r.spike_capacity = spec.spikes.enabled ? spec.spikes.max_per_instance : 0;
+}
+
+// Integer sums: the order of chunks cannot change them.
+void add_binned(BinnedSums& total, const BinnedSums& chunk) {
+  if (chunk.points == 0) return;
+  const std::size_t count_width = chunk.counts.size() / chunk.points, sum_width = chunk.sums.size() / chunk.points;
+  if (chunk.first_point + chunk.points > total.points || count_width * total.points != total.counts.size() ||
+      sum_width * total.points != total.sums.size()) {
+    throw InternalError("chunk engine returned binned sums of the wrong shape");
+  }
+  for (std::size_t k = 0; k < chunk.counts.size(); ++k) total.counts[chunk.first_point * count_width + k] += chunk.counts[k];
+  for (std::size_t k = 0; k < chunk.sums.size(); ++k) total.sums[chunk.first_point * sum_width + k] += chunk.sums[k];
+}
+
+void store_chunk(RunResult& r, const Spec& spec, const std::vector<std::uint64_t>& chunk_ids, ChunkResult&& cr,
+                 std::size_t offset) {
+  if (cr.observables.size() != r.observables.size() || cr.traces.size() != r.traces.size()) {
+    throw InternalError("chunk engine returned " + std::to_string(cr.observables.size()) + " observables and " +
+                        std::to_string(cr.traces.size()) + " traces");
+  }
+  for (std::size_t k = 0; k < r.observables.size(); ++k) {
+    std::copy(cr.observables[k].begin(), cr.observables[k].end(), r.observables[k].values.begin() + offset);
+  }
+  if (!spec.traces.vars.empty()) {
+    const auto rows = recorded_rows(chunk_ids, spec.traces.instances);
+    r.trace_instances.insert(r.trace_instances.end(), rows.begin(), rows.end());
+    for (std::size_t v = 0; v < r.traces.size(); ++v) {
+      r.traces[v].insert(r.traces[v].end(), cr.traces[v].begin(), cr.traces[v].end());
+    }
+  }
+  add_binned(r.binned, cr.binned);
+  if (cr.arrays.size() != r.arrays.size()) throw InternalError("chunk engine returned the wrong number of arrays");
+  for (std::size_t k = 0; k < r.arrays.size(); ++k) {
+    const std::size_t w = r.array_widths[k];
+    if (cr.arrays[k].size() != chunk_ids.size() * w) throw InternalError("chunk engine returned an array of the wrong size");
+    std::copy(cr.arrays[k].begin(), cr.arrays[k].end(), r.arrays[k].begin() + offset * w);
+  }
+  if (spec.spikes.enabled) {
+    const auto rows = recorded_rows(chunk_ids, spec.spikes.instances);
+    r.spike_instances.insert(r.spike_instances.end(), rows.begin(), rows.end());
+    r.spike_steps.insert(r.spike_steps.end(), cr.spike_steps.begin(), cr.spike_steps.end());
+  }
+}
+
+// Recorded instances whose spike count exceeded the buffer: counted, never silently dropped.
+void count_spike_overflow(RunResult& r, const Spec& spec) {
+  if (!spec.spikes.enabled) return;
+  const std::vector<std::uint64_t>& recorded = spec.spikes.instances;  // sorted
+  const ObservableColumn& counts = r.spike_count_column();
+  for (std::size_t i = 0; i < r.instances.size(); ++i) {
+    if (!std::binary_search(recorded.begin(), recorded.end(), r.instances[i])) continue;
+    const auto n = static_cast<std::uint64_t>(counts.values[i]);
+    if (n > r.spike_capacity) {
+      ++r.spike_overflow_instances;
+      r.spike_overflow_spikes += n - r.spike_capacity;
+    }
+  }
+}
+
+std::string device_name(const std::string& backend, int threads) {
+  if (backend == "cuda") {
+    const auto devices = cuda_devices();
+    return devices.empty() ? "CUDA device" : devices.front().name;
+  }
+  return cpu_model_name() + ", " + std::to_string(threads) + " thread(s)";
+}
+
+}  // namespace
+
+const std::vector<float>& RunResult::trace(const std::string& var) const {
+  for (std::size_t v = 0; v < trace_vars.size(); ++v) {
+    if (trace_vars[v] == var) return traces[v];
+  }
+  throw InternalError("no trace of '" + var + "'");
+}
+
+const ObservableColumn& RunResult::spike_count_column() const {
+  for (const ObservableColumn& c : observables) {
+    if (is_spike_count(c.name)) return c;
+  }
+  throw InternalError("spikes recorded by a model without a spike_count observable");
+}
+
+const ObservableColumn& RunResult::column(const std::string& name) const {
+  for (const auto& c : observables) {
+    if (c.name == name) return c;
+  }
+  throw InternalError("no observable column '" + name + "'");
+}
+
+std::string resolve_backend(const std::string& requested) {
+  if (requested == "cpu") return "cpu";
+  if (requested == "cuda") {
+    const std::string reason = cuda_unavailable_reason();
+    if (!reason.empty()) throw BackendUnavailable("--backend cuda is not available here: " + reason + "; use --backend cpu or auto");
+    return "cuda";
+  }
+  if (requested == "auto") return cuda_unavailable_reason().empty() ? "cuda" : "cpu";
+  throw UserError("--backend: unknown backend '" + requested + "' (allowed: auto, cpu, cuda)");
+}
+
+RunResult run_spec(const Spec& spec, const RunOptions& o) {
+  const std::string backend = resolve_backend(o.backend);
+  // The chunk plan first: it can refuse the run, which must then not have allocated its results.
+  const std::uint64_t n_run = o.instances.empty() ? spec.n_instances() : o.instances.size();
+  const ChunkPlan plan = plan_chunks(spec, o, backend, n_run);
+  std::vector<std::uint64_t> ids = o.instances;
+  if (ids.empty()) {
+    ids.resize(spec.n_instances());
+    std::iota(ids.begin(), ids.end(), std::uint64_t(0));
+  }
+  for (std::uint64_t id : ids) {
+    if (id >= spec.n_instances()) {
+      throw UserError("--instances: instance " + std::to_string(id) + " out of range [0, " +
+                      std::to_string(spec.n_instances() - 1) + "]");
+    }
+  }
+  RunResult r;
+  r.backend = backend;
+  r.math = o.math;
+  r.threads = backend == "cpu" ? resolve_threads(o.threads) : 0;
+  r.device = device_name(backend, r.threads);
+  r.instances = std::move(ids);  // the run's instance list, kept once (result_memory counts one)
+  const std::vector<std::uint64_t>& run_ids = r.instances;
+  init_result(r, spec, run_ids.size());
+  r.chunk_instances = plan.instances;
+  r.chunk_plan_bytes = plan.per_instance_bytes * plan.instances;
+  if (o.print_plan) {
+    std::fprintf(stderr, "neurobatch: %s memory: %.3g MiB per instance, %.3g MiB per chunk of %llu (budget %.3g MiB)\n",
+                 backend.c_str(), double(plan.per_instance_bytes) / 1048576.0, double(r.chunk_plan_bytes) / 1048576.0,
+                 static_cast<unsigned long long>(plan.instances), double(plan.budget_bytes) / 1048576.0);
+  }
+
+  const auto n_steps = static_cast<std::uint32_t>(spec.n_steps);
+  const std::uint32_t segment = segment_steps(spec.n_steps);
+  Progress progress(double(run_ids.size()) * n_steps, o.progress);
+  const auto start = std::chrono::steady_clock::now();
+  const std::unique_ptr<ChunkEngine> engine = spec.model->make_engine(EngineConfig{backend, o.math, o.threads});
+  for (std::size_t offset = 0; offset < run_ids.size(); offset += r.chunk_instances) {
+    const std::size_t end = std::min<std::size_t>(run_ids.size(), offset + r.chunk_instances);
+    const std::vector<std::uint64_t> chunk_ids(run_ids.begin() + offset, run_ids.begin() + end);
+    engine->load(spec, chunk_ids);
+    for (std::uint32_t t = 0; t < n_steps; t += std::min(segment, n_steps - t)) {
+      const std::uint32_t t_end = t + std::min(segment, n_steps - t);
+      engine->advance(t, t_end);
+      progress.add(double(chunk_ids.size()) * (t_end - t));
+    }
+    store_chunk(r, spec, chunk_ids, engine->finish(), offset);
+    ++r.chunks;
+  }
+  progress.finish();
+  count_spike_overflow(r, spec);
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double neurons = spec.model->neurons_per_instance ? spec.model->neurons_per_instance(spec) : 1.0;
+  r.neuron_steps = double(run_ids.size()) * n_steps * neurons;
+  r.host_peak_bytes = peak_resident_bytes();
+  return r;
+}
+
+}  // namespace nb

@@ -1,0 +1,77 @@
+// Runs a validated spec on one backend: splits the instances into chunks that fit the backend's memory budget,
+// advances each chunk in time segments (for progress reporting), and gathers per-instance observables, traces
+// and spike times. Results are independent of chunk size, segment length, thread count and instance order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/spec/spec.hpp"
+#include "kernels/common/math_mode.hpp"
+
+namespace nb {
+
+struct RunOptions {
+  std::string backend = "auto";  // auto | cpu | cuda
+  MathMode math = MathMode::exact;
+  int threads = 0;                        // CPU threads; 0 = all cores
+  std::uint64_t chunk_instances = 0;      // 0: as many as the memory budget allows
+  std::uint64_t memory_budget_bytes = 0;  // 0: backend default (CPU: half the RAM, or 7/8 of it less the results if
+                                           // that is less; CUDA: 80% of free memory)
+  std::vector<std::uint64_t> instances;   // run only these global instances (any order); empty: all
+  bool progress = false;                  // progress bar on a terminal stderr
+  bool print_plan = false;                // one stderr line before allocating: memory per instance, budget, chunks
+};
+
+// One per-instance observable, values aligned with RunResult::instances. Counts (names ending in "_count") and
+// the model's integer observables are stored exactly as doubles and written as uint32.
+struct ObservableColumn {
+  std::string name;
+  bool integer = false;
+  std::vector<double> values;
+};
+
+struct RunResult {
+  std::string backend;  // "cpu" or "cuda"
+  std::string device;   // human-readable
+  MathMode math = MathMode::exact;
+  int threads = 0;
+  std::uint64_t chunks = 0, chunk_instances = 0;
+  double wall_s = 0;
+  double neuron_steps = 0;
+  // Host memory: what the chunk plan counted on for one chunk (ModelInfo::bytes_per_instance times the chunk's
+  // instances) and this process's peak resident memory at the end of the run (0 where the OS does not say).
+  std::size_t chunk_plan_bytes = 0, host_peak_bytes = 0;
+  std::vector<std::uint64_t> instances;  // (n_run,) global instance indices
+  std::vector<ObservableColumn> observables;
+  // Traces: one (n_traced, trace_samples) array per traced variable, rows in the order of trace_instances
+  std::vector<std::uint64_t> trace_instances;
+  std::vector<std::string> trace_vars;
+  std::vector<std::vector<float>> traces;
+  std::uint32_t trace_samples = 0;
+  // Spike times in steps: (n_recorded, spike_capacity), valid up to min(spike_count, capacity) per row
+  std::vector<std::uint64_t> spike_instances;
+  std::vector<std::uint32_t> spike_steps;
+  std::uint32_t spike_capacity = 0;
+  std::uint64_t spike_overflow_instances = 0, spike_overflow_spikes = 0;
+  // Binned per-point sums over the instances run (every sweep point; empty unless the spec records them)
+  BinnedSums binned;
+  // Per-instance arrays (ModelInfo::instance_arrays): each (n_run, width), rows aligned with `instances`
+  std::vector<std::vector<float>> arrays;
+  std::vector<std::string> array_names;
+  std::vector<std::size_t> array_widths;
+
+  const ObservableColumn& column(const std::string& name) const;  // InternalError if absent
+  const std::vector<float>& trace(const std::string& var) const;  // InternalError if not traced
+  // The count matching recorded spike times: the model's first observable named "*spike_count".
+  const ObservableColumn& spike_count_column() const;
+};
+
+// "cpu" or "cuda" for a requested "auto" | "cpu" | "cuda"; BackendUnavailable (with the reason) when "cuda" is
+// requested where it cannot run, UserError for any other name.
+std::string resolve_backend(const std::string& requested);
+
+RunResult run_spec(const Spec& spec, const RunOptions& options);
+
+}  // namespace nb

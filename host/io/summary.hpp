@@ -1,0 +1,30 @@
+// Writing a run's results: DIR/summary.json plus one .npy per observable, trace and spike record
+// (layout documented in README.md, "Outputs"). Everything goes through OutputDir, so it appears atomically.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "host/engine/runner.hpp"
+#include "host/spec/spec.hpp"
+
+namespace nb {
+
+struct Aggregate {
+  double mean = 0, sd = 0;  // over the finite values; sd is the sample SD (ddof = 1), NaN below 2 values
+  std::uint64_t count = 0;  // finite values
+};
+Aggregate aggregate(const double* values, std::size_t n);
+
+// The summary document: build, resolved spec, run facts, throughput, per-sweep-point aggregates.
+nlohmann::ordered_json make_summary(const Spec& spec, const RunResult& result);
+
+// Writes everything into `out_dir` (checked with check_output_dir before the run); returns the directory written,
+// which is "<out_dir>-2" (or -3, ...) where something took `out_dir` during the run.
+std::string write_results(const Spec& spec, const RunResult& result, const std::string& out_dir);
+
+// Build facts shared by `info`, summaries and benchmarks.
+nlohmann::ordered_json build_info();
+
+}  // namespace nb

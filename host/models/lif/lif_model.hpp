@@ -1,0 +1,114 @@
+// Host side of the LIF model: one chunk of instances as structure-of-arrays vectors (fields from the X-macro lists
+// of kernels/lif/lif_kernels.hpp), its buffers on either backend, and the traits that plug it into BufferedEngine.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "host/engine/chunk_engine.hpp"
+#include "host/spec/model_registry.hpp"
+#include "host/spec/spec.hpp"
+#include "kernels/lif/lif_kernels.hpp"
+
+namespace nb {
+
+// The chunk as assembled on the host: inputs and initial state, (n,) each.
+struct LifChunk {
+#define NB_FIELD(type, name) std::vector<type> name;
+  NB_LIF_INPUTS(NB_FIELD)
+  NB_LIF_STATE(NB_FIELD)
+#undef NB_FIELD
+  std::uint64_t seed = 0;
+  bool noisy = false;
+  std::uint32_t trace_rows = 0, trace_every = 1, trace_samples = 0, spike_rows = 0, spike_capacity = 0;
+  std::size_t n = 0;  // instances (Buffers::load may take the arrays)
+  std::size_t size() const { return n; }
+};
+
+// Assembles the chunk holding `ids` (global instance indices, any order): coefficients derived in double.
+LifChunk assemble_lif_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
+
+// Backend memory per instance: inputs + state + observables.
+constexpr std::size_t kLifBytesPerInstance = (8 + 6 * 4 + 4 + 2 * 4) + (4 * 5 + 8) + 5 * 8;
+
+template <template <class> class Vec>
+struct LifBuffers {
+#define NB_FIELD(type, name) Vec<type> name;
+  NB_LIF_INPUTS(NB_FIELD)
+  NB_LIF_STATE(NB_FIELD)
+  NB_LIF_OBSERVABLES(NB_FIELD)
+#undef NB_FIELD
+  Vec<float> trace_V_mV;           // (trace_rows, trace_samples)
+  Vec<std::uint32_t> spike_steps;  // (spike_rows, spike_capacity)
+
+  // Takes the chunk's arrays (take_array); its sizes stay for the view.
+  void load(LifChunk& c) {
+#define NB_TAKE(type, name) take_array(name, c.name);
+    NB_LIF_INPUTS(NB_TAKE)
+    NB_LIF_STATE(NB_TAKE)
+#undef NB_TAKE
+#define NB_ALLOC(type, name) name.assign(c.size(), type{});
+    NB_LIF_OBSERVABLES(NB_ALLOC)
+#undef NB_ALLOC
+    trace_V_mV.assign(std::size_t(c.trace_rows) * c.trace_samples, 0.0f);
+    spike_steps.assign(std::size_t(c.spike_rows) * c.spike_capacity, 0u);
+  }
+
+  template <class Ptr>
+  lif::View view(const LifChunk& c, Ptr ptr) {
+    lif::View v;
+    v.n = c.size();
+    v.seed = c.seed;
+    v.noisy = c.noisy;
+#define NB_POINT(type, name) v.name = ptr(name);
+    NB_LIF_INPUTS(NB_POINT)
+    NB_LIF_STATE(NB_POINT)
+    NB_LIF_OBSERVABLES(NB_POINT)
+#undef NB_POINT
+    if (c.trace_rows > 0) {
+      v.trace_V_mV = ptr(trace_V_mV);
+      v.trace_every = c.trace_every;
+      v.trace_samples = c.trace_samples;
+    }
+    if (c.spike_rows > 0) {
+      v.spike_steps = ptr(spike_steps);
+      v.spike_capacity = c.spike_capacity;
+    }
+    return v;
+  }
+
+  // In the order of lif_model_info().observables; V_mV is the only traceable variable.
+  template <class ToHost>
+  ChunkResult result(const Spec& spec, ToHost host) {
+    ChunkResult r;
+    const auto count = host(spike_count);
+    r.observables = observable_columns(std::vector<double>(count.begin(), count.end()), host(rate_Hz), host(first_spike_ms),
+                     host(isi_mean_ms), host(isi_sd_ms), host(isi_cv));
+    if (!spec.traces.vars.empty()) r.traces.push_back(host(trace_V_mV));
+    r.spike_steps = host(spike_steps);
+    return r;
+  }
+};
+
+// The LIF model for BufferedEngine (host/engine/buffered_engine.hpp).
+struct LifTraits {
+  using Chunk = LifChunk;
+  template <template <class> class Vec>
+  using Buffers = LifBuffers<Vec>;
+  static constexpr auto assemble = assemble_lif_chunk;
+  static constexpr auto advance_cpu = lif::advance_cpu;
+  static constexpr auto finalize_cpu = lif::finalize_cpu;
+  static constexpr auto advance_cuda_exact = lif::advance_cuda_exact;  // defined in CUDA builds only: used there only
+  static constexpr auto advance_cuda_fast = lif::advance_cuda_fast;
+  static constexpr auto finalize_cuda = lif::finalize_cuda;
+};
+
+const ModelInfo& lif_model_info();
+
+// The traits the generic engines are instantiated with (host/engine/make_engine.hpp, cuda_engines.cu).
+namespace model_traits {
+using lif = LifTraits;
+}  // namespace model_traits
+
+}  // namespace nb

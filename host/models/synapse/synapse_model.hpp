@@ -1,0 +1,139 @@
+// Host side of the synapse-ensemble model: the chunk's structure-of-arrays fields (one X-macro list, so the host
+// vectors, the device vectors and the kernel View are generated from the same names), and chunk assembly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "host/engine/chunk_engine.hpp"
+#include "host/spec/model_registry.hpp"
+#include "host/spec/spec.hpp"
+#include "kernels/synapse/synapse_kernels.hpp"
+
+namespace nb {
+
+// Inputs, (n,) each: kernel coefficients, initial state, recording rows (-1: not recorded).
+#define NB_SYNAPSE_INPUTS(X)                                                                                   \
+  X(std::uint64_t, instance_id)                                                                                \
+  X(float, decay) X(float, keep) X(std::uint32_t, train) X(std::uint64_t, phase_increment)                            \
+  X(std::uint32_t, poisson_threshold) X(std::uint32_t, transient_steps) X(float, pre_V_inf_mV)               \
+  X(float, pre_decay) X(float, pre_noise_mV) X(float, pre_V_reset_mV) X(float, pre_V_th_mV)                  \
+  X(std::uint32_t, pre_refractory_steps) X(std::int32_t, trace_row) X(std::int32_t, spike_row)
+
+// State, (n,) each, initialised from the inputs.
+#define NB_SYNAPSE_STATE(X)                                                                                    \
+  X(float, s) X(float, s_peak) X(std::uint64_t, phase) X(double, s_sum) X(double, s_sq_sum) X(float, pre_V_mV)        \
+  X(std::uint32_t, pre_refractory_left) X(std::uint32_t, pre_spike_count) X(std::uint32_t, pre_first_spike_step) \
+  X(std::uint32_t, pre_last_spike_step) X(std::uint64_t, pre_isi_sq_sum)
+
+// Observables, (n,) each, in the order of the model's observable list (pre_spike_count comes from the state).
+#define NB_SYNAPSE_OBSERVABLES(X) \
+  X(double, s_mean) X(double, s_sd) X(double, s_peak_out) X(double, s_final) X(double, pre_rate_Hz) X(double, pre_isi_cv)
+
+struct SynapseChunk {
+#define NB_FIELD(type, name) std::vector<type> name;
+  NB_SYNAPSE_INPUTS(NB_FIELD)
+  NB_SYNAPSE_STATE(NB_FIELD)  // initial values
+#undef NB_FIELD
+  std::uint64_t seed = 0;
+  bool any_poisson = false, any_lif = false;
+  std::uint32_t trace_rows = 0, trace_every = 1, trace_samples = 0, spike_rows = 0, spike_capacity = 0;
+  std::size_t n = 0;  // instances (Buffers::load may take the arrays)
+  std::size_t size() const { return n; }
+};
+
+SynapseChunk assemble_synapse_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
+
+// Bytes per instance on a backend: inputs + state + observables.
+constexpr std::size_t kSynapseBytesPerInstance = 8 + 4 * 4 + 8 + 4 * 3 + 4 * 5 + 4 + 2 * 4   // inputs
+                                                 + 4 * 2 + 8 * 3 + 4 * 5 + 8                   // state
+                                                 + 8 * 6;                                      // observables
+
+template <template <class> class Vec>
+struct SynapseBuffers {
+#define NB_FIELD(type, name) Vec<type> name;
+  NB_SYNAPSE_INPUTS(NB_FIELD)
+  NB_SYNAPSE_STATE(NB_FIELD)
+  NB_SYNAPSE_OBSERVABLES(NB_FIELD)
+#undef NB_FIELD
+  Vec<float> trace_s, trace_V_pre_mV;  // (trace_rows, trace_samples)
+  Vec<std::uint32_t> spike_steps;      // (spike_rows, spike_capacity)
+
+  // Copies inputs and initial state (host -> this memory), allocates observables and recording buffers.
+  // Takes the chunk's arrays (take_array); its sizes stay for the view.
+  void load(SynapseChunk& c) {
+#define NB_TAKE(type, name) take_array(name, c.name);
+    NB_SYNAPSE_INPUTS(NB_TAKE)
+    NB_SYNAPSE_STATE(NB_TAKE)
+#undef NB_TAKE
+#define NB_ALLOC(type, name) name.assign(c.size(), type{});
+    NB_SYNAPSE_OBSERVABLES(NB_ALLOC)
+#undef NB_ALLOC
+    trace_s.assign(std::size_t(c.trace_rows) * c.trace_samples, 0.0f);
+    trace_V_pre_mV.assign(std::size_t(c.trace_rows) * c.trace_samples, 0.0f);
+    spike_steps.assign(std::size_t(c.spike_rows) * c.spike_capacity, 0u);
+  }
+
+  // `ptr(vec)` returns the raw pointer of a buffer in its own memory space.
+  template <class Ptr>
+  synapse::View view(const SynapseChunk& c, Ptr ptr) {
+    synapse::View v;
+    v.n = c.size();
+    v.seed = c.seed;
+    v.any_poisson = c.any_poisson;
+    v.any_lif = c.any_lif;
+#define NB_POINT(type, name) v.name = ptr(name);
+    NB_SYNAPSE_INPUTS(NB_POINT)
+    NB_SYNAPSE_STATE(NB_POINT)
+    NB_SYNAPSE_OBSERVABLES(NB_POINT)
+#undef NB_POINT
+    if (c.trace_rows == 0) v.trace_row = nullptr;
+    if (c.spike_rows == 0) v.spike_row = nullptr;
+    if (c.trace_rows > 0) {
+      v.trace_s = ptr(trace_s);
+      v.trace_V_pre_mV = ptr(trace_V_pre_mV);
+      v.trace_every = c.trace_every;
+      v.trace_samples = c.trace_samples;
+    }
+    if (c.spike_rows > 0) {
+      v.spike_steps = ptr(spike_steps);
+      v.spike_capacity = c.spike_capacity;
+    }
+    return v;
+  }
+
+  // Results in the generic form; `host(vec)` copies a buffer to a std::vector.
+  template <class ToHost>
+  ChunkResult result(const Spec& spec, ToHost host) {
+    ChunkResult r;
+    const auto count = host(pre_spike_count);
+    r.observables = observable_columns(host(s_mean), host(s_sd), host(s_peak_out), host(s_final),
+                     std::vector<double>(count.begin(), count.end()), host(pre_rate_Hz), host(pre_isi_cv));
+    for (const std::string& var : spec.traces.vars) r.traces.push_back(var == "s" ? host(trace_s) : host(trace_V_pre_mV));
+    r.spike_steps = host(spike_steps);
+    return r;
+  }
+};
+
+// The synapse model for BufferedEngine (host/engine/buffered_engine.hpp).
+struct SynapseTraits {
+  using Chunk = SynapseChunk;
+  template <template <class> class Vec>
+  using Buffers = SynapseBuffers<Vec>;
+  static constexpr auto assemble = assemble_synapse_chunk;
+  static constexpr auto advance_cpu = synapse::advance_cpu;
+  static constexpr auto finalize_cpu = synapse::finalize_cpu;
+  static constexpr auto advance_cuda_exact = synapse::advance_cuda_exact;  // defined in CUDA builds only: used there only
+  static constexpr auto advance_cuda_fast = synapse::advance_cuda_fast;
+  static constexpr auto finalize_cuda = synapse::finalize_cuda;
+};
+
+const ModelInfo& synapse_model_info();
+
+// The traits the generic engines are instantiated with (host/engine/make_engine.hpp, cuda_engines.cu).
+namespace model_traits {
+using synapse = SynapseTraits;
+}  // namespace model_traits
+
+}  // namespace nb
