@@ -1,12 +1,13 @@
 # Shared by experiments/*/run.sh (source it with the script's arguments, after defining `usage` and setting `here`
-# to the study's folder): parses --backend, --figures and the RESULTS_DIR argument, finds the binaries (NB_BIN,
+# to the study's folder): parses --backend, --figures (default RESULTS_DIR/figures/<study folder>, never the
+# committed experiments/*/figures/ unless named on purpose) and the RESULTS_DIR argument, finds the binaries (NB_BIN,
 # default build/neurobatch relative to the repository root; NB_PY, default /usr/bin/python3) and creates
 # RESULTS_DIR. A study with options of its own defines `run_extra_option "$@"`, which handles "$1" (and its value),
 # sets run_shift to the number of arguments it used and returns 0, or returns 1 for an option it does not know.
 # Sets: root, backend, figures, results, nb, py; defines `study` (below), which calls the study's own `report`.
 root=$(cd "$here/../.." && pwd)
 backend=auto
-figures=$here/figures
+figures=
 results=
 while (($#)); do
   case $1 in
@@ -26,6 +27,7 @@ while (($#)); do
   esac
 done
 [[ -n $results ]] || { usage >&2; exit 2; }
+[[ -n $figures ]] || figures=$results/figures/$(basename "$here")
 
 nb=${NB_BIN:-build/neurobatch}
 [[ $nb == /* ]] || nb=$root/$nb

@@ -854,10 +854,12 @@ def figure_phi_duration(a, phi, dur, clean):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", required=True, help="directory holding the decision_* outputs of run.sh")
-    ap.add_argument("--figures", default=os.path.join(HERE, "figures"),
-                    help="where to write the PNGs (default: experiments/decision/figures)")
+    ap.add_argument("--figures", help="where to write the PNGs (default: RESULTS/figures/decision; "
+                    "experiments/decision/figures/ holds the committed gallery: write there only to update it)")
     ap.add_argument("--bootstrap", type=int, default=400, help="bootstrap resamples of the Weibull fit (default 400)")
     a = ap.parse_args(argv)
+    if a.figures is None:
+        a.figures = os.path.join(a.results, "figures", "decision")
     if not os.path.isdir(a.results):
         ap.error(f"--results: '{a.results}' is not a directory")
     os.makedirs(a.figures, exist_ok=True)

@@ -8,7 +8,7 @@
 #   RESULTS_DIR   where the runs go, one neurobatch output directory per study: RESULTS_DIR/decision_<study>/
 #                 (created if missing; the study directories must not exist yet)
 #   --backend     passed to every `neurobatch run` (default auto: CUDA when a usable GPU exists, else the CPU)
-#   --figures     where plot.py writes the PNGs (default experiments/decision/figures)
+#   --figures     where plot.py writes the PNGs (default RESULTS_DIR/figures/decision)
 #
 # Environment: NB_BIN (the binary; default build/neurobatch, relative to the repository root), NB_PY (default
 # /usr/bin/python3: numpy, scipy, matplotlib), NB_DECISION_TRIALS (trials per condition for every noisy study

@@ -477,10 +477,12 @@ def fig_sweep(results, figdir):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", required=True, help="directory holding one NeuroBatch output per study")
-    ap.add_argument("--figures", default=os.path.join(HERE, "figures"), help="where to write the PNGs "
-                    "(default: experiments/lif/figures)")
+    ap.add_argument("--figures", help="where to write the PNGs (default: RESULTS/figures/lif; "
+                    "experiments/lif/figures/ holds the committed gallery: write there only to update it)")
     ap.add_argument("--only", nargs="*", help="figure names to draw (traces dt fI noise sweep); default all")
     a = ap.parse_args(argv)
+    if a.figures is None:
+        a.figures = os.path.join(a.results, "figures", "lif")
     if not os.path.isdir(a.results):
         ap.error(f"--results: '{a.results}' is not a directory")
     os.makedirs(a.figures, exist_ok=True)

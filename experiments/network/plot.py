@@ -935,9 +935,11 @@ STUDIES = ("network_coba", "network_survival_map", "network_survival_kick", "net
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", required=True, help="directory holding the network_* neurobatch outputs")
-    ap.add_argument("--figures", default=os.path.join(HERE, "figures"),
-                    help="where to write the PNGs (default: experiments/network/figures)")
+    ap.add_argument("--figures", help="where to write the PNGs (default: RESULTS/figures/network; "
+                    "experiments/network/figures/ holds the committed gallery: write there only to update it)")
     a = ap.parse_args(argv)
+    if a.figures is None:
+        a.figures = os.path.join(a.results, "figures", "network")
     warnings.filterwarnings("ignore", message="(Mean of empty slice|All-NaN slice encountered)")
     if not os.path.isdir(a.results):
         ap.error(f"--results: '{a.results}' is not a directory")

@@ -10,7 +10,7 @@
 #   RESULTS_DIR   where the runs go, one neurobatch output directory per run: RESULTS_DIR/network_<study>/
 #                 (created if missing; the run directories must not exist yet)
 #   --backend     passed to every `neurobatch run` (default auto: CUDA when a usable GPU exists, else the CPU)
-#   --figures     where plot.py writes the PNGs (default experiments/network/figures)
+#   --figures     where plot.py writes the PNGs (default RESULTS_DIR/figures/network)
 #   --map-trials  networks per point of the survival map (default: the spec's 20; the map's cost is proportional)
 #   --map-ms      the survival map's duration (default: 10000 on the GPU, which gives survival at 1 s and 10 s
 #                 from one run; 1000 on the CPU, about 1.5 minutes on 2 cores, where 10 s take about 9)

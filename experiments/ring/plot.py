@@ -765,10 +765,12 @@ STUDIES = ("ring_panels_weak", "ring_panels_strong", "ring_panels_untuned", "rin
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", required=True, help="directory holding the ring_* neurobatch outputs")
-    ap.add_argument("--figures", default=os.path.join(HERE, "figures"),
-                    help="where to write the PNGs (default: experiments/ring/figures)")
+    ap.add_argument("--figures", help="where to write the PNGs (default: RESULTS/figures/ring; "
+                    "experiments/ring/figures/ holds the committed gallery: write there only to update it)")
     ap.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples of the diffusion fits")
     a = ap.parse_args(argv)
+    if a.figures is None:
+        a.figures = os.path.join(a.results, "figures", "ring")
     if not os.path.isdir(a.results):
         ap.error(f"--results: '{a.results}' is not a directory")
     os.makedirs(a.figures, exist_ok=True)

@@ -363,9 +363,11 @@ def figure_pulse_map(results, figdir):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", required=True, help="directory holding the demo's self_sustained outputs")
-    ap.add_argument("--figures", default=os.path.join(HERE, "figures"),
-                    help="where to write the PNG (default: experiments/self_sustained/figures)")
+    ap.add_argument("--figures", help="where to write the PNG (default: RESULTS/figures/self_sustained; "
+                    "experiments/self_sustained/figures/ holds the committed gallery: write there only to update it)")
     a = ap.parse_args(argv)
+    if a.figures is None:
+        a.figures = os.path.join(a.results, "figures", "self_sustained")
     if not os.path.isdir(a.results):
         ap.error(f"--results: '{a.results}' is not a directory")
     os.makedirs(a.figures, exist_ok=True)

@@ -377,9 +377,11 @@ def fig_maps(results, figdir):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", required=True, help="directory holding synapse_coba_ei/ and synapse_coba_ei_nmda/")
-    ap.add_argument("--figures", default=os.path.join(HERE, "figures"), help="where to write the PNG "
-                    "(default: experiments/synapse/figures)")
+    ap.add_argument("--figures", help="where to write the PNG (default: RESULTS/figures/synapse; "
+                    "experiments/synapse/figures/ holds the committed gallery: write there only to update it)")
     a = ap.parse_args(argv)
+    if a.figures is None:
+        a.figures = os.path.join(a.results, "figures", "synapse")
     if not os.path.isdir(a.results):
         ap.error(f"--results: '{a.results}' is not a directory")
     os.makedirs(a.figures, exist_ok=True)
