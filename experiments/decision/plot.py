@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Figures of the Wong & Wang (2006) reduced decision model (MODELS.md section 5) from NeuroBatch results.
+"""Figures of the Wong & Wang (2006) reduced decision model (docs/models/decision.md) from NeuroBatch results.
 
 usage: plot.py --results DIR [--figures FIGDIR] [--bootstrap N]
 
@@ -23,7 +23,7 @@ function P(c) = 1 - 0.5 exp(-(c/alpha)^beta) is fitted by maximum likelihood to 
 uncertainty of alpha and beta comes from the inverse Hessian of the negative log-likelihood and from a
 bootstrap over the binomial counts (--bootstrap resamples, default 400).
 
-The script prints the numbers it compares with MODELS.md and the issue, tagged [ok] or [MISMATCH], the run
+The script prints the numbers it compares with docs/models/decision.md and the issue, tagged [ok] or [MISMATCH], the run
 times of the studies, and a count at the end. Needs numpy, scipy and matplotlib; renders with the Agg backend.
 """
 import argparse
@@ -43,7 +43,7 @@ from nbplot import CHECKS, Study, check, footnote  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 Z95 = 1.959963984540054
-# Issue / MODELS.md section 5 / the notebook
+# Issue / docs/models/decision.md / the notebook
 SPONT_HZ = 1.8                 # spontaneous rate (deterministic fixed point)
 WM_CROSS_MS, WM_CROSS_TOL = 1300.0, 100.0   # noiseless r1 crosses 15 Hz near 1.3 s
 WM_HIGH_HZ, WM_HIGH_TOL = 20.0, 1.0          # and settles near 20 Hz
@@ -879,7 +879,7 @@ def main(argv=None):
     figure_protocols(a, st["protocols_clean"], st["spontaneous"], st["working_memory"], st["two_inputs"], st["reset"])
     figure_psychometric(a, st["psychometric"], st["two_inputs"])
     figure_phi_duration(a, st["phi"], st["duration"], st["protocols_clean"])
-    print(f"plot.py: {CHECKS['ok'] + CHECKS['MISMATCH']} checks against MODELS.md and the issue, "
+    print(f"plot.py: {CHECKS['ok'] + CHECKS['MISMATCH']} checks against docs/models/decision.md and the issue, "
           f"{CHECKS['MISMATCH']} mismatch(es)")
     return 0
 

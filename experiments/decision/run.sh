@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Wong & Wang (2006) decision-model studies (experiments/decision/, MODELS.md section 5) end to end: runs every
+# The Wong & Wang (2006) decision-model studies (experiments/decision/, docs/models/decision.md) end to end: runs every
 # spec of this directory with an existing neurobatch binary, prints the wall time of each run, then draws the figures
 # and prints the [ok]/[MISMATCH] checks with plot.py.
 #

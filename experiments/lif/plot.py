@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Figures of the LIF experiments gallery (MODELS.md section 1) from NeuroBatch results directories.
+"""Figures of the LIF experiments gallery (docs/models/lif.md) from NeuroBatch results directories.
 
 usage: plot.py --results DIR [--figures FIGDIR]
 
@@ -50,7 +50,7 @@ def cv_mask(spike_count):
     return np.median(spike_count, axis=-1) >= MIN_SPIKES_FOR_CV
 
 
-# ---- Closed forms (MODELS.md section 1); p: the resolved spec's parameters, G_L in nS -----------------------
+# ---- Closed forms (docs/models/lif.md); p: the resolved spec's parameters, G_L in nS -----------------------
 
 def tau_ms(p):
     return 1000.0 * p["C_nF"] / p["G_L_nS"]
@@ -138,7 +138,7 @@ def fig_traces(results, figdir):
             ax.axhline(float(v_ss(ps, I)), color=COLORS[k], ls="--", lw=0.9)
         ax.axhline(V_th_model, color="k", ls=":", lw=1, label=f"V_th = {V_th_model:g} mV (disabled in this run)")
         if 0.2 in rows:
-            # MODELS.md: at 0.2 nA (V_ss = -60 mV) V goes from -70 to -61 mV in tau ln 10 = 23.03 ms.
+            # docs/models/lif.md: at 0.2 nA (V_ss = -60 mV) V goes from -70 to -61 mV in tau ln 10 = 23.03 ms.
             t61 = tau_ms(ps) * math.log(10.0)
             k = int(np.argmax(rows[0.2] >= -61.0))
             ax.plot([t61], [-61], "ko", ms=4)
@@ -192,7 +192,7 @@ def fig_traces(results, figdir):
     ax.legend(loc="upper left", fontsize=8)
     ax.set(xlabel="injected current I (nA)", ylabel="steady state V_ss (mV)", title="V_ss against I")
 
-    fig.suptitle("LIF membrane potential (MODELS.md section 1)", fontsize=12)
+    fig.suptitle("LIF membrane potential (docs/models/lif.md)", fontsize=12)
     fig.tight_layout(rect=(0, 0.07, 1, 0.96))
     footnote(fig, [sub, spk, vss])
     save(fig, figdir, "lif_traces.png")
@@ -305,7 +305,7 @@ def fig_fI(results, figdir):
                 xlim=(threshold_current_nA(p) - 0.01, 0.605),
                 title="Error per inter-spike interval, within one dt")
     axes[1].legend(loc="lower right", fontsize=8)
-    fig.suptitle("Firing rate against injected current (MODELS.md section 1)", fontsize=12)
+    fig.suptitle("Firing rate against injected current (docs/models/lif.md)", fontsize=12)
     fig.tight_layout(rect=(0, 0.06, 1, 0.96))
     footnote(fig, [s for s, _, _ in runs])
     save(fig, figdir, "lif_fI.png")
@@ -492,7 +492,7 @@ def main(argv=None):
         if a.only and name not in a.only:
             continue
         fn(a.results, a.figures)
-    print(f"plot.py: {CHECKS['ok'] + CHECKS['MISMATCH']} checks against MODELS.md, {CHECKS['MISMATCH']} mismatch(es)")
+    print(f"plot.py: {CHECKS['ok'] + CHECKS['MISMATCH']} checks against docs/models/lif.md, {CHECKS['MISMATCH']} mismatch(es)")
     return 0
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Figures of the spiking E/I network studies (MODELS.md section 6: COBA, Vogels & Abbott 2005, Brette et al. 2007)
+"""Figures of the spiking E/I network studies (docs/models/network.md: COBA, Vogels & Abbott 2005, Brette et al. 2007)
 from NeuroBatch results.
 
 usage: plot.py --results DIR [--figures FIGDIR]
@@ -31,7 +31,7 @@ Observables recomputed from the raster of every cell (network_coba): the rates, 
 var_t(A) / mean_i var_t(n_i) (A the population count per cell in a bin, n_i one cell's count; 1/N for independent
 cells).
 
-The script prints the measured numbers and the [ok]/[MISMATCH] checks against MODELS.md, the theory and the
+The script prints the measured numbers and the [ok]/[MISMATCH] checks against docs/models/network.md, the theory and the
 recomputed observables, the run times, and a count at the end. Needs numpy and matplotlib; renders with Agg.
 """
 import argparse
@@ -55,7 +55,7 @@ from nbplot import CHECKS, check, footnote  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LATE_MS = 100.0                 # "after the kick": statistics from 100 ms on (the kick ends at 50 ms)
-MODELS_RATE_HZ = (10.0, 20.0)   # MODELS.md: "roughly 10-20 Hz in both populations" after the kick
+MODELS_RATE_HZ = (10.0, 20.0)   # docs/models/network.md: "roughly 10-20 Hz in both populations" after the kick
 KICK_COLOR = "#fde0c5"
 E_COLOR, I_COLOR = "#b2182b", "#2166ac"
 
@@ -247,7 +247,7 @@ def figure_coba(a, st):
           f"with the kick every network is still active at {T:g} ms (sustained = 1, last spike within the last bin)")
     lo, hi = MODELS_RATE_HZ
     check(np.all((rE > lo) & (rE < hi) & (rI > lo) & (rI < hi)),
-          f"rates in MODELS.md's 10-20 Hz: E {rE.min():.2f} .. {rE.max():.2f} Hz, I {rI.min():.2f} .. {rI.max():.2f} Hz")
+          f"rates in docs/models/network.md's 10-20 Hz: E {rE.min():.2f} .. {rE.max():.2f} Hz, I {rI.min():.2f} .. {rI.max():.2f} Hz")
     check(np.all((cvE > 1) & (cvI > 1) & (cvE < 2) & (cvI < 2)),
           f"irregular firing: mean ISI CV E {cvE.mean():.3f}, I {cvI.mean():.3f} (in (1, 2): more irregular than "
           f"Poisson)")
@@ -406,7 +406,7 @@ def figure_coba(a, st):
     ax.set_ylabel("conductance of cell 0 (nS)")
     ax.set_title("(f) conductances of cell 0, network 0:\nthe high-conductance state (g_i >> G_L)")
     ax.legend(fontsize=8, loc="upper right")
-    fig.suptitle(f"COBA (MODELS.md section 6): N {N} ({N_E} E, {N_I} I), p {p:g}, w_e {prm['w_e_nS']:g} nS, w_i "
+    fig.suptitle(f"COBA (docs/models/network.md): N {N} ({N_E} E, {N_I} I), p {p:g}, w_e {prm['w_e_nS']:g} nS, w_i "
                  f"{prm['w_i_nS']:g} nS, delay {prm['delay_ms']:g} ms, dt {dt:g} ms", fontsize=11)
     footnote(fig, [st])
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
@@ -828,7 +828,7 @@ def figure_scaling(a, fixed_p, fixed_K):
     ax.legend(fontsize=8)
 
     ax = axes[0, 0]
-    ax.axhspan(*MODELS_RATE_HZ, color="0.9", lw=0, label="MODELS.md 10-20 Hz")
+    ax.axhspan(*MODELS_RATE_HZ, color="0.9", lw=0, label="docs/models/network.md 10-20 Hz")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_ylim(0.04, 1500)
@@ -966,7 +966,7 @@ def main(argv=None):
               f"{r['wall_s']:7.2f} s on {r['backend']} ({r.get('device', '')}), {s.net_seconds() / r['wall_s']:8.2f} "
               f"network-s/s")
     print(f"  all runs: {total:.1f} s")
-    print(f"plot.py: {CHECKS['ok'] + CHECKS['MISMATCH']} checks against MODELS.md, the theory and the recomputed "
+    print(f"plot.py: {CHECKS['ok'] + CHECKS['MISMATCH']} checks against docs/models/network.md, the theory and the recomputed "
           f"observables, {CHECKS['MISMATCH']} mismatch(es)")
     return 0
 

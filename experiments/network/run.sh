@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The spiking E/I network studies (experiments/network/, MODELS.md section 6: COBA, Vogels & Abbott 2005, Brette et
+# The spiking E/I network studies (experiments/network/, docs/models/network.md: COBA, Vogels & Abbott 2005, Brette et
 # al. 2007) end to end: runs every spec of this directory with an existing neurobatch binary, prints the wall time of
 # each run (summary.json's run.wall_s and the whole command's), then draws the figures and prints the
 # [ok]/[MISMATCH] checks with plot.py.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Figures of the Ben-Yishai ring model of orientation selectivity (MODELS.md section 3) from NeuroBatch results.
+"""Figures of the Ben-Yishai ring model of orientation selectivity (docs/models/ring.md) from NeuroBatch results.
 
 usage: plot.py --results DIR [--figures FIGDIR] [--bootstrap N]
 
@@ -17,7 +17,7 @@ with h = A c (1 - eps + eps cos 2(theta - cue)) is either
   or narrow:  r = a [cos 2(theta - cue) - cos 2 theta_c]+  with  f0(t) = (sin 2t - 2t cos 2t)/pi,
      f2(t) = (t - sin 4t / 4)/pi,  (1 - eps)(1 - J2 f2(theta_c)) = eps (-cos 2theta_c - J0 f0(theta_c)),
      a = A c (1 - eps) / (-cos 2theta_c - J0 f0(theta_c));
-  for eps = 0 this is J2 f2(theta_c) = 1 (MODELS.md's widths), with the amplitude finite only while
+  for eps = 0 this is J2 f2(theta_c) = 1 (docs/models/ring.md's widths), with the amplitude finite only while
   J0 < J0_c(J2) = -cos 2theta_c(J2) / f0(theta_c(J2)): the marginal phase's amplitude instability line. At that
   line the narrow solution's denominator and (1 - J2 f2) vanish together, so the line is the same for every eps.
 The broad profile stays positive while J2 < 2 - 2 eps (1 - J0)/(1 - eps) (the broad / input-narrowed boundary).
@@ -33,7 +33,7 @@ r_j by (dt/tau) ([I_j + s xi]+ - [I_j]+), s = sigma sqrt(dt); projected on the l
 D = (dt/tau)^2 s^2 sum_j v_j^2 V(I_j/s) / (2 dt (sum v u)^2), V(x) the variance of [x + xi]+ (1 for active neurons
 far above threshold): D ~ (dt/tau)^2 sigma^2 J2 / (8 a^2 N) rad^2/ms from the active neurons alone.
 
-The script prints the measured numbers and the [ok]/[MISMATCH] checks against MODELS.md and the theory, the run
+The script prints the measured numbers and the [ok]/[MISMATCH] checks against docs/models/ring.md and the theory, the run
 times, and a count at the end. Needs numpy, scipy and matplotlib; renders with the Agg backend.
 """
 import argparse
@@ -54,7 +54,7 @@ from nbplot import CHECKS, check, footnote  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEG = 180.0 / np.pi
-MODELS_THETA_C = {2.5: 59.73, 4.5: 42.49, 11.0: 29.16}   # MODELS.md: marginal half-widths (deg) at eps = 0
+MODELS_THETA_C = {2.5: 59.73, 4.5: 42.49, 11.0: 29.16}   # docs/models/ring.md: marginal half-widths (deg) at eps = 0
 CONTRASTS = (0.1, 0.2, 0.4, 0.8)
 CLASS_NAMES = ("homogeneous / broad (no neuron silent)", "bump (half-width < 90 deg)", "amplitude instability (runaway)")
 CLASS_COLORS = ("#c6dbef", "#fdae6b", "#a50f15")
@@ -336,7 +336,7 @@ def figure_panels(a, weak, strong, untuned):
         ax.set(xlabel="preferred orientation theta (deg)", ylabel="rate r (Hz)", xlim=(-90, 90))
         ax.set_xticks(np.arange(-90, 91, 30))
         ax.legend(fontsize=7, loc="upper left")
-    fig.suptitle("Ben-Yishai ring model (MODELS.md section 3): final profiles r(theta), N = 256, stimulus at 0 deg",
+    fig.suptitle("Ben-Yishai ring model (docs/models/ring.md): final profiles r(theta), N = 256, stimulus at 0 deg",
                  fontsize=12)
     fig.tight_layout(rect=(0, 0.05, 1, 0.97))
     footnote(fig, [weak, strong, untuned])
@@ -477,12 +477,12 @@ def figure_contrast(a, weak, strong, mw, mw1024):
             tol = 0.05 if N <= 256 else 0.01
             print(f"  eps = 0, N = {N}, J0 {J0s[j]:g}, J2 {J2:g}: half-width {np.mean(hw[j]):.4f} deg (simulator's "
                   f"{np.mean(obs[j]):.3f}, bias {np.mean(obs[j]) - tc:+.3f} deg = {(np.mean(obs[j]) - tc) * N / 180:.2f}"
-                  f" neuron spacings), theory {tc:.4f}, MODELS.md {MODELS_THETA_C.get(float(J2), np.nan):g}; "
+                  f" neuron spacings), theory {tc:.4f}, docs/models/ring.md {MODELS_THETA_C.get(float(J2), np.nan):g}; "
                   f"peak / theory - 1: {np.max(np.abs(pk[j] / pk_th - 1)):.1e}")
             check(np.all(np.abs(hw[j] - tc) < tol) and abs(tc - MODELS_THETA_C[float(J2)]) < 0.005
                   and np.max(hw[j]) - np.min(hw[j]) < 1e-3,
                   f"eps = 0, N = {N}, J2 {J2:g}: half-width {np.mean(hw[j]):.3f} deg at every contrast, theory "
-                  f"{tc:.3f} (MODELS.md {MODELS_THETA_C[float(J2)]:g}; tolerance {tol:g})")
+                  f"{tc:.3f} (docs/models/ring.md {MODELS_THETA_C[float(J2)]:g}; tolerance {tol:g})")
             check(np.max(np.abs(pk[j] / pk_th - 1)) < 2e-3,
                   f"eps = 0, N = {N}, J2 {J2:g}: peak {', '.join(f'{x:.3f}' for x in pk[j])} Hz = a (1 - cos 2theta_c), "
                   f"a = A c / (-cos 2theta_c - J0 f0) (within 0.2 %)")
@@ -777,11 +777,11 @@ def main(argv=None):
     plt.rcParams.update({"axes.grid": True, "grid.alpha": 0.3, "font.size": 9})
     st = {name: load(a.results, name) for name in STUDIES}
     print(f"theory: theta_c(J2) = {', '.join(f'{theta_c(x) * DEG:.3f}' for x in (2.5, 4.5, 11))} deg at J2 = 2.5, "
-          f"4.5, 11 (MODELS.md 59.73, 42.49, 29.16); J0_c(J2) = "
+          f"4.5, 11 (docs/models/ring.md 59.73, 42.49, 29.16); J0_c(J2) = "
           f"{', '.join(f'{J0_critical(x):.3f}' for x in (2.5, 4.5, 11, 12))} at J2 = 2.5, 4.5, 11, 12")
     for name, (J0, J2) in (("J2 = 2.5", (-1, 2.5)), ("J2 = 4.5", (-1, 4.5)), ("J2 = 11", (-7.3, 11))):
         check(abs(theta_c(J2) * DEG - MODELS_THETA_C[J2]) < 0.005,
-              f"theory: theta_c({J2:g}) = {theta_c(J2) * DEG:.4f} deg, MODELS.md {MODELS_THETA_C[J2]:g}")
+              f"theory: theta_c({J2:g}) = {theta_c(J2) * DEG:.4f} deg, docs/models/ring.md {MODELS_THETA_C[J2]:g}")
     if st["ring_panels_weak"] or st["ring_panels_strong"] or st["ring_panels_untuned"]:
         figure_panels(a, st["ring_panels_weak"], st["ring_panels_strong"], st["ring_panels_untuned"])
     if st["ring_contrast_weak"] or st["ring_contrast_strong"]:
@@ -799,7 +799,7 @@ def main(argv=None):
             print(f"  {name:<28} {sp['instances']:>6} rings x {sp['n_steps']:>5} steps x N {s.N():>4}: "
                   f"{r['wall_s']:7.2f} s on {r['backend']} ({r.get('device', '')}), {steps / r['wall_s']:.2e} "
                   f"neuron-steps/s")
-    print(f"plot.py: {CHECKS['ok'] + CHECKS['MISMATCH']} checks against MODELS.md and the theory, "
+    print(f"plot.py: {CHECKS['ok'] + CHECKS['MISMATCH']} checks against docs/models/ring.md and the theory, "
           f"{CHECKS['MISMATCH']} mismatch(es)")
     return 0
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Ben-Yishai ring-model studies (experiments/ring/, MODELS.md section 3) end to end: runs every spec of this
+# The Ben-Yishai ring-model studies (experiments/ring/, docs/models/ring.md) end to end: runs every spec of this
 # directory with an existing neurobatch binary, prints the wall time of each run (summary.json's run.wall_s and the
 # whole command's), then draws the figures and prints the [ok]/[MISMATCH] checks with plot.py.
 #

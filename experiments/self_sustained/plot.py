@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Figure of the self-sustained population (MODELS.md section 4) from NeuroBatch results.
+"""Figure of the self-sustained population (docs/models/self_sustained.md) from NeuroBatch results.
 
 usage: plot.py --results DIR [--figures FIGDIR]
 
@@ -14,7 +14,7 @@ states from low and high initial conditions. Missing inputs leave their panel em
 -> self_sustained_pulse_map.png (when self_sustained_pulse_map/ is present): (a) the final state over the grid of
 pulse amplitude x pulse duration from the low state, with the fixed-point theory's switching boundary T*(A) and its
 asymptote A = A_sn drawn over it, (b) the simulated boundary against T*(A) column by column.
-The script prints the numbers it compares with MODELS.md and with the theory, tagged [ok] or [MISMATCH], and a
+The script prints the numbers it compares with docs/models/self_sustained.md and with the theory, tagged [ok] or [MISMATCH], and a
 count at the end.
 
 Needs only numpy and matplotlib; renders with the Agg backend.
@@ -35,7 +35,7 @@ import nbplot  # noqa: E402
 from nbplot import CHECKS, check, footnote  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# MODELS.md section 4 (gamma = 0.64, g_E = 0.28, I_0 = 0.32)
+# docs/models/self_sustained.md (gamma = 0.64, g_E = 0.28, I_0 = 0.32)
 MODELS_FP = [(0.11956, True), (0.24381, False), (0.62774, True)]
 MODELS_RATES = {0: 2.12, 2: 26.35}
 MODELS_SADDLE_GE = (0.2607, 0.2896)
@@ -75,7 +75,7 @@ def hline_fixed_points(ax, fps):
 
 
 # ---- Pulse map: switching theory (fixed points of the unpulsed system, saddle-node amplitude, minimal duration) ----
-MODELS_SADDLE_I0_HIGH = 0.3216   # MODELS.md: bistable for I_0 in (0.3109, 0.3216) at g_E = 0.28
+MODELS_SADDLE_I0_HIGH = 0.3216   # docs/models/self_sustained.md: bistable for I_0 in (0.3109, 0.3216) at g_E = 0.28
 AMP_SN_TOL_FP = 1e-6             # theory A_sn against neurobatch fixed-points' I_0 saddle-node (both in double)
 MAP_DISAGREE_FRACTION = 0.01     # at most this fraction of the grid may disagree with the theory...
 MAP_DISAGREE_CELLS = 2.0         # ...and each such point lies within this many grid cells of the curve T*(A)
@@ -215,7 +215,7 @@ def figure_pulse_map(results, figdir):
     check(abs(p["s_init"] - s_low) <= FP_TOL,
           f"pulse map starts in the low state: s_init {p['s_init']:g}, theory s_low {s_low:.5f}")
     check(abs(A_sn - (MODELS_SADDLE_I0_HIGH - p["I_0_nA"])) <= 1e-4,
-          f"A_sn = {A_sn:.6f} nA, MODELS.md upper I_0 saddle-node {MODELS_SADDLE_I0_HIGH} - I_0 {p['I_0_nA']:g} = "
+          f"A_sn = {A_sn:.6f} nA, docs/models/self_sustained.md upper I_0 saddle-node {MODELS_SADDLE_I0_HIGH} - I_0 {p['I_0_nA']:g} = "
           f"{MODELS_SADDLE_I0_HIGH - p['I_0_nA']:.4f} nA (tolerance 1e-4)")
     bifI0 = load_json(results, "self_sustained_bifurcation_I0.json")
     if bifI0:
@@ -382,19 +382,19 @@ def main(argv=None):
 
     fps = fpj["points"][0]["fixed_points"] if fpj else []
     if fpj:
-        check(len(fps) == 3, f"{len(fps)} fixed points at gamma 0.64, g_E 0.28, I_0 0.32 (MODELS.md: 3)")
+        check(len(fps) == 3, f"{len(fps)} fixed points at gamma 0.64, g_E 0.28, I_0 0.32 (docs/models/self_sustained.md: 3)")
         for k, (ref, stable) in enumerate(MODELS_FP[:len(fps)]):
             fp = fps[k]
             check(abs(fp["s"] - ref) <= FP_TOL and fp["stable"] == stable,
-                  f"fixed point {k}: s = {fp['s']:.5f} ({'stable' if fp['stable'] else 'unstable'}), MODELS.md "
+                  f"fixed point {k}: s = {fp['s']:.5f} ({'stable' if fp['stable'] else 'unstable'}), docs/models/self_sustained.md "
                   f"{ref:.5f} ({'stable' if stable else 'unstable'}), |diff| {abs(fp['s'] - ref):.1e} <= {FP_TOL:g}")
             if k in MODELS_RATES:
                 check(abs(fp["rate_Hz"] - MODELS_RATES[k]) <= RATE_TOL,
-                      f"fixed point {k}: rate {fp['rate_Hz']:.3f} Hz, MODELS.md {MODELS_RATES[k]:.2f} Hz")
+                      f"fixed point {k}: rate {fp['rate_Hz']:.3f} Hz, docs/models/self_sustained.md {MODELS_RATES[k]:.2f} Hz")
     if bif:
         sn = bif.get("saddle_nodes", {}).get("values", [])
         ok = len(sn) == 2 and all(abs(v - r) <= SN_TOL for v, r in zip(sn, MODELS_SADDLE_GE))
-        check(ok, f"saddle nodes in g_E: {', '.join(f'{v:.4f}' for v in sn)} nA, MODELS.md "
+        check(ok, f"saddle nodes in g_E: {', '.join(f'{v:.4f}' for v in sn)} nA, docs/models/self_sustained.md "
                   f"{MODELS_SADDLE_GE[0]} and {MODELS_SADDLE_GE[1]} (tolerance {SN_TOL:g})")
 
     fig, axes = plt.subplots(2, 2, figsize=(15, 10.5))
@@ -485,13 +485,13 @@ def main(argv=None):
             title="(d) fixed points against g_E (I_0 0.32 nA): bistable between the saddle-nodes")
 
     fig.suptitle("Self-sustained activity of one excitatory population with slow (NMDA) recurrent excitation "
-                 "(MODELS.md section 4)", fontsize=12)
+                 "(docs/models/self_sustained.md)", fontsize=12)
     fig.tight_layout(rect=(0, 0.06, 1, 0.97))
     footnote(fig, [relax, switch, sweep])
     nbplot.save(fig, a.figures, "self_sustained.png", "plot.py")
 
     figure_pulse_map(a.results, a.figures)
-    print(f"plot.py: {CHECKS['ok'] + CHECKS['MISMATCH']} checks against MODELS.md and the fixed-point theory, "
+    print(f"plot.py: {CHECKS['ok'] + CHECKS['MISMATCH']} checks against docs/models/self_sustained.md and the fixed-point theory, "
           f"{CHECKS['MISMATCH']} mismatch(es)")
     return 0
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Figures of the kinetic-synapse gallery (MODELS.md section 2) from NeuroBatch results directories.
+"""Figures of the kinetic-synapse gallery (docs/models/synapse.md) from NeuroBatch results directories.
 
 usage: plot.py --results DIR [--figures FIGDIR] [--only gating traces]
 
@@ -7,17 +7,17 @@ DIR holds one NeuroBatch output directory per study, named as scripts/demo names
     synapse_gating/  synapse_gating_lif/  synapse_table/                  -> synapse_gating.png (+ table checks)
     synapse_traces_AMPA/  synapse_traces_GABA_A/  synapse_traces_NMDA/  -> synapse_traces.png
 A figure whose studies are missing is skipped with a warning. Besides the PNGs, the script prints the numbers it
-compares with the closed forms of MODELS.md section 2, tagged [ok] or [MISMATCH], and a count at the end.
+compares with the closed forms of docs/models/synapse.md, tagged [ok] or [MISMATCH], and a count at the end.
 
 Two kinds of reference are used:
-  * the continuous-time closed forms of MODELS.md (periodic exact, Poisson exact, rate approximation) and its
+  * the continuous-time closed forms of docs/models/synapse.md (periodic exact, Poisson exact, rate approximation) and its
     table of <s> values;
   * the exact means of the discrete-time process the simulator runs (s sampled after each step of dt):
     Poisson  p q / (1 - d (1 - p q))  with p the per-step spike probability, d = exp(-dt/tau), q = 1 - exp(-alpha)
     (kernels/synapse/synapse.hpp); periodic and LIF trains: a float64 replay of the same spike steps through the
     same exact update. They differ from the continuous forms by about dt / (2 tau) relative (sampling s right
     after each jump), i.e. 1.25 % for AMPA at dt = 0.05 ms and 2.5 % at dt = 0.1 ms.
-The MODELS.md table is checked against the simulation after this known discretisation factor is applied.
+The docs/models/synapse.md table is checked against the simulation after this known discretisation factor is applied.
 
 Needs only numpy and matplotlib (Debian: python3-numpy, python3-matplotlib); renders with the Agg backend.
 """
@@ -42,7 +42,7 @@ TRAIN_COLORS = {"periodic": "#1f77b4", "poisson": "#ff7f0e", "lif": "#2ca02c"}
 RECEPTOR_COLORS = {"AMPA": "#d62728", "GABA_A": "#9467bd", "NMDA": "#8c564b"}
 LIF_WINDOW_MS = 250.0  # the lif column of synapse_traces.png shows only the start (about 20 spikes at 82 Hz)
 
-# MODELS.md section 2, table of <s> (alpha = 1): {(receptor, column): {rate_Hz: value}}
+# docs/models/synapse.md, table of <s> (alpha = 1): {(receptor, column): {rate_Hz: value}}
 MODELS_TABLE = {
     ("AMPA", "periodic"): {10: 0.0126, 50: 0.0632, 99: 0.1247},
     ("AMPA", "approx"): {10: 0.0196, 50: 0.0909, 99: 0.1653},
@@ -58,7 +58,7 @@ REPLAY_RELATIVE = 1e-5    # deterministic trains against the float64 replay of t
                           # the periodic spike counts are also compared exactly
 
 
-# ---- Closed forms (MODELS.md section 2); rates in Hz, times in ms -----------------------------------------------
+# ---- Closed forms (docs/models/synapse.md); rates in Hz, times in ms -----------------------------------------------
 
 def periodic_exact(r_Hz, tau_ms, alpha=1.0):
     """<s> for a periodic train: r tau (1 - exp(-1/(r tau))) q / (1 - exp(-(alpha + 1/(r tau))))."""
@@ -192,10 +192,10 @@ def trial_stats(x):
     return m, sd, sd / math.sqrt(n)
 
 
-# ---- Gating: the closed forms, the MODELS.md table, the sweep --------------------------------------------------
+# ---- Gating: the closed forms, the docs/models/synapse.md table, the sweep --------------------------------------------------
 
 def check_closed_forms():
-    """The formulas used here reproduce MODELS.md's table (alpha = 1)."""
+    """The formulas used here reproduce docs/models/synapse.md's table (alpha = 1)."""
     tau = {"AMPA": 2.0, "GABA_A": 10.0, "NMDA": 100.0}
     forms = {"periodic": periodic_exact, "poisson": poisson_exact, "approx": rate_approx}
     worst = 0.0
@@ -203,18 +203,18 @@ def check_closed_forms():
         for r, v in row.items():
             worst = max(worst, abs(float(forms[col](r, tau[rec])) - v))
     check(worst <= TABLE_ROUNDING + 1e-12,
-          f"closed forms reproduce the MODELS.md table to its 4 decimals (largest difference {worst:.1e})")
+          f"closed forms reproduce the docs/models/synapse.md table to its 4 decimals (largest difference {worst:.1e})")
 
 
 def table_checks(tab):
-    """MODELS.md's table against the long runs of table.json, after the discretisation factor."""
+    """docs/models/synapse.md's table against the long runs of table.json, after the discretisation factor."""
     dt, n, alpha = tab.spec["dt_ms"], tab.n_steps, tab.spec["params"]["alpha"]
     rates = [float(r) for r in tab.axis("rate_Hz")]
     trains = tab.axis("train")
     s_mean = tab.npy("s_mean")  # (receptor, train, rate, trials)
     m, sd, se = trial_stats(s_mean)
     trials = s_mean.shape[-1]
-    print(f"  MODELS.md table against synapse_table/ ({tab.spec['duration_ms'] / 1000:g} s x {trials} trials per "
+    print(f"  docs/models/synapse.md table against synapse_table/ ({tab.spec['duration_ms'] / 1000:g} s x {trials} trials per "
           f"point, "
           f"dt {dt:g} ms; reference = table value x (discrete-time mean / continuous closed form), "
           f"tolerance = {TABLE_ROUNDING:g} x factor (rounding) + {Z_MAX:g} SE + {FLOAT32_ALLOWANCE:g})")
@@ -237,7 +237,7 @@ def table_checks(tab):
                 else:
                     ref = v * factor
                     tol = TABLE_ROUNDING * factor + Z_MAX * se[i, j, k] + FLOAT32_ALLOWANCE
-                    label = f"MODELS.md {v:.4f}"
+                    label = f"docs/models/synapse.md {v:.4f}"
                 ok = abs(m[i, j, k] - ref) <= tol
                 check(ok, f"{rec:6s} {train:8s} {r:5.0f} Hz: simulated {m[i, j, k]:.5f} +- {se[i, j, k]:.5f}, "
                           f"{label} x {factor:.5f} = {ref:.5f} (|diff| {abs(m[i, j, k] - ref):.1e} <= {tol:.1e}); "
@@ -393,7 +393,7 @@ def fig_gating(results, figdir):
             if trec != rec:
                 continue
             ax.plot(list(row.keys()), list(row.values()), "x", color="k", ms=7, mew=1.2,
-                    label="MODELS.md table" if first else None, zorder=5)
+                    label="docs/models/synapse.md table" if first else None, zorder=5)
             first = False
         ax.set(xlim=(0, 101), ylim=(0, None), xlabel="presynaptic rate r (Hz)", ylabel="mean gating <s>",
                title=f"{rec} (tau_s = {tau:g} ms)")
@@ -411,7 +411,7 @@ def fig_gating(results, figdir):
             res = 100 * (m / poisson_exact(r, tau, alpha) - 1)
             spread = max(spread, float(np.percentile(np.abs(res[r >= 10] - bias), 95)) * 1.3)
         axr.set_ylim(min(-0.1 * spread, bias - spread), bias + spread * 1.3)
-    fig.suptitle("Mean gating of the kinetic synapse against presynaptic rate (MODELS.md section 2, alpha = "
+    fig.suptitle("Mean gating of the kinetic synapse against presynaptic rate (docs/models/synapse.md, alpha = "
                  f"{alpha:g}): slow synapses saturate, fast ones stay linear; the rate approximation overestimates",
                  fontsize=12)
     handles, labels = axes[1, 0].get_legend_handles_labels()
@@ -536,7 +536,7 @@ def main(argv=None):
         if a.only and name not in a.only:
             continue
         fn(a.results, a.figures)
-    print(f"plot.py: {CHECKS['ok'] + CHECKS['MISMATCH']} checks against MODELS.md, {CHECKS['MISMATCH']} mismatch(es)")
+    print(f"plot.py: {CHECKS['ok'] + CHECKS['MISMATCH']} checks against docs/models/synapse.md, {CHECKS['MISMATCH']} mismatch(es)")
     return 0
 
 
