@@ -6,18 +6,14 @@
 #include <sstream>
 
 #include "host/common/errors.hpp"
+#include "host/common/text.hpp"
 #include "nb_model_list.hpp"
 
 namespace nb {
 namespace {
 
-std::string bound_text(double v) {
-  if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
-  std::ostringstream s;
-  s.precision(15);  // bounds are round numbers; 15 digits never shows binary noise such as 0.1000000000000000055
-  s << v;
-  return s.str();
-}
+// Bounds are round numbers; 15 digits never show binary noise such as 0.1000000000000000055.
+std::string bound_text(double v) { return format_significant(v, 15); }
 
 std::string to_lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -37,12 +33,6 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
     std::swap(prev, cur);
   }
   return prev[b.size()];
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
 }
 
 }  // namespace

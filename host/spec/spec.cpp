@@ -13,6 +13,7 @@
 #include <new>
 
 #include "host/common/errors.hpp"
+#include "host/common/text.hpp"
 #include "host/engine/system_memory.hpp"
 #include "kernels/common/random.hpp"
 
@@ -31,22 +32,6 @@ const std::vector<std::string> kTopLevelKeys = {"model",      "name",   "duratio
                                                 "arrays"};
 
 // ---- Formatting --------------------------------------------------------------------------------------------
-
-// Shortest text that reads back as the same double (what the resolved JSON shows too).
-// "-60.0" is shown as "-60".
-std::string fmt(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
-  std::string text = Json(v).dump();
-  if (text.size() > 2 && text.compare(text.size() - 2, 2, ".0") == 0) text.resize(text.size() - 2);
-  return text;
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
 std::string did_you_mean(const std::string& given, const std::vector<std::string>& candidates) {
   const std::string near = nearest_name(given, candidates);
@@ -79,7 +64,7 @@ double get_number(const Json& j, const std::string& field) {
   if (!j.is_number()) type_error(field, "a number", j);
   const double v = j.get<double>();
   // Strict JSON has no inf or NaN, but a document built in code (or a lenient parser) may carry them.
-  if (!std::isfinite(v)) throw SpecError(field, "expected a finite number, got " + fmt(v));
+  if (!std::isfinite(v)) throw SpecError(field, "expected a finite number, got " + format_shortest(v));
   return v;
 }
 
@@ -97,7 +82,7 @@ std::uint64_t get_uint(const Json& j, const std::string& field, std::uint64_t mi
     // A float literal such as 1e6 is accepted when it is a whole number that fits in 64 bits.
     const double d = j.get<double>();
     if (!(d >= 0 && d < 18446744073709551616.0 && d == std::floor(d))) {
-      throw SpecError(field, "got " + fmt(d) + "; expected " + expected);
+      throw SpecError(field, "got " + format_shortest(d) + "; expected " + expected);
     }
     v = static_cast<std::uint64_t>(d);
   }
@@ -196,7 +181,7 @@ Json values_json(const ParamInfo& p, const std::vector<double>& values) {
 
 void check_param_value(const ParamInfo& p, double v, const std::string& field) {
   if (p.in_range(v)) return;
-  throw SpecError(field, with_unit(p.name + " = " + fmt(v), p) + " is out of range; allowed " +
+  throw SpecError(field, with_unit(p.name + " = " + format_shortest(v), p) + " is out of range; allowed " +
                              with_unit(p.range_text(), p) + " (" + p.description + ")");
 }
 
@@ -216,8 +201,8 @@ void claim(Placement& placed, const std::string& param, const std::string& field
 // Reserves memory for `count` elements; a request beyond the machine is the user's grid, not our failure. More
 // than the physical memory is refused before asking (system_memory.hpp); bad_alloc still catches the rest.
 [[noreturn]] void refuse_allocation(const std::string& field, const std::string& what, double bytes) {
-  throw SpecError(field, what + " needs " + fmt(bytes) + " bytes, more than this machine can allocate (" +
-                             fmt(static_cast<double>(physical_memory_bytes())) +
+  throw SpecError(field, what + " needs " + format_shortest(bytes) + " bytes, more than this machine can allocate (" +
+                             format_shortest(static_cast<double>(physical_memory_bytes())) +
                              " bytes of memory); reduce the sweep or trials");
 }
 
@@ -275,7 +260,7 @@ ValueSource read_spacing(const Json& j, const std::string& field) {
     for (std::size_t i = 0; i < 2; ++i) {
       const double end = i == 0 ? src.start : src.stop;
       if (!(end > 0)) {
-        throw SpecError(indexed(f, i), std::string(i == 0 ? "start" : "stop") + " = " + fmt(end) +
+        throw SpecError(indexed(f, i), std::string(i == 0 ? "start" : "stop") + " = " + format_shortest(end) +
                                            "; logspace spaces values geometrically, so start and stop must be > 0");
       }
     }
@@ -366,7 +351,7 @@ SweepAxis expand_axis(const AxisDraft& draft) {
 // The instance index is part of the random-number counter (kernels/common/random.hpp), which has room for
 // kMaxInstances = 2^48 of them. `instances` is a double so that a count beyond 2^64 can still be shown.
 [[noreturn]] void too_many_instances(const std::string& field, double instances) {
-  throw SpecError(field, "the instance count (about " + fmt(instances) +
+  throw SpecError(field, "the instance count (about " + format_shortest(instances) +
                              " = sweep points x trials) exceeds the "
                              "address space of the random-number counter, 2^48 = " +
                              std::to_string(kMaxInstances) + " instances; reduce the sweep or trials");
@@ -402,13 +387,13 @@ void check_result_memory(const Spec& spec) {
   const ResultMemory need = result_memory(spec);
   const double memory = static_cast<double>(physical_memory_bytes());
   const auto refuse = [&](const std::string& field, const std::string& what, double bytes) {
-    throw SpecError(field, what + " need " + fmt(bytes) + " bytes of host memory, more than this machine has (" +
-                               fmt(memory) + " bytes); " +
+    throw SpecError(field, what + " need " + format_shortest(bytes) + " bytes of host memory, more than this machine has (" +
+                               format_shortest(memory) + " bytes); " +
                                (field.rfind("record", 0) == 0 ? "record fewer instances or samples"
                                                               : "reduce the sweep or trials, or split the run"));
   };
   if (need.instances > memory) {
-    refuse(spec.trials > 1 ? "trials" : "sweep", "the results of " + fmt(n) + " instances (sweep points x trials)",
+    refuse(spec.trials > 1 ? "trials" : "sweep", "the results of " + format_shortest(n) + " instances (sweep points x trials)",
            need.instances);
   }
   if (need.traces > memory) refuse("record.traces", "the traces", need.traces);
@@ -419,28 +404,28 @@ void parse_timing(const Json& doc, Spec& spec) {
   if (!doc.contains("duration_ms")) throw SpecError("duration_ms", "missing: the simulated time, a number > 0 (ms)");
   spec.duration_ms = get_number(doc["duration_ms"], "duration_ms");
   if (!(spec.duration_ms > 0)) {
-    throw SpecError("duration_ms", "got " + fmt(spec.duration_ms) + "; expected a number in (0, inf) ms");
+    throw SpecError("duration_ms", "got " + format_shortest(spec.duration_ms) + "; expected a number in (0, inf) ms");
   }
   const double default_dt_ms = spec.model->default_dt_ms > 0 ? spec.model->default_dt_ms : kDefaultDtMs;
   spec.dt_ms = doc.contains("dt_ms") ? get_number(doc["dt_ms"], "dt_ms") : default_dt_ms;
   if (!(spec.dt_ms > 0 && spec.dt_ms <= spec.duration_ms)) {
-    throw SpecError("dt_ms", "got " + fmt(spec.dt_ms) + "; expected a number in (0, duration_ms] = (0, " +
-                                 fmt(spec.duration_ms) + "] ms");
+    throw SpecError("dt_ms", "got " + format_shortest(spec.dt_ms) + "; expected a number in (0, duration_ms] = (0, " +
+                                 format_shortest(spec.duration_ms) + "] ms");
   }
   // dt_ms <= duration_ms makes the ratio >= 1; compare as double before converting so a huge ratio cannot
   // overflow the integer conversion.
   const double steps = std::round(spec.duration_ms / spec.dt_ms);
   if (!(steps <= static_cast<double>(kMaxSteps))) {
-    throw SpecError("duration_ms", "duration_ms / dt_ms = " + fmt(steps) + " steps exceeds 2^32-1 = " +
+    throw SpecError("duration_ms", "duration_ms / dt_ms = " + format_shortest(steps) + " steps exceeds 2^32-1 = " +
                                        std::to_string(kMaxSteps) + "; use a shorter duration_ms or a larger dt_ms");
   }
   // A duration that is not a whole number of steps would silently simulate another one (and pulses or probes
   // checked against duration_ms could fall beyond the last step): refused, with the nearest whole numbers.
   if (std::abs(spec.duration_ms / spec.dt_ms - steps) > 1e-6 * steps) {
     const double below = std::floor(spec.duration_ms / spec.dt_ms), above = below + 1;
-    throw SpecError("duration_ms", "duration_ms = " + fmt(spec.duration_ms) + " is not a whole number of steps of dt_ms = " +
-                                       fmt(spec.dt_ms) + " (" + fmt(spec.duration_ms / spec.dt_ms) + " steps); use e.g. " +
-                                       fmt(below * spec.dt_ms) + " or " + fmt(above * spec.dt_ms) + " ms");
+    throw SpecError("duration_ms", "duration_ms = " + format_shortest(spec.duration_ms) + " is not a whole number of steps of dt_ms = " +
+                                       format_shortest(spec.dt_ms) + " (" + format_shortest(spec.duration_ms / spec.dt_ms) + " steps); use e.g. " +
+                                       format_shortest(below * spec.dt_ms) + " or " + format_shortest(above * spec.dt_ms) + " ms");
   }
   spec.n_steps = static_cast<std::uint64_t>(steps);
 }
@@ -512,7 +497,7 @@ std::size_t parse_axes(const Json& doc, Spec& spec, Placement& placed) {
   if (table_bytes > double(physical_memory_bytes())) {
     const auto largest = std::max_element(drafts.begin(), drafts.end(),
                                           [](const AxisDraft& a, const AxisDraft& b) { return a.size() < b.size(); });
-    refuse_allocation(largest->fields.front(), "the table of " + fmt(double(points)) + " sweep points", table_bytes);
+    refuse_allocation(largest->fields.front(), "the table of " + format_shortest(double(points)) + " sweep points", table_bytes);
   }
   for (const AxisDraft& draft : drafts) spec.axes.push_back(expand_axis(draft));
   return n_sweep_axes;
@@ -590,8 +575,8 @@ void parse_binned(const Json& j, Spec& spec) {
   const double steps = std::round(bin_ms / spec.dt_ms);
   if (!(bin_ms > 0 && bin_ms <= spec.duration_ms) || steps < 1 ||
       std::fabs(steps * spec.dt_ms - bin_ms) > 1e-9 * bin_ms) {
-    throw SpecError(field + ".bin_ms", "got " + fmt(bin_ms) + "; expected a multiple of dt_ms = " + fmt(spec.dt_ms) +
-                                          " in (0, duration_ms] = (0, " + fmt(spec.duration_ms) + "] ms");
+    throw SpecError(field + ".bin_ms", "got " + format_shortest(bin_ms) + "; expected a multiple of dt_ms = " + format_shortest(spec.dt_ms) +
+                                          " in (0, duration_ms] = (0, " + format_shortest(spec.duration_ms) + "] ms");
   }
   spec.binned.enabled = true;
   spec.binned.bin_ms = bin_ms;
@@ -656,7 +641,7 @@ void validate_model(const ModelInfo& m) {
       }
     }
     if (!p.in_range(p.default_value)) {
-      model_bug(m, "default of '" + p.name + "' (" + fmt(p.default_value) + ") is not in " + p.range_text());
+      model_bug(m, "default of '" + p.name + "' (" + format_shortest(p.default_value) + ") is not in " + p.range_text());
     }
   }
   std::map<std::string, std::string> source_of;  // preset target -> the categorical parameter whose presets list it
@@ -683,7 +668,7 @@ void validate_model(const ModelInfo& m) {
         if (preset.values[u].first == name) model_bug(m, what + " sets '" + name + "' twice");
       }
       if (!target->in_range(value)) {
-        model_bug(m, what + ": " + name + " = " + fmt(value) + " is not in " + target->range_text());
+        model_bug(m, what + ": " + name + " = " + format_shortest(value) + " is not in " + target->range_text());
       }
       const auto [it, inserted] = source_of.emplace(name, preset.param);
       if (!inserted && it->second != preset.param) {
@@ -781,7 +766,7 @@ std::string describe_point(const Spec& spec, std::uint64_t point) {
     for (const std::string& name : axis.params) {
       const ParamInfo& p = spec.model->params[spec.model->param_index(name)];
       const double v = spec.param(point, name);
-      values += (values.empty() ? "" : ", ") + name + "=" + (p.categorical() ? p.choice_name(v) : fmt(v));
+      values += (values.empty() ? "" : ", ") + name + "=" + (p.categorical() ? p.choice_name(v) : format_shortest(v));
     }
   }
   return " at sweep point " + std::to_string(point) + " (" + values + ")";
@@ -791,7 +776,7 @@ void check_per_run(const Spec& spec, std::uint64_t point) {
   for (const std::string& name : spec.model->per_run_params) {
     if (spec.param(point, name) != spec.param(0, name)) {
       throw SpecError(spec.param_field(name), name + " must be the same at every sweep point (a per-run setting); got " +
-                                                  fmt(spec.param(0, name)) + " and " + fmt(spec.param(point, name)) +
+                                                  format_shortest(spec.param(0, name)) + " and " + format_shortest(spec.param(point, name)) +
                                                   describe_point(spec, point));
     }
   }
