@@ -431,35 +431,17 @@ TEST(Network, GpuPerCellLayoutOnTheHostMatchesTheCpuBitwise) {
   }
 }
 
-// Sets an environment variable for one scope, then restores what was there: NB_NETWORK_CUDA_LAYOUT and
-// NB_NETWORK_CELLS_PER_THREAD (network_cuda.cuh).
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    const char* old = std::getenv(name);
-    had_ = old != nullptr;
-    if (had_) old_ = old;
-    setenv(name, value, 1);
-  }
-  ~ScopedEnv() {
-    if (had_) setenv(name_.c_str(), old_.c_str(), 1);
-    else unsetenv(name_.c_str());
-  }
-
- private:
-  std::string name_;
-  bool had_ = false;
-  std::string old_;
-};
-
 // The CPU reference against each CUDA layout, bitwise: spikes (rates, CVs, bins, rasters), V and g (traces).
 void expect_cuda_layouts_match_cpu(const Json& doc, const std::string& what, const RunOptions& cuda_options = {}) {
   const Spec spec = parse_spec(doc, "test");
   const RunResult cpu = run_on(spec, "cpu");
-  for (const char* layout : {"per_cell", "per_network"}) {
-    ScopedEnv scoped("NB_NETWORK_CUDA_LAYOUT", layout);
-    const CompareReport report = compare_results(cpu, run_on(spec, "cuda", cuda_options));
-    EXPECT_TRUE(report.identical()) << what << ", " << layout << ":\n" << report.to_text();
+  for (const NetworkLayout layout : {NetworkLayout::per_cell, NetworkLayout::per_network}) {
+    RunOptions o = cuda_options;
+    o.network_layout = layout;
+    const CompareReport report = compare_results(cpu, run_on(spec, "cuda", o));
+    EXPECT_TRUE(report.identical()) << what << ", "
+                                    << (layout == NetworkLayout::per_cell ? "per_cell" : "per_network") << ":\n"
+                                    << report.to_text();
   }
 }
 
@@ -494,24 +476,22 @@ TEST(NetworkParity, StepsSplitOverCallsAreBitwiseIdentical) {
   expect_cuda_layouts_match_cpu(doc, "500 ms");
 }
 
-// More cells per thread than needed (NB_NETWORK_CELLS_PER_THREAD): N = 200 in 13 threads of 16 cells, padded to a
+// More cells per thread than needed (--network-cells-per-thread): N = 200 in 13 threads of 16 cells, padded to a
 // warp; and fewer than needed is an error.
 TEST(NetworkParity, SixteenCellsPerThreadAreBitwiseIdentical) {
   NB_REQUIRE_CUDA();
-  {
-    ScopedEnv cells("NB_NETWORK_CELLS_PER_THREAD", "16");
-    const Spec spec = parse_spec(Json::parse(kReproSpec), "test");
-    ScopedEnv layout("NB_NETWORK_CUDA_LAYOUT", "per_network");
-    const CompareReport report = compare_results(run_on(spec, "cpu"), run_on(spec, "cuda"));
-    EXPECT_TRUE(report.identical()) << report.to_text();
-  }
-  ScopedEnv cells("NB_NETWORK_CELLS_PER_THREAD", "1");
-  ScopedEnv layout("NB_NETWORK_CUDA_LAYOUT", "per_network");
+  RunOptions o;
+  o.network_layout = NetworkLayout::per_network;
+  o.network_cells_per_thread = 16;
+  const Spec spec = parse_spec(Json::parse(kReproSpec), "test");
+  const CompareReport report = compare_results(run_on(spec, "cpu"), run_on(spec, "cuda", o));
+  EXPECT_TRUE(report.identical()) << report.to_text();
+  o.network_cells_per_thread = 1;
   try {
-    run_on(parse_spec(network_spec(1, {{"N", 1000}, {"p", 0.01}}), "test"), "cuda");
+    run_on(parse_spec(network_spec(1, {{"N", 1000}, {"p", 0.01}}), "test"), "cuda", o);
     ADD_FAILURE() << "no error";
-  } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find("NB_NETWORK_CELLS_PER_THREAD"), std::string::npos) << e.what();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("--network-cells-per-thread"), std::string::npos) << e.what();
   }
 }
 
@@ -538,13 +518,14 @@ TEST(NetworkParity, LargerNetworksAreBitwiseIdentical) {
 
 TEST(NetworkParity, PerNetworkLayoutWhereItDoesNotFitIsAnError) {
   NB_REQUIRE_CUDA();
-  ScopedEnv scoped("NB_NETWORK_CUDA_LAYOUT", "per_network");
+  RunOptions o;
+  o.network_layout = NetworkLayout::per_network;
   const Spec spec = parse_spec(network_spec(1, {{"N", 9000}, {"p", 0.001}}), "test");
   try {
-    run_on(spec, "cuda");
+    run_on(spec, "cuda", o);
     ADD_FAILURE() << "no error";
-  } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find("NB_NETWORK_CUDA_LAYOUT"), std::string::npos) << e.what();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("--network-layout"), std::string::npos) << e.what();
   }
 }
 

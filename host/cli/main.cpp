@@ -4,24 +4,21 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <limits>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "host/io/compare.hpp"
+#include "host/api/neurobatch.hpp"
+#include "host/cli/progress_bar.hpp"
 #include "host/engine/cuda_device.hpp"
-#include "host/common/errors.hpp"
-#include "host/models/self_sustained/self_sustained_fixed_points.hpp"
+#include "host/io/compare.hpp"
 #include "host/io/output.hpp"
-#include "host/engine/runner.hpp"
-#include "host/spec/spec.hpp"
 #include "host/io/summary.hpp"
+#include "host/models/self_sustained/self_sustained_fixed_points.hpp"
 
 namespace {
 
@@ -52,14 +49,15 @@ const char* kRunHelp = R"(usage: neurobatch run SPEC.json [options]
                             the results; CUDA: 80% of free)
   --set KEY=VALUE           override a spec field before validation, e.g. --set trials=1000 --set params.I_nA=0.4
                             (repeatable; VALUE is JSON; the override is recorded in summary.json's resolved spec)
-  --quiet                   no progress bar and no final line
+  --network-layout auto|per_cell|per_network
+                            the network model's CUDA kernel layout (default auto: per network where a network
+                            fits in one block, else per cell); the results are the same bits either way
+  --network-cells-per-thread 1|2|4|8|16|auto
+                            cells per thread of the per-network layout (default auto: the fewest that fit 512
+                            threads)
+  --quiet                   no memory-plan line, no progress bar and no final line
 
-Writes DIR/summary.json and one .npy per observable, trace and spike record (see README, "Outputs").
-
-Environment: NB_NETWORK_CUDA_LAYOUT=auto|per_cell|per_network picks the network model's CUDA kernel layout
-(default auto: per network where a network fits in one block), and NB_NETWORK_CELLS_PER_THREAD=1|2|4|8|16|auto
-the per-network layout's cells per thread (auto: the fewest that fit 512 threads). The results are the same bits
-either way.
+Writes DIR/summary.json and one .npy per observable, trace and spike record (see docs/outputs.md).
 )";
 
 const char* kCompareHelp = R"(usage: neurobatch compare SPEC.json [options]
@@ -68,6 +66,7 @@ const char* kCompareHelp = R"(usage: neurobatch compare SPEC.json [options]
   --b BACKEND[:MATH]        run under test (default cuda:exact)
   --instances LIST          compare only these instances, e.g. 0,5,10-20 (default: all)
   --threads N, --chunk-instances N, --memory-budget-MB M, --set KEY=VALUE   as for run
+  --network-layout L, --network-cells-per-thread C                          as for run (CUDA sides)
   --json                    print the report as JSON
 
 Reports, per observable, the values compared, how many differ, the largest absolute and relative difference,
@@ -135,55 +134,19 @@ std::uint64_t parse_count(const Args& a, const std::string& flag, std::uint64_t 
                   text + "'");
 }
 
-nb::MathMode parse_math(const std::string& flag, const std::string& text) {
-  if (text == "exact") return nb::MathMode::exact;
-  if (text == "fast") return nb::MathMode::fast;
-  throw UserError(flag + ": unknown math mode '" + text + "' (allowed: exact, fast)");
-}
-
 nb::RunOptions common_options(const Args& a) {
   nb::RunOptions o;
   o.threads = static_cast<int>(parse_count(a, "--threads", 0, 1, 65536));
   o.chunk_instances = parse_count(a, "--chunk-instances", 0, 1);
   o.memory_budget_bytes = parse_count(a, "--memory-budget-MB", 0, 1, std::numeric_limits<std::size_t>::max() >> 20) << 20;
+  o.network_layout = nb::api::parse_network_layout(a.get("--network-layout", "auto"));
+  o.network_cells_per_thread = nb::api::parse_network_cells_per_thread(a.get("--network-cells-per-thread", "auto"));
   return o;
-}
-
-// --set KEY=VALUE: KEY is a dotted path into the spec ("trials", "params.I_nA"), VALUE is JSON (a bare word that
-// is not valid JSON is taken as a string). The result is validated like any spec.
-void apply_override(nlohmann::ordered_json& doc, const std::string& assignment) {
-  const auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0) throw UserError("--set: expected KEY=VALUE, got '" + assignment + "'");
-  const std::string value_text = assignment.substr(eq + 1);
-  nlohmann::ordered_json value = nlohmann::ordered_json::parse(value_text, nullptr, false);
-  if (value.is_discarded()) {
-    // A bare word is a string; a number too large for a double is not (1e999 would be refused as a string).
-    char* end = nullptr;
-    errno = 0;
-    std::strtod(value_text.c_str(), &end);
-    if (!value_text.empty() && *end == '\0' && errno == ERANGE) {
-      throw UserError("--set: " + value_text + " is beyond the range of a double");
-    }
-    value = value_text;
-  }
-  // Missing objects on the way are created ("params.I_nA" in a spec without "params").
-  nlohmann::ordered_json* node = &doc;
-  std::stringstream path(assignment.substr(0, eq));
-  for (std::string key; std::getline(path, key, '.');) {
-    if (node->is_null()) *node = nlohmann::ordered_json::object();
-    if (!node->is_object() || key.empty()) {
-      throw UserError("--set: '" + assignment.substr(0, eq) + "' does not name an object field");
-    }
-    node = &(*node)[key];
-  }
-  *node = value;
 }
 
 nb::Spec load(const Args& a) {
   if (a.positional.empty()) throw UserError("missing SPEC.json (see --help)");
-  nlohmann::ordered_json doc = nb::read_spec_document(a.positional);
-  for (const std::string& o : a.overrides) apply_override(doc, o);
-  return nb::parse_spec(doc, nb::spec_default_name(a.positional));
+  return nb::api::load_spec(a.positional, {a.overrides.begin(), a.overrides.end()});
 }
 
 std::string default_out_dir(const nb::Spec& spec) {
@@ -195,20 +158,29 @@ std::string default_out_dir(const nb::Spec& spec) {
 
 int cmd_run(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2,
-                            {"--backend", "--out", "--threads", "--math", "--chunk-instances", "--memory-budget-MB"},
+                            {"--backend", "--out", "--threads", "--math", "--chunk-instances", "--memory-budget-MB",
+                             "--network-layout", "--network-cells-per-thread"},
                             {"--quiet", "--help"});
   if (a.has("--help")) return std::cout << kRunHelp, 0;
   nb::RunOptions o = common_options(a);
   o.backend = a.get("--backend", "auto");
-  o.math = parse_math("--math", a.get("--math", "exact"));
-  o.progress = !a.has("--quiet");
-  o.print_plan = !a.has("--quiet");
+  o.math = nb::api::parse_math(a.get("--math", "exact"));
+  const bool quiet = a.has("--quiet");
   const nb::Spec spec = load(a);
-  nb::resolve_backend(o.backend);  // refuse an unavailable backend before creating anything
+  nb::api::resolve_backend(o.backend);  // refuse an unavailable backend before creating anything
   const std::string out = a.has("--out") ? a.get("--out", "") : default_out_dir(spec);
-  const std::string target = nb::check_output_dir(out);  // before the run: it cannot end at an unusable path
-  const nb::RunResult r = nb::run_spec(spec, o);
-  const std::string written = nb::write_results(spec, r, out);
+  const std::string target = nb::api::check_output_dir(out);  // before the run: it cannot end at an unusable path
+  const nb::ChunkPlan plan = nb::api::plan(spec, o);
+  if (!quiet) {  // before the run allocates anything
+    std::fprintf(stderr, "neurobatch: %s memory: %.3g MiB per instance, %.3g MiB per chunk of %llu (budget %.3g MiB)\n",
+                 plan.backend.c_str(), double(plan.per_instance_bytes) / 1048576.0, double(plan.chunk_bytes()) / 1048576.0,
+                 static_cast<unsigned long long>(plan.instances), double(plan.budget_bytes) / 1048576.0);
+  }
+  nb::ProgressBar bar(!quiet);
+  if (bar.enabled()) o.on_progress = [&bar](const nb::Progress& p) { return bar(p); };
+  const nb::RunResult r = nb::api::run(spec, o, plan);
+  bar.finish();
+  const std::string written = nb::api::write(spec, r, out);
   if (!a.has("--quiet")) {
     std::cerr << "neurobatch: " << r.instances.size() << " instances x " << spec.n_steps << " steps on " << r.backend
               << " (" << r.device << ") in " << r.wall_s << " s: " << r.neuron_steps / r.wall_s
@@ -226,7 +198,7 @@ int cmd_run(int argc, char** argv) {
 std::pair<std::string, nb::MathMode> parse_side(const std::string& flag, const std::string& text) {
   const auto colon = text.find(':');
   const std::string backend = text.substr(0, colon);
-  const nb::MathMode math = colon == std::string::npos ? nb::MathMode::exact : parse_math(flag, text.substr(colon + 1));
+  const nb::MathMode math = colon == std::string::npos ? nb::MathMode::exact : nb::api::parse_math(text.substr(colon + 1), flag);
   if (backend != "cpu" && backend != "cuda") {
     throw UserError(flag + ": unknown backend '" + backend + "' (allowed: cpu, cuda, optionally :exact or :fast)");
   }
@@ -234,7 +206,8 @@ std::pair<std::string, nb::MathMode> parse_side(const std::string& flag, const s
 }
 
 int cmd_compare(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, {"--a", "--b", "--instances", "--threads", "--chunk-instances", "--memory-budget-MB"},
+  const Args a = parse_args(argc, argv, 2, {"--a", "--b", "--instances", "--threads", "--chunk-instances", "--memory-budget-MB",
+                                            "--network-layout", "--network-cells-per-thread"},
                             {"--json", "--help"});
   if (a.has("--help")) return std::cout << kCompareHelp, 0;
   nb::RunOptions oa = common_options(a);
@@ -243,10 +216,10 @@ int cmd_compare(int argc, char** argv) {
   nb::RunOptions ob = oa;
   std::tie(oa.backend, oa.math) = parse_side("--a", a.get("--a", "cpu:exact"));
   std::tie(ob.backend, ob.math) = parse_side("--b", a.get("--b", "cuda:exact"));
-  nb::resolve_backend(oa.backend);
-  nb::resolve_backend(ob.backend);
-  const nb::RunResult ra = nb::run_spec(spec, oa);
-  const nb::RunResult rb = nb::run_spec(spec, ob);
+  nb::api::resolve_backend(oa.backend);
+  nb::api::resolve_backend(ob.backend);
+  const nb::RunResult ra = nb::api::run(spec, oa);
+  const nb::RunResult rb = nb::api::run(spec, ob);
   const nb::CompareReport report = nb::compare_results(ra, rb);
   if (a.has("--json")) {
     nlohmann::ordered_json j = report.to_json();

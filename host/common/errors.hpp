@@ -38,6 +38,13 @@ class PathError : public UserError {
   using UserError::UserError;
 };
 
+// The caller's progress callback (RunOptions::on_progress) asked the run to stop; it stopped between two time
+// segments and returned no results. Neither the user's mistake nor ours.
+class Cancelled : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Broken invariant inside NeuroBatch: a bug, never the user's fault.
 class InternalError : public std::logic_error {
  public:

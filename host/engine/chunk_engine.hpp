@@ -15,10 +15,17 @@ namespace nb {
 
 struct Spec;
 
+// The network model's CUDA kernel layout (kernels/network/network_cuda.cuh): automatic picks per network where a
+// network fits in one block, else per cell. The results are the same bits in every layout.
+enum class NetworkLayout { automatic, per_cell, per_network };
+
 struct EngineConfig {
   std::string backend;  // "cpu" or "cuda" (already resolved)
   MathMode math = MathMode::exact;
   int threads = 0;  // CPU threads; 0 = all cores
+  // The network model on CUDA only (--network-layout, --network-cells-per-thread); other models ignore them.
+  NetworkLayout network_layout = NetworkLayout::automatic;
+  std::uint32_t network_cells_per_thread = 0;  // per-network layout: 1, 2, 4, 8 or 16; 0: the fewest that fit
 };
 
 // A chunk's host array into an engine buffer (Buffers::load): moved where the buffer is a host vector too (the CPU

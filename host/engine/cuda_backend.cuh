@@ -6,8 +6,11 @@
 #include <thrust/copy.h>
 #include <thrust/device_vector.h>
 
+#include <stdexcept>
+#include <type_traits>
 #include <vector>
 
+#include "host/common/errors.hpp"
 #include "host/engine/buffered_engine.hpp"
 #include "kernels/common/cuda_check.cuh"
 
@@ -27,14 +30,31 @@ struct CudaBackend {
     thrust::copy(d.begin(), d.end(), h.begin());
     return h;
   }
+  // A launcher that cannot honour a run option for this chunk (the network's --network-layout per_network where a
+  // network does not fit in a block) throws std::invalid_argument naming the option: the user's to change.
   template <class Traits, class View>
   static void advance(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const EngineConfig& c) {
-    if (c.math == MathMode::exact) {
-      Traits::advance_cuda_exact(v, step_begin, step_end);
-    } else {
-      Traits::advance_cuda_fast(v, step_begin, step_end);
+    try {
+      if (c.math == MathMode::exact) {
+        launch(Traits::advance_cuda_exact, v, step_begin, step_end, c);
+      } else {
+        launch(Traits::advance_cuda_fast, v, step_begin, step_end, c);
+      }
+    } catch (const std::invalid_argument& e) {
+      throw UserError(e.what());
     }
     NB_CUDA_CHECK(cudaDeviceSynchronize());
+  }
+  // A model's launcher takes the engine's configuration where it has options of its own (the network's layout),
+  // else only the view and the steps.
+  template <class Launcher, class View>
+  static void launch(Launcher advance, const View& v, std::uint32_t step_begin, std::uint32_t step_end,
+                     const EngineConfig& c) {
+    if constexpr (std::is_invocable_v<Launcher, const View&, std::uint32_t, std::uint32_t, const EngineConfig&>) {
+      advance(v, step_begin, step_end, c);
+    } else {
+      advance(v, step_begin, step_end);
+    }
   }
   template <class Traits, class View>
   static void finalize(const View& v, double dt_ms, std::uint32_t n_steps, const EngineConfig&) {

@@ -1,7 +1,6 @@
 #include "host/engine/runner.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <chrono>
 #include <fstream>
 #include <numeric>
@@ -10,7 +9,6 @@
 #include "host/engine/cuda_device.hpp"
 #include "host/common/errors.hpp"
 #include "host/engine/chunk_engine.hpp"
-#include "host/engine/progress.hpp"
 #include "host/engine/system_memory.hpp"
 #include "kernels/common/cpu_threads.hpp"
 
@@ -84,24 +82,16 @@ std::uint64_t chunk_size(const Spec& spec, const RunOptions& o, const std::strin
   return std::min<std::uint64_t>(fit, std::max<std::size_t>(n_run, 1));
 }
 
-// The chunks of a run: instances per chunk, what one instance needs on the backend, and the budget they fit in.
-struct ChunkPlan {
-  std::uint64_t instances = 0;
-  std::size_t per_instance_bytes = 0, budget_bytes = 0;
-};
-
 // With --chunk-instances the budget is only reported (the default's, which then refuses nothing).
-ChunkPlan plan_chunks(const Spec& spec, const RunOptions& o, const std::string& backend, std::size_t n_run) {
-  ChunkPlan plan;
+void plan_chunks(ChunkPlan& plan, const Spec& spec, const RunOptions& o) {
   plan.per_instance_bytes = spec.model->bytes_per_instance(spec);
   if (o.chunk_instances > 0) {
     plan.instances = o.chunk_instances;
-    plan.budget_bytes = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_budget_bytes(backend, spec);
-    return plan;
+    plan.budget_bytes = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_budget_bytes(plan.backend, spec);
+    return;
   }
-  plan.budget_bytes = budget_bytes(spec, o, backend);
-  plan.instances = chunk_size(spec, o, backend, n_run, plan.budget_bytes, plan.per_instance_bytes);
-  return plan;
+  plan.budget_bytes = budget_bytes(spec, o, plan.backend);
+  plan.instances = chunk_size(spec, o, plan.backend, plan.run_instances, plan.budget_bytes, plan.per_instance_bytes);
 }
 
 // Global ids of the chunk's recorded instances (listed, sorted, in `recorded`), in chunk order: the row order of
@@ -242,21 +232,38 @@ std::string resolve_backend(const std::string& requested) {
   throw UserError("--backend: unknown backend '" + requested + "' (allowed: auto, cpu, cuda)");
 }
 
-RunResult run_spec(const Spec& spec, const RunOptions& o) {
-  const std::string backend = resolve_backend(o.backend);
-  // The chunk plan first: it can refuse the run, which must then not have allocated its results.
-  const std::uint64_t n_run = o.instances.empty() ? spec.n_instances() : o.instances.size();
-  const ChunkPlan plan = plan_chunks(spec, o, backend, n_run);
-  std::vector<std::uint64_t> ids = o.instances;
-  if (ids.empty()) {
-    ids.resize(spec.n_instances());
-    std::iota(ids.begin(), ids.end(), std::uint64_t(0));
+ChunkPlan plan_run(const Spec& spec, const RunOptions& o) {
+  ChunkPlan plan;
+  plan.backend = resolve_backend(o.backend);
+  const std::uint32_t cells = o.network_cells_per_thread;
+  if (cells != 0 && cells != 1 && cells != 2 && cells != 4 && cells != 8 && cells != 16) {
+    throw UserError("--network-cells-per-thread: " + std::to_string(cells) +
+                    " is not allowed (allowed: 1, 2, 4, 8, 16, auto)");
   }
-  for (std::uint64_t id : ids) {
+  // The chunk plan first: it can refuse the run, which must then not have allocated its results.
+  plan.run_instances = o.instances.empty() ? spec.n_instances() : o.instances.size();
+  plan_chunks(plan, spec, o);
+  plan.chunks = plan.instances == 0 ? 0 : (plan.run_instances + plan.instances - 1) / plan.instances;
+  for (std::uint64_t id : o.instances) {
     if (id >= spec.n_instances()) {
       throw UserError("--instances: instance " + std::to_string(id) + " out of range [0, " +
                       std::to_string(spec.n_instances() - 1) + "]");
     }
+  }
+  return plan;
+}
+
+RunResult run_spec(const Spec& spec, const RunOptions& o) { return run_spec(spec, o, plan_run(spec, o)); }
+
+RunResult run_spec(const Spec& spec, const RunOptions& o, const ChunkPlan& plan) {
+  const std::string& backend = plan.backend;
+  if (plan.instances == 0 || plan.run_instances != (o.instances.empty() ? spec.n_instances() : o.instances.size())) {
+    throw InternalError("run_spec: the chunk plan is not this run's (plan it with plan_run(spec, options))");
+  }
+  std::vector<std::uint64_t> ids = o.instances;
+  if (ids.empty()) {
+    ids.resize(spec.n_instances());
+    std::iota(ids.begin(), ids.end(), std::uint64_t(0));
   }
   RunResult r;
   r.backend = backend;
@@ -267,31 +274,43 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) {
   const std::vector<std::uint64_t>& run_ids = r.instances;
   init_result(r, spec, run_ids.size());
   r.chunk_instances = plan.instances;
-  r.chunk_plan_bytes = plan.per_instance_bytes * plan.instances;
-  if (o.print_plan) {
-    std::fprintf(stderr, "neurobatch: %s memory: %.3g MiB per instance, %.3g MiB per chunk of %llu (budget %.3g MiB)\n",
-                 backend.c_str(), double(plan.per_instance_bytes) / 1048576.0, double(r.chunk_plan_bytes) / 1048576.0,
-                 static_cast<unsigned long long>(plan.instances), double(plan.budget_bytes) / 1048576.0);
-  }
+  r.chunk_plan_bytes = plan.chunk_bytes();
 
   const auto n_steps = static_cast<std::uint32_t>(spec.n_steps);
   const std::uint32_t segment = segment_steps(spec.n_steps);
-  Progress progress(double(run_ids.size()) * n_steps, o.progress);
+  Progress progress;
+  progress.work_total = double(run_ids.size()) * n_steps;
+  progress.instances_total = run_ids.size();
+  progress.chunks = plan.chunks;
+  progress.steps_total = n_steps;
   const auto start = std::chrono::steady_clock::now();
-  const std::unique_ptr<ChunkEngine> engine = spec.model->make_engine(EngineConfig{backend, o.math, o.threads});
+  EngineConfig config{backend, o.math, o.threads};
+  config.network_layout = o.network_layout;
+  config.network_cells_per_thread = o.network_cells_per_thread;
+  const std::unique_ptr<ChunkEngine> engine = spec.model->make_engine(config);
   for (std::size_t offset = 0; offset < run_ids.size(); offset += r.chunk_instances) {
     const std::size_t end = std::min<std::size_t>(run_ids.size(), offset + r.chunk_instances);
     const std::vector<std::uint64_t> chunk_ids(run_ids.begin() + offset, run_ids.begin() + end);
     engine->load(spec, chunk_ids);
+    progress.chunk = r.chunks;
+    progress.chunk_instances = chunk_ids.size();
     for (std::uint32_t t = 0; t < n_steps; t += std::min(segment, n_steps - t)) {
       const std::uint32_t t_end = t + std::min(segment, n_steps - t);
       engine->advance(t, t_end);
-      progress.add(double(chunk_ids.size()) * (t_end - t));
+      progress.work_done += double(chunk_ids.size()) * (t_end - t);
+      progress.steps_done = t_end;
+      if (t_end == n_steps) progress.instances_done += chunk_ids.size();
+      progress.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (o.on_progress && !o.on_progress(progress)) {
+        throw Cancelled("run cancelled by the progress callback after " + std::to_string(progress.instances_done) +
+                        " of " + std::to_string(progress.instances_total) + " instances (chunk " +
+                        std::to_string(progress.chunk + 1) + " of " + std::to_string(progress.chunks) + ", step " +
+                        std::to_string(t_end) + " of " + std::to_string(n_steps) + ")");
+      }
     }
     store_chunk(r, spec, chunk_ids, engine->finish(), offset);
     ++r.chunks;
   }
-  progress.finish();
   count_spike_overflow(r, spec);
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double neurons = spec.model->neurons_per_instance ? spec.model->neurons_per_instance(spec) : 1.0;

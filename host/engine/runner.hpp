@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "host/engine/chunk_engine.hpp"
+#include "host/engine/progress.hpp"
 #include "host/spec/spec.hpp"
 #include "kernels/common/math_mode.hpp"
 
@@ -20,8 +22,22 @@ struct RunOptions {
   std::uint64_t memory_budget_bytes = 0;  // 0: backend default (CPU: half the RAM, or 7/8 of it less the results if
                                            // that is less; CUDA: 80% of free memory)
   std::vector<std::uint64_t> instances;   // run only these global instances (any order); empty: all
-  bool progress = false;                  // progress bar on a terminal stderr
-  bool print_plan = false;                // one stderr line before allocating: memory per instance, budget, chunks
+  // The network model's CUDA layout and the per-network layout's cells per thread (1, 2, 4, 8, 16; 0: auto);
+  // other models and the CPU ignore them.
+  NetworkLayout network_layout = NetworkLayout::automatic;
+  std::uint32_t network_cells_per_thread = 0;
+  ProgressCallback on_progress;  // called after every time segment; returning false cancels (Cancelled)
+};
+
+// How a run is cut into chunks: made once per run, before anything is allocated (the CLI prints it).
+struct ChunkPlan {
+  std::string backend;                    // "cpu" or "cuda" (resolved)
+  std::uint64_t run_instances = 0;        // instances the run advances (all, or RunOptions::instances)
+  std::uint64_t instances = 0;            // per chunk (at most; --chunk-instances may exceed run_instances)
+  std::uint64_t chunks = 0;               // ceil(run_instances / instances)
+  std::size_t per_instance_bytes = 0;     // ModelInfo::bytes_per_instance
+  std::size_t budget_bytes = 0;           // the backend's memory budget (only reported under --chunk-instances)
+  std::size_t chunk_bytes() const { return per_instance_bytes * instances; }
 };
 
 // One per-instance observable, values aligned with RunResult::instances. Counts (names ending in "_count") and
@@ -72,6 +88,13 @@ struct RunResult {
 // requested where it cannot run, UserError for any other name.
 std::string resolve_backend(const std::string& requested);
 
+// The chunk plan of `spec` under `options`: BackendUnavailable or UserError where the run cannot go ahead (backend,
+// memory budget, recording, an instance out of range, a network option out of its allowed values).
+ChunkPlan plan_run(const Spec& spec, const RunOptions& options);
+
+// Runs `spec`; with `plan` from plan_run(spec, options), that plan is used instead of making it again. Throws
+// Cancelled where options.on_progress returned false.
 RunResult run_spec(const Spec& spec, const RunOptions& options);
+RunResult run_spec(const Spec& spec, const RunOptions& options, const ChunkPlan& plan);
 
 }  // namespace nb

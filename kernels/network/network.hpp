@@ -417,8 +417,14 @@ void build_indegree_cuda(const IndegreeLists& lists, std::uint64_t* offsets, std
 
 void advance_cpu(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads);
 void finalize_cpu(const View& v, double dt_ms, std::uint32_t n_steps, int threads);
-void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t step_end);
-void advance_cuda_fast(const View& v, std::uint32_t step_begin, std::uint32_t step_end);
+// How the CUDA launchers lay out a call (network_cuda.cuh), from the run options --network-layout and
+// --network-cells-per-thread: the results are the same bits either way.
+struct CudaLaunch {
+  enum class Layout { automatic, per_cell, per_network } layout = Layout::automatic;
+  std::uint32_t cells_per_thread = 0;  // per-network layout: 1, 2, 4, 8 or 16; 0: the fewest that fit
+};
+void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const CudaLaunch& launch);
+void advance_cuda_fast(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const CudaLaunch& launch);
 void finalize_cuda(const View& v, double dt_ms, std::uint32_t n_steps);
 
 

@@ -16,7 +16,6 @@
 #include <thrust/device_vector.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -90,30 +89,25 @@ __global__ void __launch_bounds__(per_network::kMaxThreads) run_network(View v, 
 
 enum class CudaLayout { per_cell, per_network };
 
-// The layout of a call: per network where it fits (per_network::kMaxN, shared memory), else per cell.
-// NB_NETWORK_CUDA_LAYOUT = per_cell | per_network | auto (unset: auto) overrides it, for parity tests and
-// benchmarks of both; per_network where it does not fit is an error.
-inline CudaLayout cuda_layout(const View& v) {
+// The layout of a call: per network where it fits (per_network::kMaxN, shared memory), else per cell. The run
+// option --network-layout (CudaLaunch::layout) can force either, for parity tests and benchmarks of both;
+// per_network where it does not fit is refused (std::invalid_argument, which the host reports as the user's).
+inline CudaLayout cuda_layout(const View& v, CudaLaunch::Layout choice) {
   int device = 0, shared_optin = 0;
   NB_CUDA_CHECK(cudaGetDevice(&device));
   NB_CUDA_CHECK(cudaDeviceGetAttribute(&shared_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
   const std::size_t bytes = per_network::shared_bytes(v);
   const std::size_t static_bytes = 64;  // run_network's counters
   const bool fits = v.N <= per_network::kMaxN && bytes + static_bytes <= static_cast<std::size_t>(shared_optin);
-  const char* forced = std::getenv("NB_NETWORK_CUDA_LAYOUT");
-  const std::string choice = forced != nullptr ? forced : "auto";
-  if (choice == "per_cell") return CudaLayout::per_cell;
-  if (choice == "per_network") {
+  if (choice == CudaLaunch::Layout::per_cell) return CudaLayout::per_cell;
+  if (choice == CudaLaunch::Layout::per_network) {
     if (!fits) {
-      throw std::runtime_error("NB_NETWORK_CUDA_LAYOUT=per_network: N = " + std::to_string(v.N) + " (at most " +
-                               std::to_string(per_network::kMaxN) + ") needs " + std::to_string(bytes) +
-                               " bytes of shared memory per block; this device has " +
-                               std::to_string(shared_optin));
+      throw std::invalid_argument("--network-layout per_network: N = " + std::to_string(v.N) + " (at most " +
+                                  std::to_string(per_network::kMaxN) + ") needs " + std::to_string(bytes) +
+                                  " bytes of shared memory per block; this device has " +
+                                  std::to_string(shared_optin) + " (allowed here: auto, per_cell)");
     }
     return CudaLayout::per_network;
-  }
-  if (choice != "auto") {
-    throw std::runtime_error("NB_NETWORK_CUDA_LAYOUT must be per_cell, per_network or auto, not '" + choice + "'");
   }
   return fits ? CudaLayout::per_network : CudaLayout::per_cell;
 }
@@ -127,30 +121,26 @@ void launch_per_network(const View& v, std::uint32_t step_begin, std::uint32_t s
 }
 
 // Cells per thread of the per-network layout: the fewest that keep a block within per_network::kMaxThreads, or
-// NB_NETWORK_CELLS_PER_THREAD = 1 | 2 | 4 | 8 | 16 where that is not fewer. More cells per thread make smaller
-// blocks, so that more networks share an SM and one's barriers overlap another's work, at more registers per
-// thread (N = 4000: 8 cells, 512 threads, one block per SM by registers; 16 cells, 256 threads, two). Which is
-// faster is measured (scripts/gpu-check benchmarks both); the results are the same bits either way.
-inline std::uint32_t per_network_cells_per_thread(std::uint32_t N) {
+// the run option --network-cells-per-thread (CudaLaunch::cells_per_thread: 1, 2, 4, 8 or 16; 0 is auto) where that
+// is not fewer. More cells per thread make smaller blocks, so that more networks share an SM and one's barriers
+// overlap another's work, at more registers per thread (N = 4000: 8 cells, 512 threads, one block per SM by
+// registers; 16 cells, 256 threads, two). Which is faster is measured (scripts/gpu-check benchmarks both); the
+// results are the same bits either way.
+inline std::uint32_t per_network_cells_per_thread(std::uint32_t N, std::uint32_t requested) {
   const std::uint32_t fewest = per_network::fewest_cells_per_thread(N);
-  const char* forced = std::getenv("NB_NETWORK_CELLS_PER_THREAD");
-  if (forced == nullptr || std::string(forced) == "auto") return fewest;
-  const std::string text = forced;
-  if (text != "1" && text != "2" && text != "4" && text != "8" && text != "16") {
-    throw std::runtime_error("NB_NETWORK_CELLS_PER_THREAD must be 1, 2, 4, 8, 16 or auto, not '" + text + "'");
+  if (requested == 0) return fewest;
+  if (requested < fewest) {
+    throw std::invalid_argument("--network-cells-per-thread " + std::to_string(requested) + ": N = " +
+                                std::to_string(N) + " needs at least " + std::to_string(fewest) +
+                                " cells per thread (at most " + std::to_string(per_network::kMaxThreads) +
+                                " threads per block)");
   }
-  const std::uint32_t cells = static_cast<std::uint32_t>(std::stoul(text));
-  if (cells < fewest) {
-    throw std::runtime_error("NB_NETWORK_CELLS_PER_THREAD=" + text + ": N = " + std::to_string(N) + " needs at least " +
-                             std::to_string(fewest) + " cells per thread (at most " +
-                             std::to_string(per_network::kMaxThreads) + " threads per block)");
-  }
-  return cells;
+  return requested;
 }
 
 template <class Math>
-void advance_per_network(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
-  const std::uint32_t per_thread = per_network_cells_per_thread(v.N);
+void advance_per_network(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const CudaLaunch& launch) {
+  const std::uint32_t per_thread = per_network_cells_per_thread(v.N, launch.cells_per_thread);
   if (per_thread <= 1u) launch_per_network<Math, 1>(v, step_begin, step_end);
   else if (per_thread <= 2u) launch_per_network<Math, 2>(v, step_begin, step_end);
   else if (per_thread <= 4u) launch_per_network<Math, 4>(v, step_begin, step_end);
@@ -162,10 +152,10 @@ void advance_per_network(const View& v, std::uint32_t step_begin, std::uint32_t 
 constexpr unsigned kPushBlocks = 256;
 
 template <class Math>
-void advance_cuda_impl(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
+void advance_cuda_impl(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const CudaLaunch& launch) {
   if (v.n == 0 || step_begin >= step_end) return;
-  if (cuda_layout(v) == CudaLayout::per_network) {
-    advance_per_network<Math>(v, step_begin, step_end);
+  if (cuda_layout(v, launch.layout) == CudaLayout::per_network) {
+    advance_per_network<Math>(v, step_begin, step_end, launch);
   } else {
     if (v.n * v.N >= (std::size_t(1) << 32)) {  // the spike list holds cell indices as 32-bit words
       throw std::runtime_error("network: " + std::to_string(v.n * v.N) + " cells in one CUDA chunk; at most 2^32 - 1");

@@ -114,8 +114,8 @@ void fill_pairwise_cuda(const PairwiseLists& l, const std::uint64_t* offsets, st
   NB_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
-void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
-  advance_cuda_impl<ExactMath>(v, step_begin, step_end);
+void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const CudaLaunch& launch) {
+  advance_cuda_impl<ExactMath>(v, step_begin, step_end, launch);
 }
 
 void finalize_cuda(const View& v, double, std::uint32_t) { cuda::launch_each_instance<cuda::FinalizeAt>(v); }

@@ -5,8 +5,8 @@
 namespace nb {
 namespace network {
 
-void advance_cuda_fast(const View& v, std::uint32_t step_begin, std::uint32_t step_end) {
-  advance_cuda_impl<FastMath>(v, step_begin, step_end);
+void advance_cuda_fast(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const CudaLaunch& launch) {
+  advance_cuda_impl<FastMath>(v, step_begin, step_end, launch);
 }
 
 }  // namespace network

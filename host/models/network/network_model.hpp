@@ -213,8 +213,22 @@ struct NetworkTraits {
   static constexpr auto assemble = assemble_network_chunk;
   static constexpr auto advance_cpu = network::advance_cpu;
   static constexpr auto finalize_cpu = network::finalize_cpu;
-  static constexpr auto advance_cuda_exact = network::advance_cuda_exact;  // defined in CUDA builds only
-  static constexpr auto advance_cuda_fast = network::advance_cuda_fast;
+  // Defined in CUDA builds only: the engine's network options choose the layout (CudaBackend::launch).
+  static void advance_cuda_exact(const network::View& v, std::uint32_t b, std::uint32_t e, const EngineConfig& c) {
+    network::advance_cuda_exact(v, b, e, cuda_launch(c));
+  }
+  static void advance_cuda_fast(const network::View& v, std::uint32_t b, std::uint32_t e, const EngineConfig& c) {
+    network::advance_cuda_fast(v, b, e, cuda_launch(c));
+  }
+  static network::CudaLaunch cuda_launch(const EngineConfig& c) {
+    using Layout = network::CudaLaunch::Layout;
+    network::CudaLaunch launch;
+    launch.layout = c.network_layout == NetworkLayout::per_cell      ? Layout::per_cell
+                    : c.network_layout == NetworkLayout::per_network ? Layout::per_network
+                                                                     : Layout::automatic;
+    launch.cells_per_thread = c.network_cells_per_thread;
+    return launch;
+  }
   static constexpr auto finalize_cuda = network::finalize_cuda;
 };
 

@@ -1,0 +1,94 @@
+#include "host/api/neurobatch.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <sstream>
+
+#include "host/io/output.hpp"
+#include "host/io/summary.hpp"
+
+namespace nb {
+namespace api {
+
+Override::Override(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) throw UserError("--set: expected KEY=VALUE, got '" + assignment + "'");
+  const std::string value_text = assignment.substr(eq + 1);
+  value = nlohmann::ordered_json::parse(value_text, nullptr, false);
+  if (value.is_discarded()) {
+    // A bare word is a string; a number too large for a double is not (1e999 would be refused as a string).
+    char* end = nullptr;
+    errno = 0;
+    std::strtod(value_text.c_str(), &end);
+    if (!value_text.empty() && *end == '\0' && errno == ERANGE) {
+      throw UserError("--set: " + value_text + " is beyond the range of a double");
+    }
+    value = value_text;
+  }
+  key = assignment.substr(0, eq);
+}
+
+void apply_overrides(nlohmann::ordered_json& doc, const std::vector<Override>& overrides) {
+  for (const Override& o : overrides) {
+    // Missing objects on the way are created ("params.I_nA" in a spec without "params").
+    nlohmann::ordered_json* node = &doc;
+    std::stringstream path(o.key);
+    for (std::string key; std::getline(path, key, '.');) {
+      if (node->is_null()) *node = nlohmann::ordered_json::object();
+      if (!node->is_object() || key.empty()) throw UserError("--set: '" + o.key + "' does not name an object field");
+      node = &(*node)[key];
+    }
+    *node = o.value;
+  }
+}
+
+Spec load_spec(const std::string& path, const std::vector<Override>& overrides) {
+  return parse_spec(read_spec_document(path), overrides, spec_default_name(path));
+}
+
+Spec parse_spec(nlohmann::ordered_json doc, const std::vector<Override>& overrides, const std::string& name) {
+  apply_overrides(doc, overrides);
+  return nb::parse_spec(doc, name);
+}
+
+MathMode parse_math(const std::string& text, const std::string& flag) {
+  if (text == "exact") return MathMode::exact;
+  if (text == "fast") return MathMode::fast;
+  throw UserError(flag + ": unknown math mode '" + text + "' (allowed: exact, fast)");
+}
+
+NetworkLayout parse_network_layout(const std::string& text) {
+  if (text == "auto") return NetworkLayout::automatic;
+  if (text == "per_cell") return NetworkLayout::per_cell;
+  if (text == "per_network") return NetworkLayout::per_network;
+  throw UserError("--network-layout: unknown layout '" + text + "' (allowed: auto, per_cell, per_network)");
+}
+
+std::uint32_t parse_network_cells_per_thread(const std::string& text) {
+  if (text == "auto") return 0;
+  for (const std::uint32_t cells : {1u, 2u, 4u, 8u, 16u}) {
+    if (text == std::to_string(cells)) return cells;
+  }
+  throw UserError("--network-cells-per-thread: '" + text + "' is not allowed (allowed: 1, 2, 4, 8, 16, auto)");
+}
+
+std::string resolve_backend(const std::string& requested) { return nb::resolve_backend(requested); }
+
+ChunkPlan plan(const Spec& spec, const RunOptions& options) { return plan_run(spec, options); }
+
+RunResult run(const Spec& spec, const RunOptions& options) { return run_spec(spec, options); }
+
+RunResult run(const Spec& spec, const RunOptions& options, const ChunkPlan& plan) {
+  return run_spec(spec, options, plan);
+}
+
+std::string check_output_dir(const std::string& dir) { return nb::check_output_dir(dir); }
+
+std::string write(const Spec& spec, const RunResult& result, const std::string& dir) {
+  return write_results(spec, result, dir);
+}
+
+nlohmann::ordered_json summary(const Spec& spec, const RunResult& result) { return make_summary(spec, result); }
+
+}  // namespace api
+}  // namespace nb

@@ -1,0 +1,90 @@
+// NeuroBatch's public C++ API: the one header that the CLI, benchmarks, tests and bindings need.
+//
+//   nb::Spec spec = nb::api::load_spec("lif.json", {"trials=100", {"params.I_nA", 0.4}});  // (a) parse
+//   nb::RunOptions options;                                                           // backend, math, threads...
+//   options.on_progress = [](const nb::Progress& p) { return !stop_requested; };      // progress, cancel
+//   const nb::ChunkPlan plan = nb::api::plan(spec, options);                          // (b) plan
+//   const nb::RunResult result = nb::api::run(spec, options, plan);                   //     run, in memory
+//   nb::api::write(spec, result, "results/lif");                                      // (c) write, atomically
+//
+// Errors are typed (host/common/errors.hpp): SpecError (field path and the message the CLI prints), PathError
+// (a path that cannot be read or written), BackendUnavailable, UserError for any other bad input (the CLI exits
+// 2 on all four); Cancelled where the progress callback stopped the run; InternalError or another exception for
+// a failure of ours or of the machine (the CLI exits 1).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "host/common/errors.hpp"    // SpecError, PathError, BackendUnavailable, UserError, Cancelled, InternalError
+#include "host/engine/progress.hpp"  // Progress, ProgressCallback
+#include "host/engine/runner.hpp"    // RunOptions, ChunkPlan, RunResult
+#include "host/spec/spec.hpp"        // Spec
+
+namespace nb {
+namespace api {
+
+// ---- (a) Specs -------------------------------------------------------------------------------------------------
+
+// A `--set`-style override: `key` is a dotted path into the spec ("trials", "params.I_nA"; objects missing on
+// the way are created), `value` replaces what is there. Overrides are applied in order, before validation, and
+// are recorded in the resolved spec (summary.json). Either a key and a JSON value, {"trials", 100}, or the text
+// the CLI's --set takes, "trials=100": VALUE is JSON, and a bare word that is not JSON is a string (UserError
+// naming --set for text without '=').
+struct Override {
+  Override(std::string key, nlohmann::ordered_json value) : key(std::move(key)), value(std::move(value)) {}
+  Override(const std::string& assignment);  // NOLINT: implicit, so that {"trials=100", "seed=2"} is a list
+  Override(const char* assignment) : Override(std::string(assignment)) {}  // NOLINT
+  std::string key;
+  nlohmann::ordered_json value;
+};
+
+// Applies overrides to a spec document (UserError naming --set where a key's path crosses a non-object).
+void apply_overrides(nlohmann::ordered_json& doc, const std::vector<Override>& overrides);
+
+// Reads, overrides and validates a spec file; its name defaults to the file's stem. PathError if unreadable,
+// SpecError for malformed JSON or a bad field.
+Spec load_spec(const std::string& path, const std::vector<Override>& overrides = {});
+
+// The same for an in-memory document; `name` is used where the spec has none.
+Spec parse_spec(nlohmann::ordered_json doc, const std::vector<Override>& overrides = {},
+                const std::string& name = "unnamed");
+
+// ---- Run options from text (the CLI's flags) ------------------------------------------------------------------
+
+MathMode parse_math(const std::string& text, const std::string& flag = "--math");  // exact | fast
+NetworkLayout parse_network_layout(const std::string& text);      // auto | per_cell | per_network
+std::uint32_t parse_network_cells_per_thread(const std::string& text);  // 1 | 2 | 4 | 8 | 16 | auto (0)
+
+// ---- (b) Plan and run -------------------------------------------------------------------------------------------
+
+// "cpu" or "cuda" for "auto" | "cpu" | "cuda"; BackendUnavailable with the reason where "cuda" cannot run here.
+std::string resolve_backend(const std::string& requested);
+
+// The chunk plan: backend, instances per chunk, chunks, bytes per instance and the budget. Everything that can
+// refuse the run before it allocates is checked here (backend, budget, recording, options).
+ChunkPlan plan(const Spec& spec, const RunOptions& options);
+
+// Runs every instance (or options.instances) and returns the results in memory; options.on_progress is called
+// after every time segment and may cancel the run (Cancelled; nothing is returned). Without `plan`, plans first.
+RunResult run(const Spec& spec, const RunOptions& options);
+RunResult run(const Spec& spec, const RunOptions& options, const ChunkPlan& plan);
+
+// ---- (c) Results on disk ----------------------------------------------------------------------------------------
+
+// Checks before a run that `dir` can be written (nothing there yet, parent writable): PathError otherwise.
+// Returns the path as write() will name it.
+std::string check_output_dir(const std::string& dir);
+
+// Writes summary.json and the .npy files into `dir`, atomically (a hidden temporary directory renamed at the end).
+// Returns the directory written: `dir`, or "<dir>-2", "-3"... where something took `dir` meanwhile.
+std::string write(const Spec& spec, const RunResult& result, const std::string& dir);
+
+// The summary document that write() puts in summary.json.
+nlohmann::ordered_json summary(const Spec& spec, const RunResult& result);
+
+}  // namespace api
+}  // namespace nb
