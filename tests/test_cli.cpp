@@ -1,6 +1,4 @@
 // The neurobatch command line: exit statuses, messages, and that a refused run leaves nothing behind.
-#include <sys/wait.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -14,36 +12,11 @@
 namespace nb {
 namespace {
 
-struct CliResult {
-  int status;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs a shell command line; its status and output (stdout and stderr together).
-CliResult shell(const std::string& command) {
-  const std::string cmd = command + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int raw = pclose(pipe);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
-}
-
-// Runs `neurobatch ARGS`, optionally behind a wrapper command such as "timeout -s KILL 1".
-CliResult cli(const std::string& args, const std::string& wrapper = "") {
-  return shell(wrapper + (wrapper.empty() ? "" : " ") + std::string(NB_CLI_PATH) + " " + args);
-}
-
-void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
-bool dir_is_empty_of_results(const test::TempDir& tmp) {
-  for (const auto& entry : std::filesystem::directory_iterator(tmp.path())) {
-    if (entry.path().filename() != "spec.json") return false;  // no output dir, no .partial leftovers
-  }
-  return true;
-}
+using test::CliResult;
+using test::cli;
+using test::dir_is_empty_of_results;
+using test::shell;
+using test::write_file;
 
 const char* kSmallSpec = R"({"model": "lif", "duration_ms": 200, "dt_ms": 0.1, "seed": 5, "trials": 3,
   "params": {"sigma_mV_sqrt_ms": 0.5},
@@ -247,56 +220,6 @@ TEST(Cli, NetworkRunStaysWithinItsChunkPlan) {
   EXPECT_GT(plan, 150.0);
   EXPECT_LT(peak, plan + 60.0) << "the program itself, its results and one network's scratch take less than 60 MiB";
 }
-
-// Every model's chunks stay within their plan: two runs of the same spec, with chunks planned at about 60 and
-// 240 MiB, differ in peak memory by at most 1.2 times the plans' difference (results and program are the same in
-// both). Before the buffers took the chunk's arrays and the results moved out of them, the ratio was 1.4 (lif_cond)
-// to 2.6 (lif): a CPU chunk lived two or three times, and the default budget (half the RAM) could exhaust it.
-struct MemorySpec {
-  const char* model;
-  const char* json;
-};
-
-void PrintTo(const MemorySpec& spec, std::ostream* os) { *os << spec.model; }
-
-class CliChunkMemory : public ::testing::TestWithParam<MemorySpec> {};
-
-TEST_P(CliChunkMemory, PeakGrowsWithThePlanNotFaster) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "AddressSanitizer keeps freed memory in quarantine: the peak says nothing of the plan";
-#endif
-  test::TempDir tmp;
-  write_file(tmp / "spec.json", GetParam().json);
-  double plan[2], peak[2];
-  for (int k = 0; k < 2; ++k) {
-    const std::string out = tmp / ("out" + std::to_string(k)), budget = k == 0 ? "60" : "240";
-    const CliResult r = cli("run " + tmp / "spec.json" + " --backend cpu --quiet --threads 2 --memory-budget-MB " +
-                            budget + " --out " + out);
-    ASSERT_EQ(r.status, 0) << r.output;
-    std::ifstream in(out + "/summary.json");
-    const auto run = nlohmann::ordered_json::parse(in)["run"];
-    plan[k] = run["chunk_plan_MiB"];
-    peak[k] = run["host_peak_MiB"];
-  }
-  if (peak[0] == 0.0) GTEST_SKIP() << "this OS does not report the peak resident memory (/proc/self/status VmHWM)";
-  ASSERT_GT(plan[1] - plan[0], 120.0) << "the spec must fill several small chunks";
-  EXPECT_LT(peak[1] - peak[0], 1.2 * (plan[1] - plan[0]))
-      << GetParam().model << ": plans " << plan[0] << " and " << plan[1] << " MiB, peaks " << peak[0] << " and "
-      << peak[1] << " MiB";
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    EveryModel, CliChunkMemory,
-    ::testing::Values(
-        MemorySpec{"lif", R"({"model": "lif", "duration_ms": 1, "trials": 2500000})"},
-        MemorySpec{"synapse", R"({"model": "synapse", "duration_ms": 1, "trials": 1500000})"},
-        MemorySpec{"lif_cond", R"({"model": "lif_cond", "duration_ms": 1, "trials": 220000})"},
-        MemorySpec{"self_sustained", R"({"model": "self_sustained", "duration_ms": 10, "trials": 2200000})"},
-        MemorySpec{"decision", R"({"model": "decision", "duration_ms": 10, "trials": 750000})"},
-        MemorySpec{"ring", R"({"model": "ring", "duration_ms": 1, "trials": 130000})"},
-        MemorySpec{"network", R"({"model": "network", "duration_ms": 1, "trials": 16,
-                                  "params": {"N": 4000, "p": 0.2, "kick_ms": 0}})"}),
-    [](const ::testing::TestParamInfo<MemorySpec>& info) { return std::string(info.param.model); });
 
 // Results that fit in the RAM but leave no room for a chunk beside them (the default CPU budget is at most 7/8 of
 // the RAM less the results) are refused before anything is allocated, instead of being OOM-killed after the run.

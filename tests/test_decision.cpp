@@ -1,6 +1,7 @@
 // Wong & Wang decision model (MODELS.md section 5): symmetry without noise, the coin toss at c = 0, the
 // psychometric and chronometric trends, the working-memory protocol and its reset, binned choice-split rates
-// against the traces, reproducibility, CPU-CUDA parity and rejected specs.
+// against the traces, the seed, the GPU trial loop on the host, CPU-CUDA parity of the noiseless protocol and of fast
+// math, and rejected specs.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -210,30 +211,13 @@ TEST(Decision, BinnedRatesAreTheChoiceSplitMeansOfTheTraces) {
   }
 }
 
+// tests/models/decision.json: test_every_model.cpp checks chunk size, threads, instance order, batches and exact
+// CPU/CUDA parity with it, for both integrators.
 const char* kReproSpec = R"({"model": "decision", "duration_ms": 800, "trials": 23, "seed": 99,
   "params": {"stim_onset_ms": 100, "stim_duration_ms": 500, "probe1_ms": 300, "probe2_ms": 650,
              "pulse1_onset_ms": 50, "pulse1_duration_ms": 30, "pulse1_I2_nA": 0.01},
   "sweep": {"coherence": [0, 0.05, 0.2], "phi": [1, 2]},
   "record": {"binned": {"bin_ms": 20}, "traces": {"vars": ["r1_Hz", "S2"], "instances": [0, 40, 137], "every": 7}}})";
-
-TEST(Decision, ChunksThreadsAndInstanceOrderDoNotMatter) {
-  for (const std::string integrator : {"euler", "exponential"}) {
-    Json doc = Json::parse(kReproSpec);
-    doc["integrator"] = integrator;
-    const Spec spec = parse_spec(doc, "test");
-    const RunResult whole = test::expect_chunks_and_threads_do_not_matter(spec, {1, 16, 17, 50}, integrator);
-    // A trial run alone or in another order gives the same observables (keyed random numbers).
-    RunOptions few;
-    few.instances = {120, 3, 77};
-    const RunResult part = run_cpu(spec, few);
-    for (std::size_t k = 0; k < part.instances.size(); ++k) {
-      for (const char* name : {"choice", "decision_time_ms", "S1_final", "r2_probe1_Hz"}) {
-        const double a = part.column(name).values[k], b = whole.column(name).values[part.instances[k]];
-        EXPECT_TRUE(std::memcmp(&a, &b, sizeof a) == 0) << name << " instance " << part.instances[k];
-      }
-    }
-  }
-}
 
 TEST(Decision, NoiseIsKeyedBySeed) {
   Json doc = Json::parse(kReproSpec);
@@ -291,21 +275,6 @@ TEST(Decision, GpuTrialLoopOnTheHostMatchesTheCpuLanesBitwise) {
   }
 }
 
-TEST(DecisionParity, ExactModeIsBitwiseIdentical) {
-  NB_REQUIRE_CUDA();
-  for (const std::string integrator : {"euler", "exponential"}) {
-    Json doc = Json::parse(kReproSpec);
-    doc["integrator"] = integrator;
-    const Spec spec = parse_spec(doc, "test");
-    const CompareReport report = compare_results(run_on(spec, "cpu"), run_on(spec, "cuda"));
-    EXPECT_TRUE(report.identical()) << integrator << "\n" << report.to_text();
-    RunOptions chunked;
-    chunked.chunk_instances = 29;
-    const CompareReport chunks = compare_results(run_on(spec, "cpu"), run_on(spec, "cuda", chunked));
-    EXPECT_TRUE(chunks.identical()) << integrator << " chunked\n" << chunks.to_text();
-  }
-}
-
 TEST(DecisionParity, NoiselessExactModeIsBitwiseIdentical) {
   NB_REQUIRE_CUDA();
   const Spec spec = parse_spec(working_memory_spec(true), "test");
@@ -340,17 +309,11 @@ Json with_params(Json params) {
   return doc;
 }
 
+// Out-of-range values of single parameters and unknown names: test_every_model.cpp, for every model.
 TEST(Decision, BadSpecsNameTheField) {
   EXPECT_NO_THROW(parse_spec(with_params({{"stim_onset_ms", 500}, {"stim_duration_ms", 500}, {"probe1_ms", 999}}), "t"));
   EXPECT_EQ(parse_spec(decision_spec(1000, 1), "t").dt_ms, 0.5);  // the model's default
-  expect_spec_error(with_params({{"tau_S_ms", -100}}), "params.tau_S_ms");
-  expect_spec_error(with_params({{"tau_S_ms", 0}}), "params.tau_S_ms");
   expect_spec_error(with_params({{"tau_AMPA_ms", 0.25}}), "params.tau_AMPA_ms");  // below dt = 0.5 ms
-  expect_spec_error(with_params({{"threshold_Hz", 0}}), "params.threshold_Hz");
-  expect_spec_error(with_params({{"sigma_nA", -0.01}}), "params.sigma_nA");
-  expect_spec_error(with_params({{"phi", 0}}), "params.phi");
-  expect_spec_error(with_params({{"coherence", 1.5}}), "params.coherence");
-  expect_spec_error(with_params({{"S1_init", 1.2}}), "params.S1_init");
   expect_spec_error(with_params({{"stim_onset_ms", 800}, {"stim_duration_ms", 300}}), "params.stim_duration_ms");
   expect_spec_error(with_params({{"pulse2_onset_ms", 990}, {"pulse2_duration_ms", 20}}), "params.pulse2_duration_ms");
   expect_spec_error(with_params({{"probe2_ms", 1000}}), "params.probe2_ms");
@@ -364,9 +327,6 @@ TEST(Decision, BadSpecsNameTheField) {
   expect_spec_error(binned, "record.binned.bin_ms");
   Json lif = Json{{"model", "lif"}, {"duration_ms", 100}, {"record", {{"binned", {{"bin_ms", 10}}}}}};
   expect_spec_error(lif, "record.binned");
-  Json integrator = decision_spec(1000, 1);
-  integrator["integrator"] = "rk4";
-  expect_spec_error(integrator, "integrator");
 }
 
 }  // namespace

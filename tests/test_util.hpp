@@ -2,9 +2,12 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <random>
 #include <string>
@@ -101,23 +104,38 @@ inline void expect_spec_error(const nlohmann::ordered_json& doc, const std::stri
   }
 }
 
-// Runs `spec` on the CPU whole, in chunks of each of `chunks` instances, and on 1 and 2 threads: every run must
-// give bitwise the same results (`context` labels failures). Returns the whole run.
-inline RunResult expect_chunks_and_threads_do_not_matter(const Spec& spec, std::initializer_list<std::uint64_t> chunks,
-                                                         const std::string& context = "") {
-  const RunResult whole = run_cpu(spec);
-  for (std::uint64_t chunk : chunks) {
-    RunOptions o;
-    o.chunk_instances = chunk;
-    const CompareReport report = compare_results(whole, run_cpu(spec, o));
-    EXPECT_TRUE(report.identical()) << context << " chunk " << chunk << "\n" << report.to_text();
+// ---- The command line (NB_CLI_PATH) --------------------------------------------------------------------------
+
+struct CliResult {
+  int status;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a shell command line; its status and output (stdout and stderr together).
+inline CliResult shell(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  EXPECT_NE(pipe, nullptr);
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  const int raw = pclose(pipe);
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+}
+
+// Runs `neurobatch ARGS`, optionally behind a wrapper command such as "timeout -s KILL 1".
+inline CliResult cli(const std::string& args, const std::string& wrapper = "") {
+  return shell(wrapper + (wrapper.empty() ? "" : " ") + std::string(NB_CLI_PATH) + " " + args);
+}
+
+inline void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// Nothing but spec.json in `tmp`: no output directory, no .partial leftovers.
+inline bool dir_is_empty_of_results(const TempDir& tmp) {
+  for (const auto& entry : std::filesystem::directory_iterator(tmp.path())) {
+    if (entry.path().filename() != "spec.json") return false;
   }
-  RunOptions one, two;
-  one.threads = 1;
-  two.threads = 2;
-  const CompareReport threads = compare_results(run_cpu(spec, one), run_cpu(spec, two));
-  EXPECT_TRUE(threads.identical()) << context << " threads\n" << threads.to_text();
-  return whole;
+  return true;
 }
 
 // Skips the current test (with the reason) when the CUDA backend cannot run here.
