@@ -2,9 +2,11 @@
 // rows of a chunk, and fixed-point fractions for the kernels' integer comparisons.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host/spec/model_registry.hpp"
@@ -44,6 +46,30 @@ void assign_recording(Chunk& c, const Spec& spec, const std::vector<std::uint64_
     c.spike_capacity = spec.spikes.max_per_instance;
     c.spike_rows = assign_recording_rows(ids, spec.spikes.instances, c.spike_row);
   }
+}
+
+// A model's observables in output order as one X-macro list, X(name, column): `name` as ModelInfo::observables
+// lists it, `column` the expression that gives its (n,) values in the model's Buffers::result(), where `host(field)`
+// copies a buffer to the host. Both orders are generated from the list, so it is the only place that holds it:
+//   m.observables = {NB_LIF_OBSERVABLE_COLUMNS(NB_OBSERVABLE_NAME)};                       (ModelInfo)
+//   r.observables = observable_columns_of({NB_LIF_OBSERVABLE_COLUMNS(NB_OBSERVABLE_COLUMN)});  (ChunkResult)
+#define NB_OBSERVABLE_NAME(name, column) #name,
+#define NB_OBSERVABLE_COLUMN(name, column) as_column(column),
+
+// An observable column as doubles: a column of doubles is moved in (copied when named), counts are converted.
+inline std::vector<double> as_column(std::vector<double> values) { return values; }
+template <class T>
+std::vector<double> as_column(const std::vector<T>& values) {
+  return std::vector<double>(values.begin(), values.end());
+}
+
+// ChunkResult::observables from the columns, moved in order.
+template <std::size_t K>
+std::vector<std::vector<double>> observable_columns_of(std::vector<double> (&&columns)[K]) {
+  std::vector<std::vector<double>> out;
+  out.reserve(K);
+  for (std::vector<double>& column : columns) out.push_back(std::move(column));
+  return out;
 }
 
 // The step nearest to time t.

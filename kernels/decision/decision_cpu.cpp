@@ -7,7 +7,7 @@
 #include <cstddef>
 
 #include "kernels/common/cpu_threads.hpp"
-#include "kernels/decision/decision.hpp"
+#include "kernels/decision/decision_kernels.hpp"
 
 namespace nb {
 namespace decision {

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "kernels/common/cuda_launch.cuh"
-#include "kernels/decision/decision.hpp"
+#include "kernels/decision/decision_kernels.hpp"
 
 namespace nb {
 namespace decision {

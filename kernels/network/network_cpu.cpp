@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "kernels/common/cpu_threads.hpp"
-#include "kernels/network/network.hpp"
+#include "kernels/network/network_kernels.hpp"
 
 namespace nb {
 namespace network {

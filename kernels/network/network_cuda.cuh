@@ -20,7 +20,7 @@
 #include <string>
 
 #include "kernels/common/cuda_launch.cuh"
-#include "kernels/network/network.hpp"
+#include "kernels/network/network_kernels.hpp"
 #include "kernels/network/network_layouts.hpp"
 
 namespace nb {

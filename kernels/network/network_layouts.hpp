@@ -24,7 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernels/network/network.hpp"
+#include "kernels/network/network_kernels.hpp"
 
 namespace nb {
 namespace network {

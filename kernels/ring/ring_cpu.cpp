@@ -7,7 +7,7 @@
 #include <cstddef>
 
 #include "kernels/common/cpu_threads.hpp"
-#include "kernels/ring/ring.hpp"
+#include "kernels/ring/ring_kernels.hpp"
 
 namespace nb {
 namespace ring {

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "kernels/common/cuda_launch.cuh"
-#include "kernels/ring/ring.hpp"
+#include "kernels/ring/ring_kernels.hpp"
 
 namespace nb {
 namespace ring {

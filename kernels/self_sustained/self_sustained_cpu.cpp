@@ -6,7 +6,7 @@
 #include <cstddef>
 
 #include "kernels/common/cpu_threads.hpp"
-#include "kernels/self_sustained/self_sustained.hpp"
+#include "kernels/self_sustained/self_sustained_kernels.hpp"
 
 namespace nb {
 namespace self_sustained {

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "kernels/common/cuda_launch.cuh"
-#include "kernels/self_sustained/self_sustained.hpp"
+#include "kernels/self_sustained/self_sustained_kernels.hpp"
 
 namespace nb {
 namespace self_sustained {

@@ -1,4 +1,6 @@
-// Synapse-ensemble launchers: the only way host code reaches the synapse kernels (plain pointers, no CUDA types).
+// Synapse-ensemble kernels: the per-instance field lists, the view of a chunk and its accessors, the bookkeeping
+// shared by both backends, and the launchers: the only way host code reaches the synapse kernels (plain pointers,
+// no CUDA types; the CUDA launchers exist only in CUDA builds).
 #pragma once
 
 #include <cstddef>
@@ -9,44 +11,43 @@
 namespace nb {
 namespace synapse {
 
-// Structure-of-arrays view of one chunk, in one backend's memory. (n,) = one entry per instance.
+// Inputs, (n,) each: kernel coefficients, initial state, recording rows (-1: not recorded).
+#define NB_SYNAPSE_INPUTS(X)                                                                                   \
+  X(std::uint64_t, instance_id)                                                                                \
+  X(float, decay) X(float, keep) X(std::uint32_t, train) X(std::uint64_t, phase_increment)                            \
+  X(std::uint32_t, poisson_threshold) X(std::uint32_t, transient_steps) X(float, pre_V_inf_mV)               \
+  X(float, pre_decay) X(float, pre_noise_mV) X(float, pre_V_reset_mV) X(float, pre_V_th_mV)                  \
+  X(std::uint32_t, pre_refractory_steps) X(std::int32_t, trace_row) X(std::int32_t, spike_row)
+
+// State, (n,) each, initialised from the inputs.
+#define NB_SYNAPSE_STATE(X)                                                                                    \
+  X(float, s) X(float, s_peak) X(std::uint64_t, phase) X(double, s_sum) X(double, s_sq_sum) X(float, pre_V_mV)        \
+  X(std::uint32_t, pre_refractory_left) X(std::uint32_t, pre_spike_count) X(std::uint32_t, pre_first_spike_step) \
+  X(std::uint32_t, pre_last_spike_step) X(std::uint64_t, pre_isi_sq_sum)
+
+// Observables, (n,) each, written by finalize (the host model sets their output order; pre_spike_count is state).
+#define NB_SYNAPSE_OBSERVABLES(X) \
+  X(double, s_mean) X(double, s_sd) X(double, s_peak_out) X(double, s_final) X(double, pre_rate_Hz) X(double, pre_isi_cv)
+
+// Structure-of-arrays view of one chunk, in one backend's memory (host or device).
 struct View {
   std::size_t n = 0;
   std::uint64_t seed = 0;
   bool any_poisson = false;  // some instance draws Poisson words (else the generator is skipped)
   bool any_lif = false;      // some instance has a noisy presynaptic LIF neuron
-
-  const std::uint64_t* instance_id = nullptr;  // (n,)
-  // Coefficients (n,)
-  const float* decay = nullptr;
-  const float* keep = nullptr;
-  const std::uint32_t* train = nullptr;
-  const std::uint64_t* phase_increment = nullptr;
-  const std::uint32_t* poisson_threshold = nullptr;
-  const std::uint32_t* transient_steps = nullptr;
-  const float *pre_V_inf_mV = nullptr, *pre_decay = nullptr, *pre_noise_mV = nullptr, *pre_V_reset_mV = nullptr,
-              *pre_V_th_mV = nullptr;
-  const std::uint32_t* pre_refractory_steps = nullptr;
-  // State (n,)
-  float *s = nullptr, *s_peak = nullptr;
-  std::uint64_t* phase = nullptr;
-  double *s_sum = nullptr, *s_sq_sum = nullptr;
-  float* pre_V_mV = nullptr;
-  std::uint32_t *pre_refractory_left = nullptr, *pre_spike_count = nullptr, *pre_first_spike_step = nullptr,
-                *pre_last_spike_step = nullptr;
-  std::uint64_t* pre_isi_sq_sum = nullptr;
-  // Traces (rows, trace_samples): sample k at step k * trace_every; null when not traced
-  const std::int32_t* trace_row = nullptr;  // (n,) or null
+#define NB_FIELD(type, name) type* name = nullptr;
+  NB_SYNAPSE_INPUTS(NB_FIELD)
+  NB_SYNAPSE_STATE(NB_FIELD)
+  NB_SYNAPSE_OBSERVABLES(NB_FIELD)
+#undef NB_FIELD
+  // trace_row and spike_row (inputs) are null when nothing of the chunk is traced or has its spikes recorded.
+  // Traces (rows, trace_samples): sample k at step k * trace_every; null when not traced.
   float* trace_s = nullptr;
   float* trace_V_pre_mV = nullptr;
   std::uint32_t trace_every = 1, trace_samples = 0;
   // Presynaptic spike steps (rows, spike_capacity)
-  const std::int32_t* spike_row = nullptr;  // (n,) or null
   std::uint32_t* spike_steps = nullptr;
   std::uint32_t spike_capacity = 0;
-  // Observables (n,), written by finalize
-  double *s_mean = nullptr, *s_sd = nullptr, *s_peak_out = nullptr, *s_final = nullptr, *pre_rate_Hz = nullptr,
-         *pre_isi_cv = nullptr;
 
   bool recording() const { return trace_row != nullptr || spike_row != nullptr; }
 };

@@ -6,6 +6,7 @@
 #include "host/engine/make_engine.hpp"
 #include "host/common/errors.hpp"
 #include "host/models/model_helpers.hpp"
+#include "kernels/common/fields.hpp"
 
 namespace nb {
 namespace {
@@ -189,6 +190,15 @@ DecisionChunk assemble_decision_chunk(const Spec& spec, const std::vector<std::u
   return c;
 }
 
+// Backend memory per trial without the binned rates: coefficients, state, observables, instance_id, point_row and
+// trace_row, and 68 bytes that no field holds: the sum by hand that this replaced counted them (44 words of
+// coefficients where the list has 28, and one word more for the rows); kept so that chunk plans, and the
+// summary's chunk_plan_MiB, stay the same.
+constexpr std::size_t kBytesPerTrial = NB_FIELD_BYTES(NB_DECISION_COEFFICIENTS) + NB_FIELD_BYTES(NB_DECISION_STATE) +
+                                       NB_FIELD_BYTES(NB_DECISION_OBSERVABLES) + sizeof(std::uint64_t) +
+                                       sizeof(std::uint32_t) + sizeof(std::int32_t) + 68;
+static_assert(kBytesPerTrial == 44 * 4 + 16 * 4 + 15 * 8 + 8 + 3 * 4, "the chunk plan's bytes per instance changed");
+
 const ModelInfo& decision_model_info() {
   static const ModelInfo info = [] {
     ModelInfo m;
@@ -196,9 +206,7 @@ const ModelInfo& decision_model_info() {
     m.description = "Wong & Wang (2006) reduced decision model: two populations with NMDA gating S_1, S_2, "
                     "self-excitation, cross-inhibition and Ornstein-Uhlenbeck noise; choice and decision time";
     m.params = params();
-    m.observables = {"choice",       "decision_time_ms", "higher_at_end", "r1_final_Hz", "r2_final_Hz",
-                     "S1_final",     "S2_final",         "r1_probe1_Hz",  "r2_probe1_Hz", "S1_probe1",
-                     "S2_probe1",    "r1_probe2_Hz",     "r2_probe2_Hz",  "S1_probe2",    "S2_probe2"};
+    m.observables = {NB_DECISION_OBSERVABLE_COLUMNS(NB_OBSERVABLE_NAME)};
     m.integer_observables = {"choice", "higher_at_end"};
     m.trace_vars = {"r1_Hz", "r2_Hz", "S1", "S2"};
     m.integrators = {"euler", "exponential"};
@@ -211,7 +219,7 @@ const ModelInfo& decision_model_info() {
     m.make_engine = make_engine<DecisionTraits>;
     m.bytes_per_instance = [](const Spec& spec) {
       const std::size_t bins = spec.binned.enabled ? spec.binned.n_bins : 0;
-      return std::size_t(44 * 4 + 16 * 4 + 15 * 8 + 8 + 3 * 4 + bins * 2 * 4);
+      return kBytesPerTrial + bins * 2 * sizeof(float);
     };
     return m;
   }();

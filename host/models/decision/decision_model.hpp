@@ -8,9 +8,10 @@
 #include <vector>
 
 #include "host/engine/chunk_engine.hpp"
+#include "host/models/model_helpers.hpp"
 #include "host/spec/model_registry.hpp"
 #include "host/spec/spec.hpp"
-#include "kernels/decision/decision.hpp"
+#include "kernels/decision/decision_kernels.hpp"
 
 namespace nb {
 
@@ -33,6 +34,16 @@ struct DecisionChunk {
 };
 
 DecisionChunk assemble_decision_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
+
+// The observables in output order, X(name, column) (model_helpers.hpp): ModelInfo::observables and each chunk's
+// columns are generated from this list; every one is written by finalize.
+#define NB_DECISION_OBSERVABLE_COLUMNS(X)                                                                   \
+  X(choice, host(choice_out)) X(decision_time_ms, host(decision_time_ms))                                   \
+  X(higher_at_end, host(higher_at_end)) X(r1_final_Hz, host(r1_final_Hz)) X(r2_final_Hz, host(r2_final_Hz)) \
+  X(S1_final, host(S1_final)) X(S2_final, host(S2_final)) X(r1_probe1_Hz, host(r1_probe1_Hz))               \
+  X(r2_probe1_Hz, host(r2_probe1_Hz)) X(S1_probe1, host(S1_probe1_out)) X(S2_probe1, host(S2_probe1_out))   \
+  X(r1_probe2_Hz, host(r1_probe2_Hz)) X(r2_probe2_Hz, host(r2_probe2_Hz)) X(S1_probe2, host(S1_probe2_out)) \
+  X(S2_probe2, host(S2_probe2_out))
 
 template <template <class> class Vec>
 struct DecisionBuffers {
@@ -105,10 +116,7 @@ struct DecisionBuffers {
   template <class ToHost>
   ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
-    r.observables = observable_columns(host(choice_out),    host(decision_time_ms), host(higher_at_end), host(r1_final_Hz),
-                     host(r2_final_Hz),   host(S1_final),         host(S2_final),      host(r1_probe1_Hz),
-                     host(r2_probe1_Hz),  host(S1_probe1_out),    host(S2_probe1_out), host(r1_probe2_Hz),
-                     host(r2_probe2_Hz),  host(S1_probe2_out),    host(S2_probe2_out));
+    r.observables = observable_columns_of({NB_DECISION_OBSERVABLE_COLUMNS(NB_OBSERVABLE_COLUMN)});
     for (const std::string& var : spec.traces.vars) {
       r.traces.push_back(var == "r1_Hz" ? host(trace_r1_Hz)
                          : var == "r2_Hz" ? host(trace_r2_Hz)

@@ -48,7 +48,7 @@ const ModelInfo& lif_model_info() {
         numeric_param("sigma_mV_sqrt_ms", 0.3, "mV/sqrt(ms)", "noise amplitude: V += sigma sqrt(dt) xi each step", 0.0),
         numeric_param("V_init_mV", -70.0, "mV", "membrane potential at t = 0"),
     };
-    m.observables = {"spike_count", "rate_Hz", "first_spike_ms", "isi_mean_ms", "isi_sd_ms", "isi_cv"};
+    m.observables = {NB_LIF_OBSERVABLE_COLUMNS(NB_OBSERVABLE_NAME)};
     m.trace_vars = {"V_mV"};
     m.integrators = {"euler", "exact"};
     m.check_point = check_lif_point;

@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "host/engine/chunk_engine.hpp"
+#include "host/models/model_helpers.hpp"
 #include "host/spec/model_registry.hpp"
 #include "host/spec/spec.hpp"
+#include "kernels/common/fields.hpp"
 #include "kernels/lif/lif_kernels.hpp"
 
 namespace nb {
@@ -30,7 +32,15 @@ struct LifChunk {
 LifChunk assemble_lif_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
 
 // Backend memory per instance: inputs + state + observables.
-constexpr std::size_t kLifBytesPerInstance = (8 + 6 * 4 + 4 + 2 * 4) + (4 * 5 + 8) + 5 * 8;
+constexpr std::size_t kLifBytesPerInstance =
+    NB_FIELD_BYTES(NB_LIF_INPUTS) + NB_FIELD_BYTES(NB_LIF_STATE) + NB_FIELD_BYTES(NB_LIF_OBSERVABLES);
+static_assert(kLifBytesPerInstance == 112, "the chunk plan's bytes per instance changed");
+
+// The observables in output order, X(name, column) (model_helpers.hpp): ModelInfo::observables and each chunk's
+// columns are generated from this list; spike_count is state, the others are written by finalize.
+#define NB_LIF_OBSERVABLE_COLUMNS(X)                                                                  \
+  X(spike_count, host(spike_count)) X(rate_Hz, host(rate_Hz)) X(first_spike_ms, host(first_spike_ms)) \
+  X(isi_mean_ms, host(isi_mean_ms)) X(isi_sd_ms, host(isi_sd_ms)) X(isi_cv, host(isi_cv))
 
 template <template <class> class Vec>
 struct LifBuffers {
@@ -82,9 +92,7 @@ struct LifBuffers {
   template <class ToHost>
   ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
-    const auto count = host(spike_count);
-    r.observables = observable_columns(std::vector<double>(count.begin(), count.end()), host(rate_Hz), host(first_spike_ms),
-                     host(isi_mean_ms), host(isi_sd_ms), host(isi_cv));
+    r.observables = observable_columns_of({NB_LIF_OBSERVABLE_COLUMNS(NB_OBSERVABLE_COLUMN)});
     if (!spec.traces.vars.empty()) r.traces.push_back(host(trace_V_mV));
     r.spike_steps = host(spike_steps);
     return r;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "host/engine/chunk_engine.hpp"
+#include "host/models/model_helpers.hpp"
 #include "host/spec/model_registry.hpp"
 #include "host/spec/spec.hpp"
 #include "kernels/lif_cond/lif_cond_kernels.hpp"
@@ -28,6 +29,16 @@ struct LifCondChunk {
 };
 
 LifCondChunk assemble_lif_cond_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
+
+// The observables in output order, X(name, column) (model_helpers.hpp): ModelInfo::observables and each chunk's
+// columns are generated from this list; spike_count is state, the others are written by finalize.
+#define NB_LIF_COND_OBSERVABLE_COLUMNS(X)                                                             \
+  X(spike_count, host(spike_count)) X(rate_Hz, host(rate_Hz)) X(first_spike_ms, host(first_spike_ms)) \
+  X(isi_mean_ms, host(isi_mean_ms)) X(isi_sd_ms, host(isi_sd_ms)) X(isi_cv, host(isi_cv))             \
+  X(V_mean_mV, host(V_mean_mV)) X(V_sd_mV, host(V_sd_mV)) X(g_AMPA_mean_nS, host(g_AMPA_mean_nS))     \
+  X(g_AMPA_sd_nS, host(g_AMPA_sd_nS)) X(g_NMDA_mean_nS, host(g_NMDA_mean_nS))                         \
+  X(g_NMDA_sd_nS, host(g_NMDA_sd_nS)) X(g_GABA_mean_nS, host(g_GABA_mean_nS))                         \
+  X(g_GABA_sd_nS, host(g_GABA_sd_nS))
 
 template <template <class> class Vec>
 struct LifCondBuffers {
@@ -91,11 +102,7 @@ struct LifCondBuffers {
   template <class ToHost>
   ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
-    const auto count = host(spike_count);
-    r.observables = observable_columns(std::vector<double>(count.begin(), count.end()),
-                     host(rate_Hz), host(first_spike_ms), host(isi_mean_ms), host(isi_sd_ms), host(isi_cv),
-                     host(V_mean_mV), host(V_sd_mV), host(g_AMPA_mean_nS), host(g_AMPA_sd_nS),
-                     host(g_NMDA_mean_nS), host(g_NMDA_sd_nS), host(g_GABA_mean_nS), host(g_GABA_sd_nS));
+    r.observables = observable_columns_of({NB_LIF_COND_OBSERVABLE_COLUMNS(NB_OBSERVABLE_COLUMN)});
     for (const std::string& var : spec.traces.vars) {
       r.traces.push_back(var == "V_mV"        ? host(trace_V_mV)
                          : var == "g_AMPA_nS" ? host(trace_g_AMPA_nS)

@@ -337,8 +337,7 @@ const ModelInfo& network_model_info() {
     m.description = "Spiking E/I networks of conductance-based LIF cells (COBA, Vogels & Abbott 2005, Brette et al. "
                     "2007): sparse random connectivity, exponential conductances, Poisson kick; one network per instance";
     m.params = params();
-    m.observables = {"rate_E_Hz",     "rate_I_Hz", "cv_E",         "cv_I",        "synchrony",
-                     "last_spike_ms", "sustained", "spikes_total", "synapses_out"};
+    m.observables = {NB_NETWORK_OBSERVABLE_COLUMNS(NB_OBSERVABLE_NAME)};
     m.integer_observables = {"sustained"};
     m.trace_vars = {"V_mV", "g_e_nS", "g_i_nS"};
     m.integrators = {"euler"};

@@ -9,9 +9,10 @@
 #include <vector>
 
 #include "host/engine/chunk_engine.hpp"
+#include "host/models/model_helpers.hpp"
 #include "host/spec/model_registry.hpp"
 #include "host/spec/spec.hpp"
-#include "kernels/network/network.hpp"
+#include "kernels/network/network_kernels.hpp"
 
 namespace nb {
 
@@ -70,6 +71,13 @@ inline std::vector<float> initial_V_trace(const NetworkChunk& c, std::size_t wor
   }
   return V;
 }
+
+// The observables in output order, X(name, column) (model_helpers.hpp): ModelInfo::observables and each chunk's
+// columns are generated from this list; every one is written by finalize.
+#define NB_NETWORK_OBSERVABLE_COLUMNS(X)                                                              \
+  X(rate_E_Hz, host(rate_E_Hz)) X(rate_I_Hz, host(rate_I_Hz)) X(cv_E, host(cv_E)) X(cv_I, host(cv_I)) \
+  X(synchrony, host(synchrony)) X(last_spike_ms, host(last_spike_ms)) X(sustained, host(sustained))   \
+  X(spikes_total, host(spikes_total)) X(synapses_out, host(synapses_out))
 
 template <template <class> class Vec>
 struct NetworkBuffers {
@@ -179,8 +187,7 @@ struct NetworkBuffers {
   template <class ToHost>
   ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
-    r.observables = observable_columns(host(rate_E_Hz), host(rate_I_Hz), host(cv_E),         host(cv_I),        host(synchrony),
-                     host(last_spike_ms), host(sustained), host(spikes_total), host(synapses_out));
+    r.observables = observable_columns_of({NB_NETWORK_OBSERVABLE_COLUMNS(NB_OBSERVABLE_COLUMN)});
     for (const std::string& var : spec.traces.vars) {
       r.traces.push_back(var == "V_mV" ? host(trace_V_mV) : var == "g_e_nS" ? host(trace_g_e_nS) : host(trace_g_i_nS));
     }

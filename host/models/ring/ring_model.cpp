@@ -9,6 +9,7 @@
 #include "host/engine/make_engine.hpp"
 #include "host/common/errors.hpp"
 #include "host/models/model_helpers.hpp"
+#include "kernels/common/fields.hpp"
 
 namespace nb {
 namespace {
@@ -191,6 +192,14 @@ RingChunk assemble_ring_chunk(const Spec& spec, const std::vector<std::uint64_t>
   return c;
 }
 
+// Backend memory per ring without its profile: coefficients, state, observables, the two observables derived on
+// the host (pv_angle_deg, pv_length), instance_id and trace_row, and 4 bytes that no field holds: the sum by hand
+// that this replaced counted them; kept so that chunk plans, and the summary's chunk_plan_MiB, stay the same.
+constexpr std::size_t kBytesPerRing = NB_FIELD_BYTES(NB_RING_COEFFICIENTS) + NB_FIELD_BYTES(NB_RING_STATE) +
+                                      NB_FIELD_BYTES(NB_RING_OBSERVABLES) + 2 * sizeof(double) +
+                                      sizeof(std::uint64_t) + sizeof(std::int32_t) + 4;
+static_assert(kBytesPerRing == 11 * 4 + 10 * 4 + 11 * 8 + 8 + 8, "the chunk plan's bytes per instance changed");
+
 const ModelInfo& ring_model_info() {
   static const ModelInfo info = [] {
     ModelInfo m;
@@ -198,9 +207,7 @@ const ModelInfo& ring_model_info() {
     m.description = "Ben-Yishai ring model of orientation selectivity: N rate neurons per ring, tau dr/dt = -r + "
                     "[h + W r]+ with W = (J0 + J2 cos 2(theta - theta') + ...) / N, by its Fourier moments";
     m.params = params();
-    m.observables = {"peak_Hz",        "mean_Hz",        "pv_cos_Hz",      "pv_sin_Hz",
-                     "pv_angle_deg",   "pv_length",      "half_width_deg", "half_width_half_max_deg",
-                     "converged_ms",   "runaway",        "diverged_ms"};
+    m.observables = {NB_RING_OBSERVABLE_COLUMNS(NB_OBSERVABLE_NAME)};
     m.integer_observables = {"runaway"};
     m.trace_vars = {"mean_Hz", "pv_cos_Hz", "pv_sin_Hz", "peak_Hz", "r_Hz"};
     m.array_inputs = {"initial_profile_Hz"};
@@ -211,8 +218,7 @@ const ModelInfo& ring_model_info() {
     m.check_point = check_point;
     m.make_engine = make_engine<RingTraits>;
     m.bytes_per_instance = [](const Spec& spec) {
-      // coefficients, state, observables, the profile and its copy in the results
-      return std::size_t(11 * 4 + 10 * 4 + 11 * 8 + 8 + 8) + std::size_t(neurons(spec)) * 8;
+      return kBytesPerRing + std::size_t(neurons(spec)) * 2 * sizeof(float);  // the profile and its copy in the results
     };
     return m;
   }();

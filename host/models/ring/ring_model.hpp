@@ -7,9 +7,10 @@
 #include <vector>
 
 #include "host/engine/chunk_engine.hpp"
+#include "host/models/model_helpers.hpp"
 #include "host/spec/model_registry.hpp"
 #include "host/spec/spec.hpp"
-#include "kernels/ring/ring.hpp"
+#include "kernels/ring/ring_kernels.hpp"
 
 namespace nb {
 
@@ -43,6 +44,15 @@ std::vector<double> population_vector_angle_deg(const std::vector<double>& cos_p
 std::vector<double> population_vector_length(const std::vector<double>& cos_part, const std::vector<double>& sin_part,
                                              const std::vector<double>& mean);
 
+// The observables in output order, X(name, column) (model_helpers.hpp): ModelInfo::observables and each chunk's
+// columns are generated from this list; mean, cos_part and sin_part are the moments as result() copies them to the
+// host, from which the population vector's angle and length are derived.
+#define NB_RING_OBSERVABLE_COLUMNS(X)                                                                      \
+  X(peak_Hz, host(peak_Hz)) X(mean_Hz, mean) X(pv_cos_Hz, cos_part) X(pv_sin_Hz, sin_part)                 \
+  X(pv_angle_deg, population_vector_angle_deg(cos_part, sin_part))                                         \
+  X(pv_length, population_vector_length(cos_part, sin_part, mean)) X(half_width_deg, host(half_width_deg)) \
+  X(half_width_half_max_deg, host(half_width_half_max_deg)) X(converged_ms, host(converged_ms))            \
+  X(runaway, host(runaway)) X(diverged_ms, host(diverged_ms))
 
 template <template <class> class Vec>
 struct RingBuffers {
@@ -110,9 +120,7 @@ struct RingBuffers {
   ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
     const std::vector<double> cos_part = host(pv_cos_Hz), sin_part = host(pv_sin_Hz), mean = host(mean_Hz);
-    r.observables = observable_columns(host(peak_Hz), mean, cos_part, sin_part, population_vector_angle_deg(cos_part, sin_part),
-                     population_vector_length(cos_part, sin_part, mean), host(half_width_deg), host(half_width_half_max_deg),
-                     host(converged_ms), host(runaway), host(diverged_ms));
+    r.observables = observable_columns_of({NB_RING_OBSERVABLE_COLUMNS(NB_OBSERVABLE_COLUMN)});
     for (const std::string& var : spec.traces.vars) {
       r.traces.push_back(var == "mean_Hz"     ? host(trace_mean_Hz)
                          : var == "pv_cos_Hz" ? host(trace_pv_cos_Hz)

@@ -5,6 +5,7 @@
 #include "host/engine/make_engine.hpp"
 #include "host/common/errors.hpp"
 #include "host/models/model_helpers.hpp"
+#include "kernels/common/fields.hpp"
 
 namespace nb {
 namespace {
@@ -89,6 +90,12 @@ SelfSustainedChunk assemble_self_sustained_chunk(const Spec& spec, const std::ve
   return c;
 }
 
+// Backend memory per instance: inputs + state + observables.
+constexpr std::size_t kBytesPerInstance = NB_FIELD_BYTES(NB_SELF_SUSTAINED_INPUTS) +
+                                          NB_FIELD_BYTES(NB_SELF_SUSTAINED_STATE) +
+                                          NB_FIELD_BYTES(NB_SELF_SUSTAINED_OBSERVABLES);
+static_assert(kBytesPerInstance == 128, "the chunk plan's bytes per instance changed");
+
 const ModelInfo& self_sustained_model_info() {
   static const ModelInfo info = [] {
     ModelInfo m;
@@ -96,12 +103,12 @@ const ModelInfo& self_sustained_model_info() {
     m.description = "One excitatory population with slow recurrent excitation (bistable): ds/dt = gamma F(g_E s + "
                     "I_0 + I_1(t)) (1 - s) - s / tau_s";
     m.params = params();
-    m.observables = {"s_final", "rate_final_Hz", "s_probe", "switch_up_ms", "switch_down_ms"};
+    m.observables = {NB_SELF_SUSTAINED_OBSERVABLE_COLUMNS(NB_OBSERVABLE_NAME)};
     m.trace_vars = {"s", "r_Hz"};
     m.integrators = {"exponential", "euler"};
     m.check_point = check_point;
     m.make_engine = make_engine<SelfSustainedTraits>;
-    m.bytes_per_instance = [](const Spec&) { return std::size_t(18 * 4 + 4 * 4 + 5 * 8); };
+    m.bytes_per_instance = [](const Spec&) { return kBytesPerInstance; };
     return m;
   }();
   return info;

@@ -6,9 +6,10 @@
 #include <vector>
 
 #include "host/engine/chunk_engine.hpp"
+#include "host/models/model_helpers.hpp"
 #include "host/spec/model_registry.hpp"
 #include "host/spec/spec.hpp"
-#include "kernels/self_sustained/self_sustained.hpp"
+#include "kernels/self_sustained/self_sustained_kernels.hpp"
 
 namespace nb {
 
@@ -26,6 +27,12 @@ struct SelfSustainedChunk {
 };
 
 SelfSustainedChunk assemble_self_sustained_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
+
+// The observables in output order, X(name, column) (model_helpers.hpp): ModelInfo::observables and each chunk's
+// columns are generated from this list; every one is written by finalize.
+#define NB_SELF_SUSTAINED_OBSERVABLE_COLUMNS(X)                                                 \
+  X(s_final, host(s_final)) X(rate_final_Hz, host(rate_final_Hz)) X(s_probe, host(s_probe_out)) \
+  X(switch_up_ms, host(switch_up_ms)) X(switch_down_ms, host(switch_down_ms))
 
 template <template <class> class Vec>
 struct SelfSustainedBuffers {
@@ -70,7 +77,7 @@ struct SelfSustainedBuffers {
   template <class ToHost>
   ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
-    r.observables = observable_columns(host(s_final), host(rate_final_Hz), host(s_probe_out), host(switch_up_ms), host(switch_down_ms));
+    r.observables = observable_columns_of({NB_SELF_SUSTAINED_OBSERVABLE_COLUMNS(NB_OBSERVABLE_COLUMN)});
     for (const std::string& var : spec.traces.vars) r.traces.push_back(var == "s" ? host(trace_s) : host(trace_r_Hz));
     return r;
   }

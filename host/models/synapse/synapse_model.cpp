@@ -109,7 +109,7 @@ const ModelInfo& synapse_model_info() {
         numeric_param("transient_ms", 0.0, "ms", "statistics of s use t > transient_ms", 0.0),
     };
     m.presets = {{"receptor", "GABA_A", {{"tau_s_ms", 10.0}}}, {"receptor", "NMDA", {{"tau_s_ms", 100.0}}}};
-    m.observables = {"s_mean", "s_sd", "s_peak", "s_final", "pre_spike_count", "pre_rate_Hz", "pre_isi_cv"};
+    m.observables = {NB_SYNAPSE_OBSERVABLE_COLUMNS(NB_OBSERVABLE_NAME)};
     m.trace_vars = {"s", "V_pre_mV"};
     m.integrators = {"exact"};
     m.check_point = check_synapse_point;

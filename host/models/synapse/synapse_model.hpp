@@ -1,5 +1,6 @@
-// Host side of the synapse-ensemble model: the chunk's structure-of-arrays fields (one X-macro list, so the host
-// vectors, the device vectors and the kernel View are generated from the same names), and chunk assembly.
+// Host side of the synapse-ensemble model: one chunk of instances as structure-of-arrays vectors (fields from the
+// X-macro lists of kernels/synapse/synapse_kernels.hpp), its buffers on either backend, and the traits that plug it
+// into BufferedEngine.
 #pragma once
 
 #include <cstdint>
@@ -7,29 +8,13 @@
 #include <vector>
 
 #include "host/engine/chunk_engine.hpp"
+#include "host/models/model_helpers.hpp"
 #include "host/spec/model_registry.hpp"
 #include "host/spec/spec.hpp"
+#include "kernels/common/fields.hpp"
 #include "kernels/synapse/synapse_kernels.hpp"
 
 namespace nb {
-
-// Inputs, (n,) each: kernel coefficients, initial state, recording rows (-1: not recorded).
-#define NB_SYNAPSE_INPUTS(X)                                                                                   \
-  X(std::uint64_t, instance_id)                                                                                \
-  X(float, decay) X(float, keep) X(std::uint32_t, train) X(std::uint64_t, phase_increment)                            \
-  X(std::uint32_t, poisson_threshold) X(std::uint32_t, transient_steps) X(float, pre_V_inf_mV)               \
-  X(float, pre_decay) X(float, pre_noise_mV) X(float, pre_V_reset_mV) X(float, pre_V_th_mV)                  \
-  X(std::uint32_t, pre_refractory_steps) X(std::int32_t, trace_row) X(std::int32_t, spike_row)
-
-// State, (n,) each, initialised from the inputs.
-#define NB_SYNAPSE_STATE(X)                                                                                    \
-  X(float, s) X(float, s_peak) X(std::uint64_t, phase) X(double, s_sum) X(double, s_sq_sum) X(float, pre_V_mV)        \
-  X(std::uint32_t, pre_refractory_left) X(std::uint32_t, pre_spike_count) X(std::uint32_t, pre_first_spike_step) \
-  X(std::uint32_t, pre_last_spike_step) X(std::uint64_t, pre_isi_sq_sum)
-
-// Observables, (n,) each, in the order of the model's observable list (pre_spike_count comes from the state).
-#define NB_SYNAPSE_OBSERVABLES(X) \
-  X(double, s_mean) X(double, s_sd) X(double, s_peak_out) X(double, s_final) X(double, pre_rate_Hz) X(double, pre_isi_cv)
 
 struct SynapseChunk {
 #define NB_FIELD(type, name) std::vector<type> name;
@@ -45,10 +30,18 @@ struct SynapseChunk {
 
 SynapseChunk assemble_synapse_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
 
-// Bytes per instance on a backend: inputs + state + observables.
-constexpr std::size_t kSynapseBytesPerInstance = 8 + 4 * 4 + 8 + 4 * 3 + 4 * 5 + 4 + 2 * 4   // inputs
-                                                 + 4 * 2 + 8 * 3 + 4 * 5 + 8                   // state
-                                                 + 8 * 6;                                      // observables
+// Bytes per instance on a backend: inputs + state + observables, and 8 bytes that no field holds: the sum by hand
+// that this replaced counted them (it gave the inputs 76 bytes, the list holds 68); kept so that chunk plans, and
+// the summary's chunk_plan_MiB, stay the same.
+constexpr std::size_t kSynapseBytesPerInstance = NB_FIELD_BYTES(NB_SYNAPSE_INPUTS) + NB_FIELD_BYTES(NB_SYNAPSE_STATE) +
+                                                 NB_FIELD_BYTES(NB_SYNAPSE_OBSERVABLES) + 8;
+static_assert(kSynapseBytesPerInstance == 184, "the chunk plan's bytes per instance changed");
+
+// The observables in output order, X(name, column) (model_helpers.hpp): ModelInfo::observables and each chunk's
+// columns are generated from this list; pre_spike_count is state, the others are written by finalize.
+#define NB_SYNAPSE_OBSERVABLE_COLUMNS(X)                                                                      \
+  X(s_mean, host(s_mean)) X(s_sd, host(s_sd)) X(s_peak, host(s_peak_out)) X(s_final, host(s_final))           \
+  X(pre_spike_count, host(pre_spike_count)) X(pre_rate_Hz, host(pre_rate_Hz)) X(pre_isi_cv, host(pre_isi_cv))
 
 template <template <class> class Vec>
 struct SynapseBuffers {
@@ -107,9 +100,7 @@ struct SynapseBuffers {
   template <class ToHost>
   ChunkResult result(const Spec& spec, ToHost host) {
     ChunkResult r;
-    const auto count = host(pre_spike_count);
-    r.observables = observable_columns(host(s_mean), host(s_sd), host(s_peak_out), host(s_final),
-                     std::vector<double>(count.begin(), count.end()), host(pre_rate_Hz), host(pre_isi_cv));
+    r.observables = observable_columns_of({NB_SYNAPSE_OBSERVABLE_COLUMNS(NB_OBSERVABLE_COLUMN)});
     for (const std::string& var : spec.traces.vars) r.traces.push_back(var == "s" ? host(trace_s) : host(trace_V_pre_mV));
     r.spike_steps = host(spike_steps);
     return r;
