@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "host/api/neurobatch.hpp"
 #include "host/engine/chunk_engine.hpp"
 #include "host/engine/cuda_device.hpp"
 #include "host/common/errors.hpp"
@@ -29,6 +30,9 @@ struct Config {
   double max_seconds = 8.0;
   bool cpu = true, cuda = true;
   std::string only;  // run only the benchmark of this name
+  // The network model's CUDA layout (the CLI's --network-layout, --network-cells-per-thread).
+  nb::NetworkLayout network_layout = nb::NetworkLayout::automatic;
+  std::uint32_t network_cells_per_thread = 0;
 };
 
 struct Case {
@@ -131,7 +135,10 @@ void series(const Config& cfg, const Case& c, const std::string& backend, int th
     const double dt_ms = doc["dt_ms"].get<double>();
     doc["duration_ms"] = dt_ms * (c.steps > 0 ? c.steps : cfg.steps);
     const nb::Spec spec = nb::parse_spec(doc, c.name);
-    auto engine = spec.model->make_engine(nb::EngineConfig{backend, math, threads});
+    nb::EngineConfig config{backend, math, threads};
+    config.network_layout = cfg.network_layout;
+    config.network_cells_per_thread = cfg.network_cells_per_thread;
+    auto engine = spec.model->make_engine(config);
     const Timed t = time_run(*engine, spec, static_cast<std::uint32_t>(spec.n_steps));
     const double s = t.seconds;
     nlohmann::ordered_json j;
@@ -172,10 +179,12 @@ Config parse(int argc, char** argv) {
     else if (a == "--only") c.only = next();
     else if (a == "--cpu-only") c.cuda = false;
     else if (a == "--cuda-only") c.cpu = false;
+    else if (a == "--network-layout") c.network_layout = nb::api::parse_network_layout(next());
+    else if (a == "--network-cells-per-thread") c.network_cells_per_thread = nb::api::parse_network_cells_per_thread(next());
     else {
       throw nb::UserError("unknown option " + a +
                           " (options: --steps N --min-instances N --max-instances-cpu N --max-instances-cuda N "
-                          "--max-seconds S --only NAME --cpu-only --cuda-only)");
+                          "--max-seconds S --only NAME --cpu-only --cuda-only --network-layout L --network-cells-per-thread K)");
     }
   }
   return c;

@@ -1,4 +1,4 @@
-// Typed errors. The CLI maps each kind to an exit status (see README, "Exit status"):
+// Typed errors. The CLI maps each kind to an exit status (docs/outputs.md, "Exit statuses"):
 //   UserError and its subclasses -> 2 (bad spec, bad flag, unusable path, backend not available)
 //   anything else                -> 1 (a failure of ours or of the machine, e.g. a CUDA runtime error)
 #pragma once
