@@ -18,6 +18,14 @@ namespace network {
   X(double, rate_E_Hz) X(double, rate_I_Hz) X(double, cv_E) X(double, cv_I) X(double, synchrony)           \
   X(double, last_spike_ms) X(double, sustained) X(double, spikes_total) X(double, synapses_out)
 
+// Per-neuron state and statistics, (n * N,) each, network-major: spike counts, ISIs in steps as exact integers,
+// bin_count the spikes in the current bin, spiked 1 if the neuron spiked in the last step (the CUDA per-cell layout
+// keeps its step's spike list there).
+#define NB_NETWORK_CELLS(X)                                                                                     \
+  X(float, V_mV) X(float, g_e_nS) X(float, g_i_nS) X(std::uint32_t, refractory_left) X(std::uint32_t, spike_count) \
+  X(std::uint32_t, last_spike_step) X(std::uint64_t, isi_sum) X(std::uint64_t, isi_sq_sum)                        \
+  X(std::uint64_t, bin_sq_sum) X(std::uint32_t, bin_count) X(std::uint32_t, spiked)
+
 struct View {
   std::size_t n = 0;         // networks
   std::uint32_t N = 0, N_E = 0;
@@ -25,14 +33,8 @@ struct View {
 #define NB_FIELD(type, name) type* name = nullptr;
   NB_NETWORK_COEFFICIENTS(NB_FIELD)
   NB_NETWORK_OBSERVABLES(NB_FIELD)
+  NB_NETWORK_CELLS(NB_FIELD)
 #undef NB_FIELD
-  // Neurons, (n * N,): state and statistics (spike counts, ISIs in steps as exact integers, binned counts).
-  float *V_mV = nullptr, *g_e_nS = nullptr, *g_i_nS = nullptr;
-  std::uint32_t *refractory_left = nullptr, *spike_count = nullptr, *last_spike_step = nullptr;
-  std::uint64_t *isi_sum = nullptr, *isi_sq_sum = nullptr, *bin_sq_sum = nullptr;
-  std::uint32_t* bin_count = nullptr;  // spikes in the current bin
-  // (n * N,) 1 if the neuron spiked in the last step; the CUDA per-cell layout keeps its step's spike list here.
-  std::uint32_t* spiked = nullptr;
   // Arrivals, (n, slots, 2, N): E and I spike counts for each pending step.
   std::uint32_t* arrivals = nullptr;
   // Connectivity: offsets (networks_with_own_lists, N + 1), targets; `shared`: one list for every network.

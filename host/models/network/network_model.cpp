@@ -7,6 +7,7 @@
 #include "host/engine/make_engine.hpp"
 #include "host/common/errors.hpp"
 #include "host/models/model_helpers.hpp"
+#include "kernels/common/fields.hpp"
 #include "kernels/common/random.hpp"
 
 namespace nb {
@@ -330,6 +331,19 @@ NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, b
 
 }  // namespace
 
+// Backend memory per neuron, without its arrival counters (2 per pending step): its fields and its out-list offset,
+// and 20 bytes that no field holds: the sum by hand that this replaced counted them; kept so that chunk plans, and
+// the summary's chunk_plan_MiB, stay the same.
+constexpr std::size_t kBytesPerCell = NB_FIELD_BYTES(NB_NETWORK_CELLS) + sizeof(std::uint64_t) + 20;
+static_assert(kBytesPerCell == 12 + 8 * 5 + 24 + 8, "the chunk plan's bytes per instance changed");
+
+// Backend memory per network: coefficients, observables, instance_id, last_active_step, silent, raster_fill,
+// raster_cut and trace_row, and 64 bytes that no field holds (as above).
+constexpr std::size_t kBytesPerNetwork = NB_FIELD_BYTES(NB_NETWORK_COEFFICIENTS) +
+                                         NB_FIELD_BYTES(NB_NETWORK_OBSERVABLES) + sizeof(std::uint64_t) +
+                                         4 * sizeof(std::uint32_t) + sizeof(std::int32_t) + 64;
+static_assert(kBytesPerNetwork == 256, "the chunk plan's bytes per instance changed");
+
 const ModelInfo& network_model_info() {
   static const ModelInfo info = [] {
     ModelInfo m;
@@ -359,8 +373,8 @@ const ModelInfo& network_model_info() {
       const double delay_slots = std::round(spec.param(0, "delay_ms") / spec.dt_ms) + 1;
       const double bins = std::ceil(double(spec.n_steps) / std::round(spec.param(0, "bin_ms") / spec.dt_ms));
       const double raster = spec.param(0, "raster_neurons") > 0 ? spec.param(0, "raster_max_spikes") * 16 : 0;
-      return static_cast<std::size_t>(N * (12 + 8 * 5 + 24 + 8 + delay_slots * 8) + synapses * 4 + bins * 16 +
-                                      raster + 256);
+      return static_cast<std::size_t>(N * (double(kBytesPerCell) + delay_slots * 2 * sizeof(std::uint32_t)) +
+                                      synapses * 4 + bins * 16 + raster + double(kBytesPerNetwork));
     };
     return m;
   }();

@@ -84,10 +84,10 @@ struct NetworkBuffers {
 #define NB_FIELD(type, name) Vec<type> name;
   NB_NETWORK_COEFFICIENTS(NB_FIELD)
   NB_NETWORK_OBSERVABLES(NB_FIELD)
+  NB_NETWORK_CELLS(NB_FIELD)
 #undef NB_FIELD
-  Vec<float> V_mV, g_e_nS, g_i_nS;
-  Vec<std::uint32_t> refractory_left, spike_count, last_spike_step, bin_count, spiked, arrivals;
-  Vec<std::uint64_t> isi_sum, isi_sq_sum, bin_sq_sum, offsets, instance_id;
+  Vec<std::uint32_t> arrivals;
+  Vec<std::uint64_t> offsets, instance_id;
   Vec<std::uint32_t> targets, pop_bins, last_active_step, silent, raster_neuron, raster_step, raster_fill, raster_cut;
   Vec<std::int32_t> trace_row;
   Vec<float> trace_V_mV, trace_g_e_nS, trace_g_i_nS;
@@ -140,18 +140,8 @@ struct NetworkBuffers {
 #define NB_POINT(type, name) v.name = ptr(name);
     NB_NETWORK_COEFFICIENTS(NB_POINT)
     NB_NETWORK_OBSERVABLES(NB_POINT)
+    NB_NETWORK_CELLS(NB_POINT)
 #undef NB_POINT
-    v.V_mV = ptr(V_mV);
-    v.g_e_nS = ptr(g_e_nS);
-    v.g_i_nS = ptr(g_i_nS);
-    v.refractory_left = ptr(refractory_left);
-    v.spike_count = ptr(spike_count);
-    v.last_spike_step = ptr(last_spike_step);
-    v.isi_sum = ptr(isi_sum);
-    v.isi_sq_sum = ptr(isi_sq_sum);
-    v.bin_sq_sum = ptr(bin_sq_sum);
-    v.bin_count = ptr(bin_count);
-    v.spiked = ptr(spiked);
     v.arrivals = ptr(arrivals);
     v.offsets = ptr(offsets);
     v.targets = ptr(targets);
