@@ -99,7 +99,8 @@ void expect_identical(const RunResult& a, const RunResult& b, const std::string&
 }
 
 template <class T>
-bool same_row(const std::vector<T>& a, std::size_t row_a, const std::vector<T>& b, std::size_t row_b, std::size_t width) {
+bool same_row(const std::vector<T>& a, std::size_t row_a, const std::vector<T>& b, std::size_t row_b,
+              std::size_t width) {
   return width == 0 || std::memcmp(a.data() + row_a * width, b.data() + row_b * width, width * sizeof(T)) == 0;
 }
 
@@ -147,7 +148,8 @@ void expect_same_instances(const RunResult& full, const RunResult& part, const s
   const auto trace_row = rows_of(full.trace_instances);
   for (std::size_t v = 0; v < part.traces.size(); ++v) {
     for (std::size_t k = 0; k < part.trace_instances.size(); ++k) {
-      EXPECT_TRUE(same_row(full.traces[v], trace_row.at(part.trace_instances[k]), part.traces[v], k, part.trace_samples))
+      const std::size_t row = trace_row.at(part.trace_instances[k]);
+      EXPECT_TRUE(same_row(full.traces[v], row, part.traces[v], k, part.trace_samples))
           << where << ": trace " << part.trace_vars[v] << " of instance " << part.trace_instances[k];
     }
   }
@@ -157,7 +159,8 @@ void expect_same_instances(const RunResult& full, const RunResult& part, const s
   ASSERT_EQ(part.spike_capacity, full.spike_capacity) << where;
   const auto spike_row = rows_of(full.spike_instances);
   for (std::size_t k = 0; k < part.spike_instances.size(); ++k) {
-    EXPECT_TRUE(same_row(full.spike_steps, spike_row.at(part.spike_instances[k]), part.spike_steps, k, part.spike_capacity))
+    const std::size_t row = spike_row.at(part.spike_instances[k]);
+    EXPECT_TRUE(same_row(full.spike_steps, row, part.spike_steps, k, part.spike_capacity))
         << where << ": spike steps of instance " << part.spike_instances[k];
   }
   if (part.instances.size() == full.instances.size()) {
@@ -220,7 +223,7 @@ TEST_P(EveryModel, SmallSpecRecordsWhatTheModelHas) {
 
 // ---- Reproducibility --------------------------------------------------------------------------------------------
 
-// Results are bitwise the same in chunks of 1, 3 and all instances, and on 1 and 2 threads.
+// Results are bitwise the same on 1 thread in one chunk and on 2 threads in chunks of 1, 3 and all instances.
 TEST_P(EveryModel, ChunkSizeAndThreadsDoNotMatter) {
   for (const std::string& integrator : model().integrators) {
     const Spec spec = model_spec(GetParam(), integrator);
@@ -237,10 +240,6 @@ TEST_P(EveryModel, ChunkSizeAndThreadsDoNotMatter) {
       EXPECT_EQ(chunked.chunks, (spec.n_instances() + chunk - 1) / chunk) << where;
       expect_identical(whole, chunked, where + ", chunks of " + std::to_string(chunk) + " on 2 threads");
     }
-    RunOptions two_threads;
-    two_threads.threads = 2;
-    expect_identical(whole, test::run_cpu(spec, two_threads), where + ", 2 threads");
-    expect_identical(whole, test::run_cpu(spec, one_thread), where + ", the same run again");
   }
 }
 
@@ -418,8 +417,8 @@ TEST_P(EveryModel, ChunkPeakMemoryGrowsWithThePlanNotFaster) {
   double plan[2], peak[2];
   for (int k = 0; k < 2; ++k) {
     const std::string out = tmp / ("out" + std::to_string(k)), budget = k == 0 ? "60" : "240";
-    const test::CliResult r = test::cli("run " + tmp / "spec.json" + " --backend cpu --quiet --threads 2 --memory-budget-MB " +
-                                        budget + " --out " + out);
+    const test::CliResult r = test::cli("run " + tmp / "spec.json" + " --backend cpu --quiet --threads 2" +
+                                        " --memory-budget-MB " + budget + " --out " + out);
     ASSERT_EQ(r.status, 0) << r.output;
     std::ifstream in(out + "/summary.json");
     const auto run = nlohmann::ordered_json::parse(in)["run"];
