@@ -443,7 +443,7 @@ INSTANTIATE_TEST_SUITE_P(, EveryModelParity, ::testing::ValuesIn(registered_mode
 
 // Every spec the experiments and the GPU check run still parses: a renamed parameter or a tightened rule that
 // breaks one fails here, not in the middle of someone's study.
-TEST(ExperimentSpecs, EveryOneParses) {
+TEST(Spec, EveryExperimentSpecIsValid) {
   std::size_t specs = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(NB_SOURCE_DIR) + "/experiments")) {
     if (entry.path().extension() != ".json") continue;
