@@ -1,6 +1,7 @@
-// One ChunkEngine for every model whose chunk buffers are a template over the vector type
-// (host/models/synapse/synapse_model.hpp, host/models/lif_cond/lif_cond_model.hpp): the backend policy says where the buffers live and
-// which kernels run; the model traits say how to assemble a chunk and which launchers to call.
+// The one ChunkEngine of every model: the model's chunk buffers are a template over the vector type
+// (host/models/<m>/<m>_model.hpp), the backend policy says where the buffers live and which kernels run, and the
+// model's traits say how to assemble a chunk and which launchers to call (host/engine/make_engine.hpp picks the
+// backend).
 //
 //   Traits: Chunk; template <template <class> class Vec> Buffers; assemble(spec, ids);
 //           advance_cpu(view, begin, end, threads), finalize_cpu(view, dt_ms, n_steps, threads),
@@ -15,6 +16,16 @@
 #include "host/spec/spec.hpp"
 
 namespace nb {
+
+// The launchers of kernels/<ns>/<ns>_kernels.hpp as members of a model's traits, for models whose launchers take
+// exactly the arguments BufferedEngine's backends pass (the CUDA ones are defined in CUDA builds only, used there
+// only).
+#define NB_KERNEL_LAUNCHERS(ns)                                      \
+  static constexpr auto advance_cpu = ns::advance_cpu;               \
+  static constexpr auto finalize_cpu = ns::finalize_cpu;             \
+  static constexpr auto advance_cuda_exact = ns::advance_cuda_exact; \
+  static constexpr auto advance_cuda_fast = ns::advance_cuda_fast;   \
+  static constexpr auto finalize_cuda = ns::finalize_cuda;
 
 template <class Traits, class Backend>
 class BufferedEngine final : public ChunkEngine {

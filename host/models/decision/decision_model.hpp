@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "host/engine/buffered_engine.hpp"
 #include "host/engine/chunk_engine.hpp"
 #include "host/models/model_helpers.hpp"
 #include "host/spec/model_registry.hpp"
@@ -141,11 +142,7 @@ struct DecisionTraits {
   template <template <class> class Vec>
   using Buffers = DecisionBuffers<Vec>;
   static constexpr auto assemble = assemble_decision_chunk;
-  static constexpr auto advance_cpu = decision::advance_cpu;
-  static constexpr auto finalize_cpu = decision::finalize_cpu;
-  static constexpr auto advance_cuda_exact = decision::advance_cuda_exact;  // defined in CUDA builds only
-  static constexpr auto advance_cuda_fast = decision::advance_cuda_fast;
-  static constexpr auto finalize_cuda = decision::finalize_cuda;
+  NB_KERNEL_LAUNCHERS(decision)
 };
 
 // The traits the generic engines are instantiated with (host/engine/make_engine.hpp, cuda_engines.cu).

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "host/engine/buffered_engine.hpp"
 #include "host/engine/chunk_engine.hpp"
 #include "host/models/model_helpers.hpp"
 #include "host/spec/model_registry.hpp"
@@ -105,11 +106,7 @@ struct LifTraits {
   template <template <class> class Vec>
   using Buffers = LifBuffers<Vec>;
   static constexpr auto assemble = assemble_lif_chunk;
-  static constexpr auto advance_cpu = lif::advance_cpu;
-  static constexpr auto finalize_cpu = lif::finalize_cpu;
-  static constexpr auto advance_cuda_exact = lif::advance_cuda_exact;  // defined in CUDA builds only: used there only
-  static constexpr auto advance_cuda_fast = lif::advance_cuda_fast;
-  static constexpr auto finalize_cuda = lif::finalize_cuda;
+  NB_KERNEL_LAUNCHERS(lif)
 };
 
 const ModelInfo& lif_model_info();

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "host/engine/buffered_engine.hpp"
 #include "host/engine/chunk_engine.hpp"
 #include "host/models/model_helpers.hpp"
 #include "host/spec/model_registry.hpp"
@@ -120,11 +121,7 @@ struct LifCondTraits {
   template <template <class> class Vec>
   using Buffers = LifCondBuffers<Vec>;
   static constexpr auto assemble = assemble_lif_cond_chunk;
-  static constexpr auto advance_cpu = lif_cond::advance_cpu;
-  static constexpr auto finalize_cpu = lif_cond::finalize_cpu;
-  static constexpr auto advance_cuda_exact = lif_cond::advance_cuda_exact;  // defined in CUDA builds only: used there only
-  static constexpr auto advance_cuda_fast = lif_cond::advance_cuda_fast;
-  static constexpr auto finalize_cuda = lif_cond::finalize_cuda;
+  NB_KERNEL_LAUNCHERS(lif_cond)
 };
 
 const ModelInfo& lif_cond_model_info();

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "host/engine/buffered_engine.hpp"
 #include "host/engine/chunk_engine.hpp"
 #include "host/models/model_helpers.hpp"
 #include "host/spec/model_registry.hpp"
@@ -139,11 +140,7 @@ struct RingTraits {
   template <template <class> class Vec>
   using Buffers = RingBuffers<Vec>;
   static constexpr auto assemble = assemble_ring_chunk;
-  static constexpr auto advance_cpu = ring::advance_cpu;
-  static constexpr auto finalize_cpu = ring::finalize_cpu;
-  static constexpr auto advance_cuda_exact = ring::advance_cuda_exact;  // defined in CUDA builds only
-  static constexpr auto advance_cuda_fast = ring::advance_cuda_fast;
-  static constexpr auto finalize_cuda = ring::finalize_cuda;
+  NB_KERNEL_LAUNCHERS(ring)
 };
 
 // The traits the generic engines are instantiated with (host/engine/make_engine.hpp, cuda_engines.cu).

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "host/engine/buffered_engine.hpp"
 #include "host/engine/chunk_engine.hpp"
 #include "host/models/model_helpers.hpp"
 #include "host/spec/model_registry.hpp"
@@ -113,11 +114,7 @@ struct SynapseTraits {
   template <template <class> class Vec>
   using Buffers = SynapseBuffers<Vec>;
   static constexpr auto assemble = assemble_synapse_chunk;
-  static constexpr auto advance_cpu = synapse::advance_cpu;
-  static constexpr auto finalize_cpu = synapse::finalize_cpu;
-  static constexpr auto advance_cuda_exact = synapse::advance_cuda_exact;  // defined in CUDA builds only: used there only
-  static constexpr auto advance_cuda_fast = synapse::advance_cuda_fast;
-  static constexpr auto finalize_cuda = synapse::finalize_cuda;
+  NB_KERNEL_LAUNCHERS(synapse)
 };
 
 const ModelInfo& synapse_model_info();
