@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 namespace nb {
 
@@ -25,13 +24,6 @@ ParamInfo choice_param(std::string name, std::vector<std::string> choices, std::
   ParamInfo p = numeric_param(std::move(name), static_cast<double>(default_choice), "", std::move(description));
   p.choices = std::move(choices);
   return p;
-}
-
-std::string format_number(double v) {
-  std::ostringstream s;
-  s.precision(10);
-  s << v;
-  return s.str();
 }
 
 std::uint32_t assign_recording_rows(const std::vector<std::uint64_t>& ids, const std::vector<std::uint64_t>& recorded,

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "host/common/text.hpp"
 #include "host/spec/model_registry.hpp"
 #include "host/spec/spec.hpp"
 
@@ -23,8 +24,8 @@ ParamInfo numeric_param(std::string name, double default_value, std::string unit
 ParamInfo choice_param(std::string name, std::vector<std::string> choices, std::size_t default_choice,
                        std::string description);
 
-// Up to 10 significant digits, for error messages.
-std::string format_number(double v);
+// Up to 10 significant digits, for the models' error messages.
+inline std::string format_number(double v) { return format_significant(v, 10); }
 
 // Row of each chunk instance in the recording buffers: the instances listed in `recorded` (sorted) get rows
 // 0, 1, ... in chunk order, the others -1. Returns the number of rows.
