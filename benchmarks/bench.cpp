@@ -79,7 +79,7 @@ std::vector<Case> cases() {
       {"ring_N256", "neuron-steps/s", 256, ring_spec(256), 1000},
       {"ring_N1024", "neuron-steps/s", 1024, ring_spec(1024), 1000},
       {"ring_N4096", "neuron-steps/s", 4096, ring_spec(4096), 1000},
-      // COBA networks (MODELS.md section 6), N = 4000, 1 s at dt 0.1 ms with the 50 ms kick: network-seconds per
+      // COBA networks (docs/models/network.md), N = 4000, 1 s at dt 0.1 ms with the 50 ms kick: network-seconds per
       // wall second (x 4e7 for neuron-steps/s); B = 1 .. 1000 networks, each with its own connectivity.
       {"coba_N4000", "network-seconds/s", 1e-4, R"({"model": "network", "dt_ms": 0.1, "params": {"N": 4000}})", 10000,
        1, 1, 1000},

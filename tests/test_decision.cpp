@@ -1,4 +1,4 @@
-// Wong & Wang decision model (MODELS.md section 5): symmetry without noise, the coin toss at c = 0, the
+// Wong & Wang decision model (docs/models/decision.md): symmetry without noise, the coin toss at c = 0, the
 // psychometric and chronometric trends, the working-memory protocol and its reset, binned choice-split rates
 // against the traces, the seed, the GPU trial loop on the host, CPU-CUDA parity of the noiseless protocol and of fast
 // math, and rejected specs.

@@ -1,4 +1,4 @@
-// Fixed points and saddle-node bifurcations of the self-sustained population against MODELS.md section 4.
+// Fixed points and saddle-node bifurcations of the self-sustained population against docs/models/self_sustained.md.
 #include <gtest/gtest.h>
 
 #include "host/common/errors.hpp"
@@ -30,7 +30,7 @@ TEST(FixedPoints, ThreeStatesAtTheNotebookParameters) {
 }
 
 TEST(FixedPoints, SaddleNodesBoundTheBistableRange) {
-  // MODELS.md's bistable ranges are those of the notebook's gamma = 0.64.
+  // docs/models/self_sustained.md's bistable ranges are those of the notebook's gamma = 0.64.
   RateModelParams p;
   p.gamma = 0.64;
   const auto g = saddle_nodes(p, "g_E_nA", 0.24, 0.33);

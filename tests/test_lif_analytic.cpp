@@ -1,4 +1,4 @@
-// LIF against the closed forms of MODELS.md section 1.
+// LIF against the closed forms of docs/models/lif.md.
 #include <cmath>
 
 #include "tests/test_util.hpp"
@@ -27,7 +27,7 @@ TEST(LifAnalytic, ThresholdCurrentIs036nA) {
 }
 
 struct RateCase {
-  double I_nA, rate_Hz;  // MODELS.md table
+  double I_nA, rate_Hz;  // docs/models/lif.md table
 };
 const RateCase kRateTable[] = {{0.37, 32.968}, {0.45, 81.856}, {0.50, 103.935}, {0.60, 140.681}};
 

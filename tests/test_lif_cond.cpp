@@ -1,4 +1,4 @@
-// Conductance-driven LIF neurons (MODELS.md sections 1 and 2; kernels/lif_cond/lif_cond.hpp): expectations derived
+// Conductance-driven LIF neurons (docs/models/lif.md and synapse.md; kernels/lif_cond/lif_cond.hpp): expectations derived
 // from the math (reversal bounds, the discrete-time stationary gate moments, the Mg block formula, the LIF closed
 // form), the seed, CPU/CUDA parity of a larger spec, and bad specs; chunking, threads, instance order and exact parity
 // of its small spec run for every model in test_every_model.cpp.
@@ -216,7 +216,7 @@ TEST(LifCond, NmdaBlockFollowsTheMagnesiumFormulaSampleBySample) {
 // ---- 3. Without inputs it is the plain LIF ----------------------------------------------------------------------
 
 struct RateCase {
-  double I_nA, rate_Hz;  // MODELS.md section 1 table (tau = 10 ms, V_L -70, V_reset -60, V_th -52, t_ref 2 ms)
+  double I_nA, rate_Hz;  // docs/models/lif.md table (tau = 10 ms, V_L -70, V_reset -60, V_th -52, t_ref 2 ms)
 };
 const RateCase kRateTable[] = {{0.37, 32.968}, {0.45, 81.856}, {0.50, 103.935}, {0.60, 140.681}};
 

@@ -1,4 +1,4 @@
-// Spiking E/I networks (MODELS.md section 6): unconnected cells against the LIF model, one spike's conductance,
+// Spiking E/I networks (docs/models/network.md): unconnected cells against the LIF model, one spike's conductance,
 // connectivity statistics, COBA's published behaviour, both CUDA layouts on the host and on the GPU, the memory
 // guard and rejected specs.
 #include <algorithm>
@@ -181,7 +181,7 @@ TEST(Network, FixedInDegreeGivesEveryCellExactlyKDistinctInputs) {
 }
 
 TEST(Network, CobaSustainsAfterTheKickAndDiesWithout) {
-  // Reference (MODELS.md section 6; Vogels & Abbott 2005, Brette et al. 2007): without the kick the activity
+  // Reference (docs/models/network.md; Vogels & Abbott 2005, Brette et al. 2007): without the kick the activity
   // dies; after it, irregular asynchronous activity at roughly 10-20 Hz in both populations. Measured here (seed
   // 9): 12-13 Hz, ISI CV about 1.4, synchrony index about 0.005.
   Json doc = network_spec(1000, {{"N", 4000}});

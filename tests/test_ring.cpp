@@ -1,4 +1,4 @@
-// Ben-Yishai ring model (MODELS.md section 3): the linear steady state, the marginal phase's bump width,
+// Ben-Yishai ring model (docs/models/ring.md): the linear steady state, the marginal phase's bump width,
 // contrast invariance, the moments against a direct O(N^2) sum, runaway flags, the seed, CPU-CUDA parity over
 // ring sizes and runaway, and rejected specs.
 #include <cmath>
@@ -58,7 +58,7 @@ TEST(Ring, LinearRegimeSteadyStateIsTheClosedForm) {
 
 TEST(Ring, MarginalPhaseBumpWidthSolvesTheSelfConsistency) {
   // eps = 0, J2 > 2: a bump whose half-width theta_c solves (J2/pi)(theta_c - sin(4 theta_c)/4) = 1, for any
-  // contrast (MODELS.md: 59.73, 42.49, 29.16 deg). The edge comes from the input's zero crossing, interpolated
+  // contrast (docs/models/ring.md: 59.73, 42.49, 29.16 deg). The edge comes from the input's zero crossing, interpolated
   // between neurons: measured within 0.002 deg at N = 256 (asserted 0.02 deg, 1/35 of a grid step).
   Json doc = ring_spec(2000, 0.1, {{"N", 256}, {"eps", 0}, {"theta_0_rad", 0.35}});
   doc["sweep"] = {{"contrast", {0.1, 0.4, 0.8}}};

@@ -1,4 +1,4 @@
-// Self-sustained (bistable) population (MODELS.md section 4): fixed points, switching by pulses, the
+// Self-sustained (bistable) population (docs/models/self_sustained.md): fixed points, switching by pulses, the
 // monostable range outside the saddle-nodes, fast-math CUDA against the CPU, and rejected specs.
 #include <cmath>
 #include <cstring>
@@ -46,7 +46,7 @@ struct FixedPointCase {
 };
 
 TEST(SelfSustained, RelaxesToTheFixedPointOnEachSideOfTheUnstableOne) {
-  // MODELS.md: gamma 0.64 -> 0.11956 / 0.24381 / 0.62774 (r 2.12 / 26.35 Hz); gamma 0.641 -> 0.12038 / 0.24200 /
+  // docs/models/self_sustained.md: gamma 0.64 -> 0.11956 / 0.24381 / 0.62774 (r 2.12 / 26.35 Hz); gamma 0.641 -> 0.12038 / 0.24200 /
   // 0.62873. Rates for 0.641 come from the double-precision F at the tabulated s.
   const FixedPointCase cases[] = {{0.64, 0.11956, 0.24381, 0.62774, 2.12, 26.35},
                                   {0.641, 0.12038, 0.24200, 0.62873, F_Hz(0.28 * 0.12038 + 0.32),

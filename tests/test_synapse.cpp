@@ -1,9 +1,9 @@
-// Kinetic synapse ensembles (MODELS.md section 2; the math in kernels/synapse/synapse.hpp).
+// Kinetic synapse ensembles (docs/models/synapse.md; the math in kernels/synapse/synapse.hpp).
 //
 // Every expectation below is derived from the model's equations, never copied from a run:
 //   jump        s+ = 1 - (1 - s-) e^-alpha,  decay s <- s e^{-dt/tau}, decay first then the jump within a step;
 //   Poisson     the discrete-time stationary mean p q / (1 - d (1 - p q)), and its dt -> 0 limit r tau q / (1 + r tau q);
-//   periodic    the exact periodic mean of MODELS.md, times the left-Riemann sampling factor (dt/tau) / (1 - d);
+//   periodic    the exact periodic mean of docs/models/synapse.md, times the left-Riemann sampling factor (dt/tau) / (1 - d);
 //   lif train   the LIF closed form for the interval, quantised to whole steps.
 // Statistical checks use standard errors estimated from independent trials; each states its false-failure odds.
 #include <algorithm>
@@ -58,13 +58,13 @@ double poisson_mean_discrete(double rate_Hz, double tau_ms, double alpha, double
   return p * q / (1.0 - d * (1.0 - p * q));
 }
 
-// MODELS.md: <s> = r tau q / (1 + r tau q).
+// docs/models/synapse.md: <s> = r tau q / (1 + r tau q).
 double poisson_mean_continuous(double rate_Hz, double tau_ms, double alpha) {
   const double x = rate_Hz * 1e-3 * tau_ms * q_of(alpha);
   return x / (1.0 + x);
 }
 
-// MODELS.md, exact for a periodic train in continuous time.
+// docs/models/synapse.md, exact for a periodic train in continuous time.
 double periodic_mean_exact(double rate_Hz, double tau_ms, double alpha) {
   const double rt = rate_Hz * 1e-3 * tau_ms;
   return rt * (1.0 - std::exp(-1.0 / rt)) * q_of(alpha) / (1.0 - std::exp(-(alpha + 1.0 / rt)));
@@ -331,7 +331,7 @@ TEST(SynapsePeriodic, FirstSpikeFollowsThePhase) {
 
 // ---- 4. The lif train ---------------------------------------------------------------------------------------
 
-// LIF defaults (MODELS.md section 1): tau 10 ms, V_L -70, V_reset -60, V_th -52 mV, t_ref 2 ms, V_init -70 mV,
+// LIF defaults (docs/models/lif.md): tau 10 ms, V_L -70, V_reset -60, V_th -52 mV, t_ref 2 ms, V_init -70 mV,
 // G_L 20 nS; at 0.45 nA V_inf = -70 + 0.45 / 0.02 = -47.5 mV.
 constexpr double kLifTau = 10, kVinf = -47.5, kVreset = -60, kVth = -52, kVinit = -70, kTref = 2;
 

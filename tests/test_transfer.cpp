@@ -1,5 +1,5 @@
 // nb::exact::expm1 (kernels/common/exact_math.hpp) and the rate-model transfer function
-// F(I) = (a I - b) / (1 - exp(-d (a I - b))) (kernels/common/transfer.hpp, MODELS.md sections 4 and 5).
+// F(I) = (a I - b) / (1 - exp(-d (a I - b))) (kernels/common/transfer.hpp, docs/models/self_sustained.md and decision.md).
 //
 // References are computed in double with the C library's expm1 from the same float arguments (a I is exact in
 // double; errors ~1e-16 relative, negligible at float resolution). Error measures as in test_exact_math.cpp:
@@ -44,7 +44,7 @@ constexpr float kDenormMin = std::numeric_limits<float>::denorm_min();  // 2^-14
 // Largest float whose exp (and expm1) is finite: 0x42b17217 = 88.72283172607422.
 constexpr std::uint32_t kExpMaxFiniteBits = 0x42b17217u;
 
-// MODELS.md sections 4 and 5 defaults.
+// docs/models/self_sustained.md and decision.md defaults.
 constexpr float kA = 270.0f;   // Hz/nA
 constexpr float kB = 108.0f;   // Hz
 constexpr float kD = 0.154f;   // s
@@ -458,7 +458,7 @@ TEST(TransferFunction, ExtremesAndNaN) {
   EXPECT_TRUE(std::isnan(nb::rate::transfer_Hz<ExactMath>(kInf, kA, kInf, kD)));  // inf - inf
 }
 
-// The rates MODELS.md section 4 quotes at its fixed points (gamma = 0.64, g_E = 0.28 nA, I_0 = 0.32 nA):
+// The rates docs/models/self_sustained.md quotes at its fixed points (gamma = 0.64, g_E = 0.28 nA, I_0 = 0.32 nA):
 // s = 0.11956 -> r = 2.12 Hz and s = 0.62774 -> r = 26.35 Hz; each satisfies s = gamma tau F / (1 + gamma tau F).
 TEST(TransferFunction, ModelsFixedPoints) {
   const float gamma = 0.64f, tau_s = 0.1f;

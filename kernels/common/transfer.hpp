@@ -1,4 +1,4 @@
-// Population transfer function of the rate models (MODELS.md sections 4 and 5; Abbott & Chance 2005, as used by
+// Population transfer function of the rate models (docs/models/self_sustained.md and decision.md; Abbott & Chance 2005, as used by
 // Wong & Wang 2006):
 //
 //   F(I) = (a I - b) / (1 - exp(-d (a I - b)))    [Hz];   I in nA, a in Hz/nA, b in Hz, d in s (d > 0)

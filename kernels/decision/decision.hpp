@@ -1,4 +1,4 @@
-// Wong & Wang (2006) reduced two-variable model of decision making and working memory (MODELS.md section 5):
+// Wong & Wang (2006) reduced two-variable model of decision making and working memory (docs/models/decision.md):
 //
 //     x_i = J11 S_i - J12 S_j + I_0 + I_noise,i + I_stim,i(t)            (j the other population)
 //     r_i = F(x_i)                                                        [Hz], kernels/common/transfer.hpp

@@ -1,4 +1,4 @@
-// Leaky integrate-and-fire neuron: the one source of truth for its math (MODELS.md section 1).
+// Leaky integrate-and-fire neuron: the one source of truth for its math (docs/models/lif.md).
 //
 //     C dV/dt = -G_L (V - V_L) + I,      V += sigma sqrt(dt) xi after each deterministic step
 //

@@ -1,4 +1,4 @@
-// Conductance-driven LIF neuron: the one source of truth for its math (MODELS.md sections 1 and 2).
+// Conductance-driven LIF neuron: the one source of truth for its math (docs/models/lif.md and synapse.md).
 //
 //   C dV/dt = -G_L (V - V_L) - g_A (V - E_A) - g_N B(V) (V - E_N) - g_G (V - E_G) + I,   + sigma sqrt(dt) xi
 //   g_A = g_AMPA sum_k s^A_k,  g_N = g_NMDA sum_k s^N_k  (k < K_E, excitatory inputs)

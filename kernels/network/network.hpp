@@ -1,4 +1,4 @@
-// Spiking E/I networks of conductance-based LIF neurons (MODELS.md section 6: Vogels & Abbott 2005, Brette et al.
+// Spiking E/I networks of conductance-based LIF neurons (docs/models/network.md: Vogels & Abbott 2005, Brette et al.
 // 2007 benchmark 1 "COBA"), many networks per run:
 //
 //     C dV/dt = G_L (E_L - V) + g_e (E_e - V) + g_i (E_i - V) + I_ext
@@ -139,7 +139,7 @@ NB_HD std::uint32_t poisson_event(std::uint64_t seed, std::uint64_t instance, st
 // Steps (a) to (d) for neuron j at step n; returns whether it spiked. in_e, in_i: arriving spike counts;
 // kick, ext: Poisson events (0 or 1).
 // Kinetic (saturating) synapses: each arriving spike moves the conductance a fraction `jump` of the way to g_max,
-// g <- g_max - (g_max - g) (1 - jump)^k for k arrivals (the kinetic synapse of MODELS.md section 2 with a short
+// g <- g_max - (g_max - g) (1 - jump)^k for k arrivals (the kinetic synapse of docs/models/synapse.md with a short
 // transmitter pulse, aggregated over a cell's synapses of one kind); exponential synapses add w k.
 template <class Math, bool Kinetic>
 NB_HD bool neuron_step(const Coefficients& c, NeuronState& s, std::uint32_t in_e, std::uint32_t in_i,

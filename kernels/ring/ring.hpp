@@ -1,4 +1,4 @@
-// Ben-Yishai ring model of orientation selectivity (MODELS.md section 3), many rings per launch:
+// Ben-Yishai ring model of orientation selectivity (docs/models/ring.md), many rings per launch:
 //
 //     tau dr_j/dt = -r_j + [I_j]+,    I_j = h_j + sum_k W_jk r_k + sigma sqrt(dt) xi_j,    theta_j = -pi/2 + pi j / N
 //     W_jk = (J0 + sum_m J_2m cos(2m (theta_j - theta_k))) / N,    h_j = A c (1 - eps + eps cos(2 (theta_j - theta_cue)))

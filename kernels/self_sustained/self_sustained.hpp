@@ -1,4 +1,4 @@
-// Self-sustained activity of one excitatory population with slow recurrent excitation (MODELS.md section 4):
+// Self-sustained activity of one excitatory population with slow recurrent excitation (docs/models/self_sustained.md):
 //
 //     ds/dt = gamma F(I) (1 - s) - s / tau_s,      I = g_E s + I_0 + I_1(t),      r = F(I)   [Hz]
 //

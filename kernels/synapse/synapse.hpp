@@ -1,4 +1,4 @@
-// Kinetic synapse: the one source of truth for its math (MODELS.md section 2).
+// Kinetic synapse: the one source of truth for its math (docs/models/synapse.md).
 //
 //     ds/dt = alpha sum_j delta(t - t_j) (1 - s) - s / tau_s
 //

@@ -1,4 +1,4 @@
-// The Wong & Wang decision model as the host sees it (MODELS.md section 5): parameters, checks, chunk assembly,
+// The Wong & Wang decision model as the host sees it (docs/models/decision.md): parameters, checks, chunk assembly,
 // buffers and the traits that plug it into BufferedEngine.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Spiking E/I networks as the host sees them (MODELS.md section 6): parameters, checks, connectivity and chunk
+// Spiking E/I networks as the host sees them (docs/models/network.md): parameters, checks, connectivity and chunk
 // assembly, buffers and the traits that plug the model into BufferedEngine.
 #pragma once
 

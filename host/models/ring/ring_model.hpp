@@ -1,4 +1,4 @@
-// The Ben-Yishai ring model as the host sees it (MODELS.md section 3): parameters, checks, chunk assembly,
+// The Ben-Yishai ring model as the host sees it (docs/models/ring.md): parameters, checks, chunk assembly,
 // buffers and the traits that plug it into BufferedEngine.
 #pragma once
 

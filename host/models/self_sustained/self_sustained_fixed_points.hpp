@@ -1,4 +1,4 @@
-// Fixed points of the self-sustained population (MODELS.md section 4), a host-side analysis in double precision:
+// Fixed points of the self-sustained population (docs/models/self_sustained.md), a host-side analysis in double precision:
 // the steady states of ds/dt = gamma F(g_E s + I_0) (1 - s) - s / tau_s solve s = gamma tau F / (1 + gamma tau F).
 // `neurobatch fixed-points SPEC.json` prints them for every sweep point of a self_sustained spec, and, for a sweep
 // over one parameter, the saddle-node bifurcations where the number of fixed points changes.

@@ -1,4 +1,4 @@
-// The self-sustained (bistable) population model as the host sees it (MODELS.md section 4): parameters, checks,
+// The self-sustained (bistable) population model as the host sees it (docs/models/self_sustained.md): parameters, checks,
 // chunk assembly, buffers and the traits that plug it into BufferedEngine.
 #pragma once
 
