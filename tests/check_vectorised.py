@@ -29,6 +29,20 @@ MINIMUM = {
     "ring_cpu.cpp": 7,
     "network_cpu.cpp": 8,
 }
+# gcc's cost model depends on the target that -march=native resolves to, so a machine of another kind vectorises
+# a different number of lines from the same, equally fast source. Counts for the targets measured so far, each
+# taken from the kernels of commit 2270324 (benchmarked fast on that machine); any other target uses MINIMUM.
+MINIMUM_BY_MARCH = {
+    "rocketlake": {  # 2026-12-06, the 2-core development machine (docs/performance.md)
+        "lif_cpu.cpp": 4,
+        "synapse_cpu.cpp": 6,
+        "lif_cond_cpu.cpp": 7,
+        "self_sustained_cpu.cpp": 2,
+        "decision_cpu.cpp": 2,
+        "ring_cpu.cpp": 6,
+        "network_cpu.cpp": 6,
+    },
+}
 SKIP = 77
 
 
@@ -64,6 +78,13 @@ def main():
     if "Free Software Foundation" not in version or "clang" in version:
         print(f"check_vectorised: skipped: {compiler} is not gcc")
         return SKIP
+    minimum = MINIMUM
+    if any("-march=native" in e["command"] for e in entries):
+        target = subprocess.run([compiler, "-march=native", "-Q", "--help=target"], capture_output=True, text=True).stdout
+        march = re.search(r"^\s+-march=\s+(\S+)", target, re.M)
+        if march and march.group(1) in MINIMUM_BY_MARCH:
+            minimum = MINIMUM_BY_MARCH[march.group(1)]
+            print(f"check_vectorised: counts for -march=native = {march.group(1)}")
     if any("-fsanitize" in e["command"] for e in entries):
         print("check_vectorised: skipped: a sanitizer build (instrumentation changes what vectorises)")
         return SKIP
@@ -71,10 +92,10 @@ def main():
     for e in sorted(entries, key=lambda e: e["file"]):
         name = os.path.basename(e["file"])
         found = vectorised_lines(e["command"], e["directory"])
-        ok = len(found) >= MINIMUM[name]
+        ok = len(found) >= minimum[name]
         failed |= not ok
         where = ", ".join(f"{f}:{n}" for f, n in sorted(found))
-        print(f"{'ok  ' if ok else 'FAIL'} {name}: {len(found)} vectorised lines (at least {MINIMUM[name]}): {where}")
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {len(found)} vectorised lines (at least {minimum[name]}): {where}")
     return 1 if failed else 0
 
 
