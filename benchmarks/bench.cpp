@@ -148,7 +148,7 @@ void series(const Config& cfg, const Case& c, const std::string& backend, int th
     j["backend"] = backend;
     j["device"] = device;
     j["threads"] = threads;
-    j["math"] = math == nb::MathMode::exact ? "exact" : "fast";
+    j["math"] = nb::math_mode_name(math);
     j["instances"] = spec.n_instances();
     j["steps"] = spec.n_steps;
     j["seconds"] = s;

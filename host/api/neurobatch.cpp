@@ -66,10 +66,11 @@ NetworkLayout parse_network_layout(const std::string& text) {
 
 std::uint32_t parse_network_cells_per_thread(const std::string& text) {
   if (text == "auto") return 0;
-  for (const std::uint32_t cells : {1u, 2u, 4u, 8u, 16u}) {
+  for (const std::uint32_t cells : kNetworkCellsPerThread) {
     if (text == std::to_string(cells)) return cells;
   }
-  throw UserError("--network-cells-per-thread: '" + text + "' is not allowed (allowed: 1, 2, 4, 8, 16, auto)");
+  throw UserError("--network-cells-per-thread: '" + text + "' is not allowed (allowed: " +
+                  network_cells_per_thread_allowed() + ")");
 }
 
 std::string resolve_backend(const std::string& requested) { return nb::resolve_backend(requested); }

@@ -181,7 +181,7 @@ int cmd_run(int argc, char** argv) {
   const nb::RunResult r = nb::api::run(spec, o, plan);
   bar.finish();
   const std::string written = nb::api::write(spec, r, out);
-  if (!a.has("--quiet")) {
+  if (!quiet) {
     std::cerr << "neurobatch: " << r.instances.size() << " instances x " << spec.n_steps << " steps on " << r.backend
               << " (" << r.device << ") in " << r.wall_s << " s: " << r.neuron_steps / r.wall_s
               << " neuron-steps/s, peak host memory " << (r.host_peak_bytes >> 20) << " MiB -> " << written << "\n";
@@ -223,8 +223,8 @@ int cmd_compare(int argc, char** argv) {
   const nb::CompareReport report = nb::compare_results(ra, rb);
   if (a.has("--json")) {
     nlohmann::ordered_json j = report.to_json();
-    j["a"] = {{"backend", ra.backend}, {"device", ra.device}, {"math", oa.math == nb::MathMode::exact ? "exact" : "fast"}};
-    j["b"] = {{"backend", rb.backend}, {"device", rb.device}, {"math", ob.math == nb::MathMode::exact ? "exact" : "fast"}};
+    j["a"] = {{"backend", ra.backend}, {"device", ra.device}, {"math", nb::math_mode_name(oa.math)}};
+    j["b"] = {{"backend", rb.backend}, {"device", rb.device}, {"math", nb::math_mode_name(ob.math)}};
     j["instances"] = ra.instances.size();
     std::cout << j.dump(2) << "\n";
   } else {

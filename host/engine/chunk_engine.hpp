@@ -19,6 +19,21 @@ struct Spec;
 // network fits in one block, else per cell. The results are the same bits in every layout.
 enum class NetworkLayout { automatic, per_cell, per_network };
 
+// The cells per thread the per-network layout is compiled for (kernels/network/network_cuda.cuh); 0 is auto.
+inline constexpr std::uint32_t kNetworkCellsPerThread[] = {1, 2, 4, 8, 16};
+inline bool is_network_cells_per_thread(std::uint32_t cells) {
+  for (const std::uint32_t allowed : kNetworkCellsPerThread) {
+    if (cells == allowed) return true;
+  }
+  return cells == 0;
+}
+// "1, 2, 4, 8, 16, auto", for messages.
+inline std::string network_cells_per_thread_allowed() {
+  std::string text;
+  for (const std::uint32_t allowed : kNetworkCellsPerThread) text += std::to_string(allowed) + ", ";
+  return text + "auto";
+}
+
 struct EngineConfig {
   std::string backend;  // "cpu" or "cuda" (already resolved)
   MathMode math = MathMode::exact;
@@ -50,16 +65,6 @@ struct BinnedSums {
   std::uint64_t first_point = 0, points = 0;
   std::vector<std::uint64_t> counts, sums;
 };
-
-// Observable columns for ChunkResult::observables, moved in: an initializer list would copy each (its elements
-// cannot be moved from), a chunk's worth of every observable more at the peak of the chunk's memory.
-template <class... Columns>
-std::vector<std::vector<double>> observable_columns(Columns&&... columns) {
-  std::vector<std::vector<double>> out;
-  out.reserve(sizeof...(columns));
-  (out.push_back(std::forward<Columns>(columns)), ...);
-  return out;
-}
 
 // What a chunk run returns, for any model. Rows of traces and spikes are the chunk's recorded instances in the
 // order they appear in the chunk's id list.

@@ -235,10 +235,9 @@ std::string resolve_backend(const std::string& requested) {
 ChunkPlan plan_run(const Spec& spec, const RunOptions& o) {
   ChunkPlan plan;
   plan.backend = resolve_backend(o.backend);
-  const std::uint32_t cells = o.network_cells_per_thread;
-  if (cells != 0 && cells != 1 && cells != 2 && cells != 4 && cells != 8 && cells != 16) {
-    throw UserError("--network-cells-per-thread: " + std::to_string(cells) +
-                    " is not allowed (allowed: 1, 2, 4, 8, 16, auto)");
+  if (!is_network_cells_per_thread(o.network_cells_per_thread)) {
+    throw UserError("--network-cells-per-thread: " + std::to_string(o.network_cells_per_thread) +
+                    " is not allowed (allowed: " + network_cells_per_thread_allowed() + ")");
   }
   // The chunk plan first: it can refuse the run, which must then not have allocated its results.
   plan.run_instances = o.instances.empty() ? spec.n_instances() : o.instances.size();

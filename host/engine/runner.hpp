@@ -22,7 +22,7 @@ struct RunOptions {
   std::uint64_t memory_budget_bytes = 0;  // 0: backend default (CPU: half the RAM, or 7/8 of it less the results if
                                            // that is less; CUDA: 80% of free memory)
   std::vector<std::uint64_t> instances;   // run only these global instances (any order); empty: all
-  // The network model's CUDA layout and the per-network layout's cells per thread (1, 2, 4, 8, 16; 0: auto);
+  // The network model's CUDA layout and the per-network layout's cells per thread (kNetworkCellsPerThread; 0: auto);
   // other models and the CPU ignore them.
   NetworkLayout network_layout = NetworkLayout::automatic;
   std::uint32_t network_cells_per_thread = 0;

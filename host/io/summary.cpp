@@ -10,8 +10,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-const char* math_name(MathMode m) { return m == MathMode::exact ? "exact" : "fast"; }
-
 bool is_full_run(const Spec& spec, const RunResult& r) {
   if (r.instances.size() != spec.n_instances()) return false;
   for (std::size_t i = 0; i < r.instances.size(); ++i) {
@@ -190,7 +188,7 @@ nlohmann::ordered_json make_summary(const Spec& spec, const RunResult& r) {
   s["spec"] = spec.resolved;
   s["run"] = {{"backend", r.backend},
               {"device", r.device},
-              {"math", math_name(r.math)},
+              {"math", math_mode_name(r.math)},
               {"threads", r.threads},
               {"instances_run", r.instances.size()},
               {"chunks", r.chunks},

@@ -64,7 +64,8 @@ std::vector<double> as_column(const std::vector<T>& values) {
   return std::vector<double>(values.begin(), values.end());
 }
 
-// ChunkResult::observables from the columns, moved in order.
+// ChunkResult::observables from the columns, moved in order: an initializer list would copy each (its elements
+// cannot be moved from), a chunk's worth of every observable more at the peak of the chunk's memory.
 template <std::size_t K>
 std::vector<std::vector<double>> observable_columns_of(std::vector<double> (&&columns)[K]) {
   std::vector<std::vector<double>> out;

@@ -16,6 +16,9 @@ namespace nb {
 
 enum class MathMode { exact, fast };
 
+// As the CLI's --math and summary.json write it.
+inline const char* math_mode_name(MathMode m) { return m == MathMode::exact ? "exact" : "fast"; }
+
 struct ExactMath {
   static constexpr MathMode mode = MathMode::exact;
   NB_HD static float log(float x) { return exact::log(x); }
