@@ -4,8 +4,12 @@
 #include <cstdlib>
 #include <sstream>
 
+#include <omp.h>
+
+#include "host/engine/cuda_device.hpp"
 #include "host/io/output.hpp"
 #include "host/io/summary.hpp"
+#include "host/models/self_sustained/self_sustained_fixed_points.hpp"
 
 namespace nb {
 namespace api {
@@ -90,6 +94,64 @@ std::string write(const Spec& spec, const RunResult& result, const std::string& 
 }
 
 nlohmann::ordered_json summary(const Spec& spec, const RunResult& result) { return make_summary(spec, result); }
+
+std::vector<ResultArray> arrays(const Spec& spec, std::shared_ptr<const RunResult> result) {
+  return result_arrays(spec, std::move(result));
+}
+
+// ---- Other commands ---------------------------------------------------------------------------------------------
+
+bool Comparison::exact() const { return a.math == MathMode::exact && b.math == MathMode::exact; }
+
+nlohmann::ordered_json Comparison::to_json() const {
+  nlohmann::ordered_json j = report.to_json();
+  j["a"] = {{"backend", a.backend}, {"device", a.device}, {"math", math_mode_name(a.math)}};
+  j["b"] = {{"backend", b.backend}, {"device", b.device}, {"math", math_mode_name(b.math)}};
+  j["instances"] = a.instances.size();
+  return j;
+}
+
+Comparison compare(const Spec& spec, const RunOptions& a, const RunOptions& b) {
+  resolve_backend(a.backend);  // both refused before either runs
+  resolve_backend(b.backend);
+  Comparison c{run(spec, a), run(spec, b), {}};
+  c.report = compare_results(c.a, c.b);
+  return c;
+}
+
+nlohmann::ordered_json info() {
+  nlohmann::ordered_json j;
+  j["build"] = build_info();
+  j["backends"]["cpu"] = {{"available", true}, {"threads", omp_get_max_threads()}};
+  const std::string reason = cuda_unavailable_reason();
+  j["backends"]["cuda"] = {{"available", reason.empty()}, {"reason", reason}};
+  nlohmann::ordered_json devices = nlohmann::ordered_json::array();
+  for (const auto& d : cuda_devices()) {
+    devices.push_back({{"index", d.index},
+                       {"name", d.name},
+                       {"compute_capability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
+                       {"multiprocessors", d.multiprocessors},
+                       {"total_MiB", d.total_bytes >> 20},
+                       {"free_MiB", d.free_bytes >> 20}});
+  }
+  j["devices"] = devices;
+  nlohmann::ordered_json models = nlohmann::ordered_json::array();
+  for (const auto& m : all_models()) {
+    nlohmann::ordered_json params = nlohmann::ordered_json::array();
+    for (const auto& p : m.params) {
+      const nlohmann::ordered_json def = p.categorical() ? nlohmann::ordered_json(p.choice_name(p.default_value))
+                                                         : nlohmann::ordered_json(p.default_value);
+      params.push_back({{"name", p.name}, {"default", def}, {"unit", p.unit}, {"range", p.range_text()},
+                        {"description", p.description}});
+    }
+    models.push_back({{"name", m.name}, {"description", m.description}, {"params", params},
+                      {"observables", m.observables}, {"trace_vars", m.trace_vars}, {"integrators", m.integrators}});
+  }
+  j["models"] = models;
+  return j;
+}
+
+nlohmann::ordered_json fixed_points(const Spec& spec) { return fixed_point_report(spec); }
 
 }  // namespace api
 }  // namespace nb

@@ -22,6 +22,8 @@
 #include "host/common/errors.hpp"    // SpecError, PathError, BackendUnavailable, UserError, Cancelled, InternalError
 #include "host/engine/progress.hpp"  // Progress, ProgressCallback
 #include "host/engine/runner.hpp"    // RunOptions, ChunkPlan, RunResult
+#include "host/io/compare.hpp"        // CompareReport
+#include "host/io/result_arrays.hpp"  // ResultArray
 #include "host/spec/spec.hpp"        // Spec
 
 namespace nb {
@@ -83,8 +85,31 @@ std::string check_output_dir(const std::string& dir);
 // Returns the directory written: `dir`, or "<dir>-2", "-3"... where something took `dir` meanwhile.
 std::string write(const Spec& spec, const RunResult& result, const std::string& dir);
 
-// The summary document that write() puts in summary.json.
+// The summary document that write() puts in summary.json (without its "files" entry, which arrays() gives).
 nlohmann::ordered_json summary(const Spec& spec, const RunResult& result);
+
+// The arrays write() puts in the .npy files, in memory: each views `result` or a buffer of its own, and keeps
+// what it views alive (ResultArray::storage).
+std::vector<ResultArray> arrays(const Spec& spec, std::shared_ptr<const RunResult> result);
+
+// ---- Other commands ---------------------------------------------------------------------------------------------
+
+// Two runs of the same instances (compare's --a and --b) and their differences per observable.
+struct Comparison {
+  RunResult a, b;
+  CompareReport report;
+  bool exact() const;                 // both sides ran in exact math mode: any difference is a failure
+  nlohmann::ordered_json to_json() const;  // the report with each side's backend, device, math and the instances
+};
+Comparison compare(const Spec& spec, const RunOptions& a, const RunOptions& b);
+
+// `neurobatch info`: the build, the backends (with the reason where CUDA is unusable), the CUDA devices, and every
+// model with its parameters (units, defaults, ranges), observables, traceable variables and integrators.
+nlohmann::ordered_json info();
+
+// `neurobatch fixed-points`: every fixed point of each sweep point of a self_sustained spec, and the saddle-node
+// bifurcations of a one-axis sweep (UserError for another model).
+nlohmann::ordered_json fixed_points(const Spec& spec);
 
 }  // namespace api
 }  // namespace nb

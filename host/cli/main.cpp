@@ -1,7 +1,6 @@
 // neurobatch: the command-line interface. Exit status: 0 success, 2 user error (bad spec, flag, path, or
 // unavailable backend; nothing is written), 3 compare found differences in exact mode, 4 the results are written
 // but under another name (something took --out during the run), 1 anything else.
-#include <omp.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -14,11 +13,7 @@
 
 #include "host/api/neurobatch.hpp"
 #include "host/cli/progress_bar.hpp"
-#include "host/engine/cuda_device.hpp"
-#include "host/io/compare.hpp"
 #include "host/io/output.hpp"
-#include "host/io/summary.hpp"
-#include "host/models/self_sustained/self_sustained_fixed_points.hpp"
 
 namespace {
 
@@ -216,60 +211,28 @@ int cmd_compare(int argc, char** argv) {
   nb::RunOptions ob = oa;
   std::tie(oa.backend, oa.math) = parse_side("--a", a.get("--a", "cpu:exact"));
   std::tie(ob.backend, ob.math) = parse_side("--b", a.get("--b", "cuda:exact"));
-  nb::api::resolve_backend(oa.backend);
-  nb::api::resolve_backend(ob.backend);
-  const nb::RunResult ra = nb::api::run(spec, oa);
-  const nb::RunResult rb = nb::api::run(spec, ob);
-  const nb::CompareReport report = nb::compare_results(ra, rb);
+  const nb::api::Comparison c = nb::api::compare(spec, oa, ob);
   if (a.has("--json")) {
-    nlohmann::ordered_json j = report.to_json();
-    j["a"] = {{"backend", ra.backend}, {"device", ra.device}, {"math", nb::math_mode_name(oa.math)}};
-    j["b"] = {{"backend", rb.backend}, {"device", rb.device}, {"math", nb::math_mode_name(ob.math)}};
-    j["instances"] = ra.instances.size();
-    std::cout << j.dump(2) << "\n";
+    std::cout << c.to_json().dump(2) << "\n";
   } else {
-    std::cout << "a: " << ra.backend << " (" << ra.device << "), b: " << rb.backend << " (" << rb.device << "), "
-              << ra.instances.size() << " instances\n"
-              << report.to_text();
+    std::cout << "a: " << c.a.backend << " (" << c.a.device << "), b: " << c.b.backend << " (" << c.b.device << "), "
+              << c.a.instances.size() << " instances\n"
+              << c.report.to_text();
   }
-  const bool both_exact = oa.math == nb::MathMode::exact && ob.math == nb::MathMode::exact;
-  return both_exact && !report.identical() ? 3 : 0;
+  return c.exact() && !c.report.identical() ? 3 : 0;
 }
 
 int cmd_fixed_points(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2, {}, {"--help"});
   if (a.has("--help")) return std::cout << kFixedPointsHelp, 0;
-  std::cout << nb::fixed_point_report(load(a)).dump(2) << "\n";
+  std::cout << nb::api::fixed_points(load(a)).dump(2) << "\n";
   return 0;
 }
 
 int cmd_info(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2, {}, {"--help"});
   if (a.has("--help")) return std::cout << kInfoHelp, 0;
-  nlohmann::ordered_json j;
-  j["build"] = nb::build_info();
-  j["backends"]["cpu"] = {{"available", true}, {"threads", omp_get_max_threads()}};
-  const std::string reason = nb::cuda_unavailable_reason();
-  j["backends"]["cuda"] = {{"available", reason.empty()}, {"reason", reason}};
-  nlohmann::ordered_json devices = nlohmann::ordered_json::array();
-  for (const auto& d : nb::cuda_devices()) {
-    devices.push_back({{"index", d.index}, {"name", d.name}, {"compute_capability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
-                       {"multiprocessors", d.multiprocessors}, {"total_MiB", d.total_bytes >> 20}, {"free_MiB", d.free_bytes >> 20}});
-  }
-  j["devices"] = devices;
-  nlohmann::ordered_json models = nlohmann::ordered_json::array();
-  for (const auto& m : nb::all_models()) {
-    nlohmann::ordered_json params = nlohmann::ordered_json::array();
-    for (const auto& p : m.params) {
-      const nlohmann::ordered_json def = p.categorical() ? nlohmann::ordered_json(p.choice_name(p.default_value))
-                                                         : nlohmann::ordered_json(p.default_value);
-      params.push_back({{"name", p.name}, {"default", def}, {"unit", p.unit}, {"range", p.range_text()}, {"description", p.description}});
-    }
-    models.push_back({{"name", m.name}, {"description", m.description}, {"params", params}, {"observables", m.observables},
-                      {"trace_vars", m.trace_vars}, {"integrators", m.integrators}});
-  }
-  j["models"] = models;
-  std::cout << j.dump(2) << "\n";
+  std::cout << nb::api::info().dump(2) << "\n";
   return 0;
 }
 

@@ -461,6 +461,15 @@ void write_npy(const std::string& path, const T* data, const std::vector<std::si
   write_file(path, npy_header(NpyDescr<T>::value, shape), reinterpret_cast<const char*>(data), n);
 }
 
+void write_npy(const std::string& path, const std::string& dtype, const void* data,
+               const std::vector<std::size_t>& shape) {
+  if (dtype == "float32") return write_npy(path, static_cast<const float*>(data), shape);
+  if (dtype == "float64") return write_npy(path, static_cast<const double*>(data), shape);
+  if (dtype == "uint32") return write_npy(path, static_cast<const std::uint32_t*>(data), shape);
+  if (dtype == "uint64") return write_npy(path, static_cast<const std::uint64_t*>(data), shape);
+  throw InternalError("write_npy('" + path + "'): unsupported dtype '" + dtype + "'");
+}
+
 std::size_t NpyArray::count() const {
   std::size_t n = 1;  // a 0-D array holds one element
   for (std::size_t d : shape) n *= d;

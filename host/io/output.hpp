@@ -16,6 +16,10 @@ namespace nb {
 template <class T>
 void write_npy(const std::string& path, const T* data, const std::vector<std::size_t>& shape);
 
+// The same for an element type named as NumPy does: "float32", "float64", "uint32", "uint64" (InternalError for
+// any other).
+void write_npy(const std::string& path, const std::string& dtype, const void* data, const std::vector<std::size_t>& shape);
+
 // A .npy file read back (for tests and tools): descr such as "<f8", shape, raw little-endian bytes.
 struct NpyArray {
   std::string descr;
@@ -51,6 +55,9 @@ class OutputDir {
   template <class T>
   void npy(const std::string& name, const std::vector<T>& data, const std::vector<std::size_t>& shape) {
     write_npy(file(name), data.data(), shape);
+  }
+  void npy(const std::string& name, const std::string& dtype, const void* data, const std::vector<std::size_t>& shape) {
+    write_npy(file(name), dtype, data, shape);
   }
   void json(const std::string& name, const nlohmann::ordered_json& doc);  // pretty-printed, 2 spaces
 

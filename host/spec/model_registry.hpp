@@ -67,10 +67,16 @@ struct ModelInfo {
   std::vector<std::string> integrators;  // first is the default
   std::vector<std::string> integer_observables;  // written as uint32 (besides every "*_count")
   // Per-instance arrays (e.g. a ring's final profile): name and width (from the spec), written as
-  // NAME.npy (axes..., trials, width) float32.
+  // NAME.npy (axes..., trials, width) float32. `dims` names the width's dimensions (summary.json, the Python
+  // package): a labelled one has as many entries as labels; at most one is unlabelled and takes the rest.
+  struct ArrayDim {
+    std::string name;                 // "bin", "population"
+    std::vector<std::string> labels;  // {"E", "I"}; empty: indexed 0, 1, ...
+  };
   struct InstanceArray {
     std::string name;
     std::function<std::size_t(const Spec&)> width;
+    std::vector<ArrayDim> dims;
   };
   std::vector<InstanceArray> instance_arrays;
   // Per-run input arrays a spec may give under "arrays" (e.g. a ring's initial profile); check_point validates them.

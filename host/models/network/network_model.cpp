@@ -361,10 +361,12 @@ const ModelInfo& network_model_info() {
         {"pop_rate_Hz", [](const Spec& s) {
            const std::uint32_t bin = to_step(s.param(0, "bin_ms"), s.dt_ms);
            return std::size_t(2) * ((s.n_steps + bin - 1) / bin);
-         }},
+         },
+         {{"bin", {}}, {"population", {"E", "I"}}}},
         {"raster", [](const Spec& s) {
            return s.param(0, "raster_neurons") > 0 ? std::size_t(2) * whole(s, "raster_max_spikes") : std::size_t(0);
-         }}};
+         },
+         {{"raster_spike", {}}, {"raster_field", {"cell", "time_ms"}}}}};
     m.check_point = check_point;
     m.make_engine = make_engine<NetworkTraits>;
     m.bytes_per_instance = [](const Spec& spec) {

@@ -214,7 +214,7 @@ const ModelInfo& ring_model_info() {
     m.integrators = {"euler"};
     m.neurons_per_instance = [](const Spec& spec) { return double(neurons(spec)); };
     m.per_run_params = {"N", "trace_neuron"};
-    m.instance_arrays = {{"profile_Hz", [](const Spec& spec) { return std::size_t(neurons(spec)); }}};
+    m.instance_arrays = {{"profile_Hz", [](const Spec& spec) { return std::size_t(neurons(spec)); }, {{"neuron", {}}}}};
     m.check_point = check_point;
     m.make_engine = make_engine<RingTraits>;
     m.bytes_per_instance = [](const Spec& spec) {
