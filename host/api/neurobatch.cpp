@@ -61,6 +61,16 @@ MathMode parse_math(const std::string& text, const std::string& flag) {
   throw UserError(flag + ": unknown math mode '" + text + "' (allowed: exact, fast)");
 }
 
+std::pair<std::string, MathMode> parse_side(const std::string& text, const std::string& flag) {
+  const auto colon = text.find(':');
+  const std::string backend = text.substr(0, colon);
+  const MathMode math = colon == std::string::npos ? MathMode::exact : parse_math(text.substr(colon + 1), flag);
+  if (backend != "cpu" && backend != "cuda") {
+    throw UserError(flag + ": unknown backend '" + backend + "' (allowed: cpu, cuda, optionally :exact or :fast)");
+  }
+  return {backend, math};
+}
+
 NetworkLayout parse_network_layout(const std::string& text) {
   if (text == "auto") return NetworkLayout::automatic;
   if (text == "per_cell") return NetworkLayout::per_cell;

@@ -58,6 +58,8 @@ Spec parse_spec(nlohmann::ordered_json doc, const std::vector<Override>& overrid
 // ---- Run options from text (the CLI's flags) ------------------------------------------------------------------
 
 MathMode parse_math(const std::string& text, const std::string& flag = "--math");  // exact | fast
+// One side of a comparison, "BACKEND[:MATH]" (cpu | cuda, exact by default): compare's --a and --b.
+std::pair<std::string, MathMode> parse_side(const std::string& text, const std::string& flag);
 NetworkLayout parse_network_layout(const std::string& text);      // auto | per_cell | per_network
 std::uint32_t parse_network_cells_per_thread(const std::string& text);  // 1 | 2 | 4 | 8 | 16 | auto (0)
 

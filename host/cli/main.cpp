@@ -190,16 +190,6 @@ int cmd_run(int argc, char** argv) {
   return 0;
 }
 
-std::pair<std::string, nb::MathMode> parse_side(const std::string& flag, const std::string& text) {
-  const auto colon = text.find(':');
-  const std::string backend = text.substr(0, colon);
-  const nb::MathMode math = colon == std::string::npos ? nb::MathMode::exact : nb::api::parse_math(text.substr(colon + 1), flag);
-  if (backend != "cpu" && backend != "cuda") {
-    throw UserError(flag + ": unknown backend '" + backend + "' (allowed: cpu, cuda, optionally :exact or :fast)");
-  }
-  return {backend, math};
-}
-
 int cmd_compare(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2, {"--a", "--b", "--instances", "--threads", "--chunk-instances", "--memory-budget-MB",
                                             "--network-layout", "--network-cells-per-thread"},
@@ -209,8 +199,8 @@ int cmd_compare(int argc, char** argv) {
   const nb::Spec spec = load(a);
   if (a.has("--instances")) oa.instances = nb::parse_instance_list(a.values.at("--instances"), spec.n_instances());
   nb::RunOptions ob = oa;
-  std::tie(oa.backend, oa.math) = parse_side("--a", a.get("--a", "cpu:exact"));
-  std::tie(ob.backend, ob.math) = parse_side("--b", a.get("--b", "cuda:exact"));
+  std::tie(oa.backend, oa.math) = nb::api::parse_side(a.get("--a", "cpu:exact"), "--a");
+  std::tie(ob.backend, ob.math) = nb::api::parse_side(a.get("--b", "cuda:exact"), "--b");
   const nb::api::Comparison c = nb::api::compare(spec, oa, ob);
   if (a.has("--json")) {
     std::cout << c.to_json().dump(2) << "\n";

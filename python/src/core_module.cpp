@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <optional>
+#include <tuple>
 #include <string>
 #include <utility>
 #include <vector>
@@ -161,6 +162,7 @@ void translate(const std::exception_ptr& p, void*) {
 NB_MODULE(_core, m) {
   m.doc() = "NeuroBatch's C++ core; use the neurobatch package, not this module.";
   nbind::register_exception_translator(translate);
+  m.attr("__version__") = NB_VERSION;
 
   nbind::class_<nb::Spec>(m, "Spec")
       .def_prop_ro("name", [](const nb::Spec& s) { return s.name; })
@@ -187,13 +189,13 @@ NB_MODULE(_core, m) {
         nbind::arg("chunk_instances"), nbind::arg("memory_budget_mb"), nbind::arg("out").none(),
         nbind::arg("progress").none());
 
-  m.def("compare", [](const nb::Spec& spec, const std::string& a_backend, const std::string& a_math,
-                      const std::string& b_backend, const std::string& b_math, const std::string& instances, int threads) {
-    nb::RunOptions a = to_options(a_backend, a_math, threads, 0, 0);
+  m.def("compare", [](const nb::Spec& spec, const std::string& a_side, const std::string& b_side,
+                      const std::string& instances, int threads) {
+    nb::RunOptions a = to_options("cpu", "exact", threads, 0, 0);
     if (!instances.empty()) a.instances = nb::parse_instance_list(instances, spec.n_instances());
     nb::RunOptions b = a;
-    b.backend = b_backend;
-    b.math = nb::api::parse_math(b_math, "b");
+    std::tie(a.backend, a.math) = nb::api::parse_side(a_side, "a");
+    std::tie(b.backend, b.math) = nb::api::parse_side(b_side, "b");
     nbind::gil_scoped_release no_gil;
     const nb::api::Comparison c = nb::api::compare(spec, a, b);
     return std::make_pair(c.to_json().dump(), c.exact());
