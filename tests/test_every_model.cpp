@@ -24,6 +24,7 @@
 
 #include "host/common/errors.hpp"
 #include "host/io/compare.hpp"
+#include "host/io/result_arrays.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {
@@ -218,6 +219,33 @@ TEST_P(EveryModel, SmallSpecRecordsWhatTheModelHas) {
   }
   for (const ObservableColumn& c : r.observables) {
     EXPECT_EQ(c.values.size(), spec.n_instances()) << c.name;
+  }
+}
+
+// Every array of the output has a name for each dimension (summary.json, the Python package's Dataset): one per
+// axis of its shape, except that a per-instance array's last axis splits into the model's dims, whose labelled
+// sizes divide it; at most one of those is unlabelled.
+TEST_P(EveryModel, EveryOutputArrayNamesItsDimensions) {
+  const Spec spec = model_spec(model().name);
+  const auto result = std::make_shared<const RunResult>(test::run_cpu(spec));
+  for (const ResultArray& a : result_arrays(spec, result)) {
+    EXPECT_EQ(a.entry["dims"].size(), a.dims.size()) << a.name;
+    for (const std::string& d : a.dims) EXPECT_FALSE(d.empty()) << a.name;
+    const auto info = std::find_if(spec.model->instance_arrays.begin(), spec.model->instance_arrays.end(),
+                                   [&](const ModelInfo::InstanceArray& i) { return i.name == a.name; });
+    if (info == spec.model->instance_arrays.end()) {
+      EXPECT_EQ(a.dims.size(), a.shape.size()) << a.name;
+      continue;
+    }
+    ASSERT_FALSE(info->dims.empty()) << a.name << ": ModelInfo::InstanceArray::dims names the width's dimensions";
+    EXPECT_EQ(a.dims.size(), a.shape.size() - 1 + info->dims.size()) << a.name;
+    std::size_t labelled = 1, unlabelled = 0;
+    for (const ModelInfo::ArrayDim& d : info->dims) {
+      if (d.labels.empty()) ++unlabelled; else labelled *= d.labels.size();
+    }
+    EXPECT_LE(unlabelled, 1u) << a.name;
+    if (unlabelled == 0) EXPECT_EQ(a.shape.back(), labelled) << a.name;
+    EXPECT_EQ(a.shape.back() % labelled, 0u) << a.name;
   }
 }
 

@@ -55,6 +55,9 @@ class Result:
     def to_xarray(self):
         return self.dataset
 
+    def _repr_html_(self):  # Jupyter shows the labelled view
+        return self.dataset._repr_html_()
+
     def __repr__(self):
         run = self.run_info
         where = f", path={self.path!r}" if self.path else ""
