@@ -44,8 +44,8 @@ struct Case {
   std::uint64_t min_instances = 0, max_instances = 0;  // 0: the command line's
 };
 
-std::string ring_spec(int N) {
-  return R"({"model": "ring", "dt_ms": 0.1, "params": {"N": )" + std::to_string(N) +
+std::string ring_spec(int N, const std::string& dt_ms = "0.1") {
+  return R"({"model": "ring", "dt_ms": )" + dt_ms + R"(, "params": {"N": )" + std::to_string(N) +
          R"(, "J0": -7.3, "J2": 11, "eps": 0.1}, "sweep": {"contrast": {"linspace": [0.1, 0.8, 1000]}}})";
 }
 
@@ -79,6 +79,9 @@ std::vector<Case> cases() {
       {"ring_N256", "neuron-steps/s", 256, ring_spec(256), 1000},
       {"ring_N1024", "neuron-steps/s", 1024, ring_spec(1024), 1000},
       {"ring_N4096", "neuron-steps/s", 4096, ring_spec(4096), 1000},
+      // The seed's size (N = 100, 5000 steps of 1 ms): the rates below threshold decay by 0.9 per step and pass
+      // 1e-38 within the run, where float32 subnormals used to slow the CPU down (kernels/common/subnormal.hpp).
+      {"ring_N100_dt1ms_decaying", "neuron-steps/s", 100, ring_spec(100, "1"), 5000},
       // COBA networks (docs/models/network.md), N = 4000, 1 s at dt 0.1 ms with the 50 ms kick: network-seconds per
       // wall second (x 4e7 for neuron-steps/s); B = 1 .. 1000 networks, each with its own connectivity.
       {"coba_N4000", "network-seconds/s", 1e-4, R"({"model": "network", "dt_ms": 0.1, "params": {"N": 4000}})", 10000,

@@ -9,7 +9,7 @@
 //   (a) arrivals: g_e += w_e * (E spikes arriving at step n), g_i += w_i * (I spikes); Poisson events likewise
 //   (b) V: refractory -> held at V_reset, else forward Euler with the conductances after (a)
 //   (c) threshold: V >= V_th -> spike at step n (stamped (n + 1) dt), V = V_reset, refractory t_ref
-//   (d) decay: g *= exp(-dt / tau) (factors computed in double on the host)
+//   (d) decay: g *= exp(-dt / tau) (factors computed in double on the host; 0 once subnormal: subnormal.hpp)
 //   (e) the spike is pushed to the targets' arrival counters of step n + delay.
 //
 // Determinism: arrivals are integer counts. A spike adds 1 to each target's counter (atomically on the GPU), and
@@ -30,6 +30,7 @@
 #include "kernels/common/hd.hpp"
 #include "kernels/common/math_mode.hpp"
 #include "kernels/common/random.hpp"
+#include "kernels/common/subnormal.hpp"
 
 namespace nb {
 namespace network {
@@ -166,8 +167,8 @@ NB_HD bool neuron_step(const Coefficients& c, NeuronState& s, std::uint32_t in_e
   s.V_mV = select(spike, c.V_reset_mV, V);
   const std::uint32_t counted_down = s.refractory_left - static_cast<std::uint32_t>(refractory);
   s.refractory_left = spike ? c.refractory_steps : counted_down;
-  s.g_e_nS = s.g_e_nS * c.decay_e;
-  s.g_i_nS = s.g_i_nS * c.decay_i;
+  s.g_e_nS = flush_subnormal(s.g_e_nS * c.decay_e);  // in silence the conductances decay geometrically towards 0
+  s.g_i_nS = flush_subnormal(s.g_i_nS * c.decay_i);
   return spike;
 }
 

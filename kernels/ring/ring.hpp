@@ -8,7 +8,8 @@
 //     M0 = mean(r), Mc_m = mean(r cos 2m theta), Ms_m = mean(r sin 2m theta)
 // O(N) per step instead of O(N^2). Modes m = 1 .. kMaxModes (J2, J4, J6); a run uses the modes its spec needs.
 //
-// Euler step n -> n + 1:  r_j <- r_j + (dt/tau) (-r_j + max(I_j, 0)), with I_j from the moments of r(t_n).
+// Euler step n -> n + 1:  r_j <- r_j + (dt/tau) (-r_j + max(I_j, 0)), with I_j from the moments of r(t_n); a rate
+// that decays below the smallest normal float becomes 0 (kernels/common/subnormal.hpp).
 //
 // The fixed reduction order (what makes the CPU reference and the GPU bitwise identical):
 //   neurons are grouped in quads q = j / 4 (neurons 4q .. 4q + 3); quad q belongs to lane q mod 32. Each of the
@@ -28,6 +29,7 @@
 #include "kernels/common/hd.hpp"
 #include "kernels/common/math_mode.hpp"
 #include "kernels/common/random.hpp"
+#include "kernels/common/subnormal.hpp"
 
 namespace nb {
 namespace ring {
@@ -73,7 +75,7 @@ NB_HD float neuron_step(const Coefficients& c, const Drive& d, const float* bc, 
   for (int m = 0; m < Modes; ++m) I = (I + d.ac[m] * bc[m]) + d.as[m] * bs[m];
   I = I + noise;
   const float rectified = I > 0.0f ? I : 0.0f;
-  return r + c.dt_over_tau * (rectified - r);
+  return flush_subnormal(r + c.dt_over_tau * (rectified - r));  // below threshold r decays geometrically
 }
 
 // Partials -> total: the fixed tree (o = 16, 8, 4, 2, 1; p[l] += p[l + o] for l < o). Overwrites p.

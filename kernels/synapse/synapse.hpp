@@ -3,7 +3,7 @@
 //     ds/dt = alpha sum_j delta(t - t_j) (1 - s) - s / tau_s
 //
 // Both parts are integrated exactly, with factors the host computes once in double:
-//     between spikes  s <- s * decay,               decay = exp(-dt / tau_s)
+//     between spikes  s <- s * decay,               decay = exp(-dt / tau_s)   (0 once subnormal: subnormal.hpp)
 //     at a spike      s <- 1 - (1 - s) * keep,      keep  = exp(-alpha)        (s+ = 1 - (1 - s-) e^-alpha)
 // Update order within a step: decay first, then the jump if the presynaptic neuron spiked during the step. s is
 // sampled after the step. For a Poisson train with spike probability p = r dt per step this discrete process has
@@ -29,6 +29,7 @@
 
 #include "kernels/common/hd.hpp"
 #include "kernels/common/random.hpp"
+#include "kernels/common/subnormal.hpp"
 #include "kernels/lif/lif.hpp"
 
 namespace nb {
@@ -58,8 +59,10 @@ struct State {
 
 // Gating update for one step; `spike`: the presynaptic neuron fired during the step.
 NB_HD float gate_step(float s, float decay, float keep, bool spike) {
+  // Between spikes s decays geometrically towards 0; the flush comes last, after the spike's select, because
+  // gcc's vectoriser gave up on lif_cond's gate loops with it inside (a jump leaves s normal either way).
   const float decayed = s * decay;
-  return spike ? 1.0f - (1.0f - decayed) * keep : decayed;
+  return flush_subnormal(spike ? 1.0f - (1.0f - decayed) * keep : decayed);
 }
 
 NB_HD float gate(float s, const Coefficients& c, bool spike) { return gate_step(s, c.decay, c.keep, spike); }
