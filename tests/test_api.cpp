@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <cmath>
 #include <iterator>
+#include <map>
 
 #include "host/engine/cuda_device.hpp"
 #include "host/io/output.hpp"
@@ -306,6 +308,51 @@ TEST(Api, RunHelpNamesTheNetworkFlagsAndTheOutputsPage) {
   EXPECT_NE(r.output.find("docs/outputs.md"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("NB_NETWORK_"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("README"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace nb
+
+namespace nb {
+namespace {
+
+// Sweeps of more than kMaxPointsInSummary points keep their per-point statistics in point_*.npy, not in
+// summary.json; up to the limit, summary.json has them and no such files exist.
+TEST(Api, LargeSweepsPutPointStatisticsInArraysNotInTheSummary) {
+  const auto run = [](std::uint64_t points) {
+    Json doc = Json::parse(R"({"model": "lif", "duration_ms": 20, "dt_ms": 0.1, "seed": 5, "trials": 3,
+                               "params": {"sigma_mV_sqrt_ms": 1.0}, "record": {"observables": ["rate_Hz", "isi_cv"]}})");
+    doc["sweep"]["I_nA"]["linspace"] = {0.3, 0.9, points};
+    const Spec spec = api::parse_spec(doc);
+    return std::make_pair(spec, std::make_shared<const RunResult>(api::run(spec, RunOptions{})));
+  };
+  const auto [small_spec, small] = run(kMaxPointsInSummary);
+  EXPECT_EQ(api::summary(small_spec, *small)["points"].size(), kMaxPointsInSummary);
+  for (const ResultArray& a : api::arrays(small_spec, small)) EXPECT_NE(a.name.rfind("point_", 0), 0u) << a.name;
+
+  const auto [spec, result] = run(kMaxPointsInSummary + 1);
+  const Json summary = api::summary(spec, *result);
+  EXPECT_FALSE(summary.contains("points"));
+  EXPECT_EQ(summary["points_in_files"]["points"], kMaxPointsInSummary + 1);
+  std::map<std::string, ResultArray> arrays;
+  for (ResultArray& a : api::arrays(spec, result)) arrays.emplace(a.name, std::move(a));
+  ASSERT_TRUE(arrays.count("point_mean") && arrays.count("point_sd") && arrays.count("point_count"));
+  const ResultArray& mean = arrays.at("point_mean");
+  EXPECT_EQ(mean.shape, (std::vector<std::size_t>{kMaxPointsInSummary + 1, 2}));
+  EXPECT_EQ(mean.dims, (std::vector<std::string>{"I_nA", "observable"}));
+  EXPECT_EQ(mean.entry["labels"]["observable"], Json({"rate_Hz", "isi_cv"}));
+  const auto* means = static_cast<const double*>(mean.data);
+  const auto* sds = static_cast<const double*>(arrays.at("point_sd").data);
+  const auto* counts = static_cast<const std::uint64_t*>(arrays.at("point_count").data);
+  const ObservableColumn& rate = result->column("rate_Hz");
+  for (std::size_t p : {std::size_t(0), std::size_t(517), kMaxPointsInSummary}) {
+    const double* v = rate.values.data() + p * 3;
+    const double m = (v[0] + v[1] + v[2]) / 3;
+    EXPECT_DOUBLE_EQ(means[p * 2], m) << p;
+    EXPECT_NEAR(sds[p * 2], std::sqrt(((v[0] - m) * (v[0] - m) + (v[1] - m) * (v[1] - m) + (v[2] - m) * (v[2] - m)) / 2),
+                1e-9 * (1 + m)) << p;
+    EXPECT_EQ(counts[p * 2], 3u) << p;
+  }
 }
 
 }  // namespace

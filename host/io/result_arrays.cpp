@@ -1,6 +1,7 @@
 #include "host/io/result_arrays.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "host/common/errors.hpp"
@@ -90,6 +91,40 @@ void add_observables(Collector& c) {
     }
   }
   if (!c.full_run()) c.view("instances", r.instances, {r.instances.size()}, {"instances"});
+}
+
+// Per-point mean, SD and count of each recorded observable over the point's trials, for sweeps too large for
+// summary.json: point_mean, point_sd (axes..., observable) float64, point_count uint64.
+void add_point_statistics(Collector& c) {
+  const Spec& spec = c.spec();
+  const RunResult& r = c.result();
+  if (!point_statistics_in_files(spec, r)) return;
+  std::vector<const ObservableColumn*> columns;
+  std::vector<std::string> names;
+  for (const ObservableColumn& column : r.observables) {
+    if (std::find(spec.observables.begin(), spec.observables.end(), column.name) == spec.observables.end()) continue;
+    columns.push_back(&column);
+    names.push_back(column.name);
+  }
+  const std::size_t points = spec.n_points(), k = columns.size();
+  std::vector<double> mean(points * k), sd(points * k);
+  std::vector<std::uint64_t> count(points * k);
+  for (std::size_t p = 0; p < points; ++p) {
+    for (std::size_t j = 0; j < k; ++j) {
+      const Aggregate a = aggregate(columns[j]->values.data() + p * spec.trials, spec.trials);
+      mean[p * k + j] = a.mean;
+      sd[p * k + j] = a.sd;
+      count[p * k + j] = a.count;
+    }
+  }
+  std::vector<std::size_t> shape = spec.axis_shape();
+  shape.push_back(k);
+  std::vector<std::string> dims = axis_dim_names(spec);
+  dims.push_back("observable");
+  const nlohmann::ordered_json labels = {{"observable", names}};
+  c.own("point_mean", std::move(mean), shape, dims).entry["labels"] = labels;
+  c.own("point_sd", std::move(sd), shape, dims).entry["labels"] = labels;
+  c.own("point_count", std::move(count), shape, dims).entry["labels"] = labels;
 }
 
 void add_traces(Collector& c) {
@@ -191,6 +226,28 @@ bool is_full_run(const Spec& spec, const RunResult& r) {
   return true;
 }
 
+Aggregate aggregate(const double* values, std::size_t n) {
+  Aggregate a;
+  double sum = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (std::isfinite(values[i])) {
+      sum += values[i];
+      ++a.count;
+    }
+  }
+  a.mean = a.count > 0 ? sum / double(a.count) : kNaN;
+  double ss = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (std::isfinite(values[i])) ss += (values[i] - a.mean) * (values[i] - a.mean);
+  }
+  a.sd = a.count > 1 ? std::sqrt(ss / double(a.count - 1)) : kNaN;
+  return a;
+}
+
+bool point_statistics_in_files(const Spec& spec, const RunResult& result) {
+  return spec.n_points() > kMaxPointsInSummary && is_full_run(spec, result);
+}
+
 std::size_t ResultArray::count() const {
   std::size_t n = 1;
   for (std::size_t d : shape) n *= d;
@@ -221,6 +278,7 @@ std::vector<std::string> axis_dim_names(const Spec& spec) {
 std::vector<ResultArray> result_arrays(const Spec& spec, std::shared_ptr<const RunResult> result) {
   Collector c(spec, std::move(result));
   add_observables(c);
+  add_point_statistics(c);
   add_traces(c);
   add_spikes(c);
   add_binned(c);

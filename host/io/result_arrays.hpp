@@ -30,6 +30,19 @@ struct ResultArray {
   std::size_t itemsize() const;
 };
 
+// Per-sweep-point statistics of one observable over a point's trials.
+struct Aggregate {
+  double mean = 0, sd = 0;  // over the finite values; sd is the sample SD (ddof = 1), NaN below 2 values
+  std::uint64_t count = 0;  // finite values
+};
+Aggregate aggregate(const double* values, std::size_t n);
+
+// Sweeps of more points than this keep their per-point statistics out of summary.json (at about 800 bytes a point,
+// a 1e5-point sweep wrote an 80 MB summary) and in point_mean.npy, point_sd.npy and point_count.npy:
+// (axes..., observable), the observables of the spec's record list.
+constexpr std::uint64_t kMaxPointsInSummary = 1000;
+bool point_statistics_in_files(const Spec& spec, const RunResult& result);
+
 // Every array of a run, in the order write_results() writes them. Arrays that are stored in the RunResult as they
 // are written (float64 observables, traces, per-instance arrays, instance lists) view `result` and share its
 // ownership; the others (uint32 counts, spike times in ms, binned means, time axes) are computed into buffers of

@@ -1,15 +1,10 @@
 #include "host/io/summary.hpp"
 
-#include <cmath>
-#include <limits>
-
 #include "host/io/output.hpp"
 #include "host/io/result_arrays.hpp"
 
 namespace nb {
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 nlohmann::ordered_json point_entry(const Spec& spec, const RunResult& r, std::uint64_t p) {
   nlohmann::ordered_json entry;
@@ -37,24 +32,6 @@ nlohmann::ordered_json point_entry(const Spec& spec, const RunResult& r, std::ui
 }
 
 }  // namespace
-
-Aggregate aggregate(const double* values, std::size_t n) {
-  Aggregate a;
-  double sum = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (std::isfinite(values[i])) {
-      sum += values[i];
-      ++a.count;
-    }
-  }
-  a.mean = a.count > 0 ? sum / double(a.count) : kNaN;
-  double ss = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (std::isfinite(values[i])) ss += (values[i] - a.mean) * (values[i] - a.mean);
-  }
-  a.sd = a.count > 1 ? std::sqrt(ss / double(a.count - 1)) : kNaN;
-  return a;
-}
 
 nlohmann::ordered_json build_info() {
   nlohmann::ordered_json b;
@@ -97,7 +74,11 @@ nlohmann::ordered_json make_summary(const Spec& spec, const RunResult& r) {
                    {"groups", spec.model->binned.groups},
                    {"description", spec.model->binned.description}};
   }
-  if (is_full_run(spec, r)) {
+  if (point_statistics_in_files(spec, r)) {
+    s["points_in_files"] = {{"points", spec.n_points()},
+                            {"files", {"point_mean.npy", "point_sd.npy", "point_count.npy"}},
+                            {"why", "more sweep points than " + std::to_string(kMaxPointsInSummary)}};
+  } else if (is_full_run(spec, r)) {
     nlohmann::ordered_json points = nlohmann::ordered_json::array();
     for (std::uint64_t p = 0; p < spec.n_points(); ++p) points.push_back(point_entry(spec, r, p));
     s["points"] = points;

@@ -11,13 +11,8 @@
 
 namespace nb {
 
-struct Aggregate {
-  double mean = 0, sd = 0;  // over the finite values; sd is the sample SD (ddof = 1), NaN below 2 values
-  std::uint64_t count = 0;  // finite values
-};
-Aggregate aggregate(const double* values, std::size_t n);
-
-// The summary document: build, resolved spec, run facts, throughput, per-sweep-point aggregates.
+// The summary document: build, resolved spec, run facts, throughput, and the per-sweep-point aggregates of sweeps
+// of at most kMaxPointsInSummary points (larger ones have them in .npy files: result_arrays.hpp).
 nlohmann::ordered_json make_summary(const Spec& spec, const RunResult& result);
 
 // Writes everything into `out_dir` (checked with check_output_dir before the run); returns the directory written,

@@ -103,3 +103,16 @@ def test_binned_recordings_have_groups_and_bin_times():
     # every trial falls into one group
     np.testing.assert_array_equal(ds["binned_count"].sum("group"), r.spec["trials"])
     assert ds.attrs["model"] == "decision" and ds.attrs["backend"] == "cpu"
+
+
+def test_large_sweeps_have_point_statistics_along_an_observable_dimension():
+    spec = {"model": "lif", "duration_ms": 20, "dt_ms": 0.1, "seed": 2, "trials": 2,
+            "params": {"sigma_mV_sqrt_ms": 1.0}, "sweep": {"I_nA": {"linspace": [0.3, 0.9, 1001]}},
+            "record": {"observables": ["rate_Hz", "spike_count"]}}
+    r = nb.run(spec, backend="cpu", progress=False)
+    assert "points" not in r.summary and r.summary["points_in_files"]["points"] == 1001
+    ds = r.dataset
+    assert ds["point_mean"].dims == ("I_nA", "observable")
+    assert list(ds["observable"].values) == ["spike_count", "rate_Hz"]  # the model's output order
+    np.testing.assert_allclose(ds["point_mean"].sel(observable="rate_Hz"), ds["rate_Hz"].mean("trial"))
+    np.testing.assert_array_equal(ds["point_count"].sel(observable="rate_Hz"), 2)
