@@ -13,6 +13,7 @@ eight coherences x 125000 trials, 2 s each). Paths:
 The median of the repeats is reported, with every repeat.
 """
 import argparse
+import itertools
 import json
 import os
 import pathlib
@@ -45,6 +46,11 @@ def main():
     parser.add_argument("--repeats", type=int, default=0, help="override each case's repeats")
     args = parser.parse_args()
     work = pathlib.Path(tempfile.mkdtemp(prefix="nb-overhead-"))
+    counter = itertools.count()
+
+    def next_dir():
+        return work / f"out-{next(counter)}"
+
     try:
         for case, (spec, repeats) in CASES.items():
             repeats = args.repeats or repeats
@@ -61,11 +67,6 @@ def main():
                     [sys.executable, "-c", "import sys, neurobatch; neurobatch.run(sys.argv[1], progress=False)",
                      str(spec_path)], check=True, env=os.environ.copy()),
             }
-            counter = iter(range(10**9))
-
-            def next_dir():
-                return work / f"out-{next(counter)}"
-
             walls = {path: [] for path in paths}
             for _ in range(repeats):  # interleaved, so that a slow moment of the machine hits every path alike
                 for path, fn in paths.items():
