@@ -4,8 +4,6 @@
 #include <cmath>
 #include <limits>
 
-#include "host/common/errors.hpp"
-
 namespace nb {
 namespace {
 
@@ -78,11 +76,21 @@ class Collector {
   std::vector<ResultArray> arrays_;
 };
 
+// The observables the spec records (record.observables), in the model's output order.
+std::vector<const ObservableColumn*> recorded_columns(const Spec& spec, const RunResult& r) {
+  std::vector<const ObservableColumn*> columns;
+  for (const ObservableColumn& column : r.observables) {
+    if (std::find(spec.observables.begin(), spec.observables.end(), column.name) != spec.observables.end()) {
+      columns.push_back(&column);
+    }
+  }
+  return columns;
+}
+
 void add_observables(Collector& c) {
   const RunResult& r = c.result();
-  const std::vector<std::string>& wanted = c.spec().observables;
-  for (const ObservableColumn& column : r.observables) {
-    if (std::find(wanted.begin(), wanted.end(), column.name) == wanted.end()) continue;
+  for (const ObservableColumn* recorded : recorded_columns(c.spec(), r)) {
+    const ObservableColumn& column = *recorded;
     if (column.integer) {
       c.own(column.name, std::vector<std::uint32_t>(column.values.begin(), column.values.end()), c.instance_shape(),
             c.instance_dims());
@@ -99,13 +107,9 @@ void add_point_statistics(Collector& c) {
   const Spec& spec = c.spec();
   const RunResult& r = c.result();
   if (!point_statistics_in_files(spec, r)) return;
-  std::vector<const ObservableColumn*> columns;
+  const std::vector<const ObservableColumn*> columns = recorded_columns(spec, r);
   std::vector<std::string> names;
-  for (const ObservableColumn& column : r.observables) {
-    if (std::find(spec.observables.begin(), spec.observables.end(), column.name) == spec.observables.end()) continue;
-    columns.push_back(&column);
-    names.push_back(column.name);
-  }
+  for (const ObservableColumn* column : columns) names.push_back(column->name);
   const std::size_t points = spec.n_points(), k = columns.size();
   std::vector<double> mean(points * k), sd(points * k);
   std::vector<std::uint64_t> count(points * k);
@@ -246,18 +250,6 @@ Aggregate aggregate(const double* values, std::size_t n) {
 
 bool point_statistics_in_files(const Spec& spec, const RunResult& result) {
   return spec.n_points() > kMaxPointsInSummary && is_full_run(spec, result);
-}
-
-std::size_t ResultArray::count() const {
-  std::size_t n = 1;
-  for (std::size_t d : shape) n *= d;
-  return n;
-}
-
-std::size_t ResultArray::itemsize() const {
-  if (dtype == "float64" || dtype == "uint64") return 8;
-  if (dtype == "float32" || dtype == "uint32") return 4;
-  throw InternalError("ResultArray: unknown dtype '" + dtype + "'");
 }
 
 std::vector<std::string> axis_dim_names(const Spec& spec) {

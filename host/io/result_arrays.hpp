@@ -25,9 +25,6 @@ struct ResultArray {
   nlohmann::ordered_json entry;         // the summary.json "files" entry: shape, dtype, dims, and any extras
   const void* data = nullptr;           // shape's product elements of dtype, C order
   std::shared_ptr<const void> storage;  // keeps `data` alive: the RunResult it views, or a buffer made for it
-
-  std::size_t count() const;  // elements
-  std::size_t itemsize() const;
 };
 
 // Per-sweep-point statistics of one observable over a point's trials.

@@ -94,8 +94,8 @@ NB_HD void update_neuron(const float* basis, std::size_t stride, const Coefficie
 
 // The last round of a ring whose quads do not fill the 32 lanes (every ring of N < 128, and the rest of larger
 // ones): its neurons and basis copied into zero-padded 32-lane buffers, so that the round runs as vector code like
-// the full ones, the padding neurons past the ring's end weighted 0 (update_neuron). Each lane still adds its quad's neurons in increasing j: the
-// bits are those of the scalar loop it replaces, and of the GPU.
+// the full ones, the padding neurons past the ring's end weighted 0 (update_neuron). Each lane still adds its
+// quad's neurons in increasing j: the bits are those of the scalar loop it replaces, and of the GPU.
 struct Tail {
   std::uint32_t first_quad = 0, neurons = 0;  // the round's first quad and its neurons (0: no partial round)
   float basis[2 * kMaxModes][kWarp * kQuad];

@@ -47,17 +47,17 @@ def _overrides(overrides, keywords):
 def load_spec(spec, overrides=None, **keywords):
     """Parses and validates a spec: a dict, JSON text or the path of a JSON file (its name defaults to the file's
     stem), with overrides applied first. Raises SpecError naming the field."""
-    pairs = _overrides(overrides, keywords)
+    texts = _overrides(overrides, keywords)
     if isinstance(spec, _core.Spec):
-        if pairs:
+        if texts:
             raise InputError("overrides need the spec's document, not a parsed spec")
         return spec
     if isinstance(spec, dict):
-        return _core.parse_spec(json.dumps(spec, default=_json_value), pairs, "unnamed")
+        return _core.parse_spec(json.dumps(spec, default=_json_value), texts, "unnamed")
     if isinstance(spec, str) and spec.lstrip().startswith("{"):
-        return _core.parse_spec(spec, pairs, "unnamed")
+        return _core.parse_spec(spec, texts, "unnamed")
     if isinstance(spec, (str, os.PathLike)):
-        return _core.load_spec(os.fspath(spec), pairs)
+        return _core.load_spec(os.fspath(spec), texts)
     raise TypeError(f"spec must be a dict, JSON text or a path, not {type(spec).__name__}")
 
 

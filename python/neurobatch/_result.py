@@ -83,12 +83,13 @@ def open_result(directory):
 
 # ---- The labelled view --------------------------------------------------------------------------------------------
 
-_UNIT_SUFFIXES = {"Hz": "Hz", "ms": "ms", "mV": "mV", "nA": "nA", "nS": "nS", "nF": "nF", "pA": "pA", "deg": "deg"}
+_UNITS = {"Hz", "ms", "mV", "nA", "nS", "nF", "pA", "deg"}  # the suffixes that name a unit ("rate_Hz")
 
 
-def _units(name):
+def _unit_attrs(name):
+    """{"units": ...} from the name's suffix, or {} where it names none."""
     suffix = name.rsplit("_", 1)[-1]
-    return _UNIT_SUFFIXES.get(suffix)
+    return {"units": suffix} if suffix in _UNITS else {}
 
 
 def _shaped(array, dims, labels):
@@ -131,10 +132,9 @@ def to_dataset(summary, arrays):
         for dim, dim_labels in labels.items():
             coords[dim] = (dim, list(dim_labels))
         if dims == (name,):  # a 1-D array named after its dimension indexes it: trace_t_ms, spike_instances, ...
-            coords[name] = (name, arrays[name], {"units": _units(name)} if _units(name) else {})
+            coords[name] = (name, arrays[name], _unit_attrs(name))
             continue
-        attrs = {"units": _units(name)} if _units(name) else {}
-        data_vars[name] = (dims, _shaped(arrays[name], dims, labels), attrs)
+        data_vars[name] = (dims, _shaped(arrays[name], dims, labels), _unit_attrs(name))
     used = {d for dims, _, _ in data_vars.values() for d in dims}
     coords = {k: v for k, v in coords.items() if v[0] in used}  # no coordinate along a dimension nothing has
     run = summary["run"]
