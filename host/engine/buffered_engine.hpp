@@ -5,10 +5,12 @@
 //
 //   Traits: Chunk; template <template <class> class Vec> Buffers; assemble(spec, ids);
 //           advance_cpu(view, begin, end, threads), finalize_cpu(view, dt_ms, n_steps, threads),
+//           optionally advance_cpu_fast(view, begin, end, threads) (the CPU's --math fast),
 //           advance_cuda_exact / advance_cuda_fast(view, begin, end), finalize_cuda(view, dt_ms, n_steps)
 //   Backend: CpuBackend below, CudaBackend in host/engine/cuda_backend.cuh (nvcc only)
 #pragma once
 
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -72,8 +74,17 @@ struct CpuBackend {
   static std::vector<T> to_host(std::vector<T>& v) {  // in finish(), the buffers' last use
     return std::move(v);
   }
+  // A model's traits may name a CPU fast-math launcher, advance_cpu_fast (same arguments); --math fast runs it. Models
+  // without one run advance_cpu in both modes.
+  template <class Traits, class = void>
+  struct has_fast : std::false_type {};
+  template <class Traits>
+  struct has_fast<Traits, std::void_t<decltype(Traits::advance_cpu_fast)>> : std::true_type {};
   template <class Traits, class View>
   static void advance(const View& v, std::uint32_t step_begin, std::uint32_t step_end, const EngineConfig& c) {
+    if constexpr (has_fast<Traits>::value) {
+      if (c.math == MathMode::fast) return Traits::advance_cpu_fast(v, step_begin, step_end, c.threads);
+    }
     Traits::advance_cpu(v, step_begin, step_end, c.threads);
   }
   template <class Traits, class View>
