@@ -28,6 +28,7 @@ enum class RandomStream : std::uint32_t {
   network_kick = 11,               // E/I network: neuron = cell, block = step / 4 (Bernoulli words)
   network_external = 12,           // E/I network: neuron = cell, block = step / 4
   network_indegree = 13,           // E/I network, fixed in-degree: neuron = postsynaptic cell, block = draw / 4
+  adex_membrane_noise = 14,        // AdEx neuron: neuron 0, block = step / 4
 };
 
 constexpr std::uint64_t kMaxInstances = std::uint64_t(1) << 48;  // instance index must fit 48 counter bits
