@@ -300,6 +300,35 @@ TEST_P(EveryModel, InstanceOrderAndBatchDoNotMatter) {
   }
 }
 
+// A chunk's state saved after some step and restored into a fresh engine goes on to the bits of a run that never
+// stopped: every buffer that carries state is in the model's Buffers::for_each (--checkpoint-every).
+TEST_P(EveryModel, ACheckpointRestoredGoesOnToTheSameBits) {
+  for (const std::string& integrator : model().integrators) {
+    const Spec spec = model_spec(GetParam(), integrator);
+    const std::string where = GetParam() + " (" + integrator + ")";
+    const EngineConfig config{"cpu", MathMode::exact, 2};
+    const ChunkResult want = test::run_in_calls(*spec.model->make_engine(config), spec, {});
+    std::vector<std::uint64_t> ids(spec.n_instances());
+    std::iota(ids.begin(), ids.end(), std::uint64_t(0));
+    const auto n_steps = static_cast<std::uint32_t>(spec.n_steps);
+    for (const std::uint32_t step : {n_steps / 3 + 1, n_steps - 1}) {
+      ChunkState state;
+      {
+        const auto first = spec.model->make_engine(config);
+        first->load(spec, ids);
+        first->advance(0, step);
+        state = first->save_state(step);
+      }
+      ASSERT_EQ(state.step, step);
+      const auto second = spec.model->make_engine(config);
+      second->load(spec, ids);
+      second->restore_state(state);
+      second->advance(step, n_steps);
+      test::expect_same_bits(second->finish(), want, spec, where + ", restored at step " + std::to_string(step));
+    }
+  }
+}
+
 // ---- CPU against CUDA -------------------------------------------------------------------------------------------
 
 // In exact math the CUDA backend gives the CPU's bits, run whole and in chunks of 3 instances. The suite's name ends

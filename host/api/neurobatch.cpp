@@ -1,12 +1,16 @@
 #include "host/api/neurobatch.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include <omp.h>
 
 #include "host/engine/cuda_device.hpp"
+#include "host/io/journal.hpp"
 #include "host/io/output.hpp"
 #include "host/io/summary.hpp"
 #include "host/models/self_sustained/self_sustained_fixed_points.hpp"
@@ -107,6 +111,84 @@ nlohmann::ordered_json summary(const Spec& spec, const RunResult& result) { retu
 
 std::vector<ResultArray> arrays(const Spec& spec, std::shared_ptr<const RunResult> result) {
   return result_arrays(spec, std::move(result));
+}
+
+// ---- A run into a directory ------------------------------------------------------------------------------------
+
+namespace {
+
+std::string mib(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MiB", bytes / 1048576.0);
+  return text;
+}
+
+// The results, and the journal's copy of the chunks still to run, must fit beside each other.
+void check_free_space(const Spec& spec, const std::string& dir, double journal_fraction_left) {
+  const double results = result_file_bytes(spec);
+  const double need = results * (1.0 + journal_fraction_left);
+  const double free = free_bytes_for(dir);
+  if (need > free) {
+    throw UserError("the results of this run need at least " + mib(need) + " on the file system of '" + dir +
+                    "' (" + mib(results) + " of files, and as much again for the chunk journal while it runs), but " +
+                    mib(free) + " are free: free some space, choose another --out, or record less");
+  }
+}
+
+}  // namespace
+
+DirRun::DirRun(const Spec& spec, RunOptions options, std::string dir, const DirRunOptions& d)
+    : spec_(spec), options_(std::move(options)), dir_(std::move(dir)) {
+  resolve_backend(options_.backend);  // an unavailable backend is refused before anything is created
+  std::optional<JournalStatus> found;
+  if (d.resume) {
+    found = find_journal(dir_);
+    std::error_code ec;
+    if (found && found->header.contains("committing_utc") && std::filesystem::exists(dir_, ec)) {
+      // Killed after the rename and before the journal's removal: the directory is the complete result.
+      bool assembling = false;
+      for (std::filesystem::directory_iterator it(found->dir, ec), end; !ec && it != end; it.increment(ec)) {
+        assembling |= it->path().filename().string().find(".partial-") != std::string::npos;
+      }
+      if (!assembling) {
+        std::filesystem::remove_all(found->dir, ec);
+        complete_ = true;
+        return;
+      }
+    }
+    // The journal's chunk plan, unless --chunk-instances says otherwise (then refused below where it differs).
+    if (found && options_.chunk_instances == 0) options_.chunk_instances = found->chunk_instances;
+  }
+  target_ = check_output_dir(dir_);
+  plan_ = plan_run(spec_, options_);
+  const double left = found && found->chunks > 0 ? 1.0 - double(found->chunks_done) / double(found->chunks) : 1.0;
+  check_free_space(spec_, dir_, left);
+  journal_ = std::make_unique<RunJournal>(spec_, plan_, options_.math, dir_,
+                                          d.resume ? RunJournal::Mode::resume : RunJournal::Mode::fresh,
+                                          d.checkpoint_every_s);
+  options_.store = journal_.get();
+}
+
+DirRun::~DirRun() = default;
+
+std::string DirRun::journal_dir() const { return nb::journal_dir(dir_); }
+
+std::uint64_t DirRun::chunks_done() const { return journal_ ? journal_->chunks_done() : 0; }
+
+RunResult DirRun::run() {
+  if (complete_) throw InternalError("DirRun::run: the run is complete already");
+  RunResult result = run_spec(spec_, options_, plan_);
+  result.resumes = journal_->resumes();
+  return result;
+}
+
+std::string DirRun::write(const RunResult& result) {
+  if (complete_) throw InternalError("DirRun::write: the run is complete already");
+  // The output is assembled inside the journal, so that a kill there leaves nothing beside the directory.
+  journal_->mark_committing();
+  const std::string written = write_results(spec_, result, dir_, journal_->assembly_parent());
+  journal_->remove();
+  return written;
 }
 
 // ---- Other commands ---------------------------------------------------------------------------------------------

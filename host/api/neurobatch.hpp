@@ -13,6 +13,7 @@
 // a failure of ours or of the machine (the CLI exits 1).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "host/spec/spec.hpp"        // Spec
 
 namespace nb {
+class RunJournal;
 namespace api {
 
 // ---- (a) Specs -------------------------------------------------------------------------------------------------
@@ -93,6 +95,51 @@ nlohmann::ordered_json summary(const Spec& spec, const RunResult& result);
 // The arrays write() puts in the .npy files, in memory: each views `result` or a buffer of its own, and keeps
 // what it views alive (ResultArray::storage).
 std::vector<ResultArray> arrays(const Spec& spec, std::shared_ptr<const RunResult> result);
+
+// ---- (b+c) A run into a directory, kept chunk by chunk: resumable -----------------------------------------------
+//
+//   nb::api::DirRun run(spec, options, "results/lif", {/*resume=*/false, /*checkpoint_every_s=*/0});
+//   const nb::RunResult result = run.run();  // finished chunks go to a journal beside the directory
+//   run.write(result);                       // the directory, then the journal is removed
+//
+// A run killed before write() leaves its journal ("<parent>/.<name>.journal", host/io/journal.hpp); the same spec
+// and directory with resume = true compute only what is missing, and the files come out byte-identical.
+
+struct DirRunOptions {
+  bool resume = false;            // go on from the journal of an earlier run into the same directory
+  double checkpoint_every_s = 0;  // keep the state of the chunk in progress this often (0: only finished chunks)
+};
+
+class DirRun {
+ public:
+  // Plans the run and checks, before anything is created: the directory (PathError where it exists), the free
+  // space (UserError with both numbers), the journal (UserError: a fresh run that finds one, a resume that finds
+  // none or another run's, saying what differs). Where a resumed run had already been written (a kill between the
+  // rename of the directory and the removal of its journal), complete() is true and there is nothing to do.
+  DirRun(const Spec& spec, RunOptions options, std::string dir, const DirRunOptions& d = {});
+  ~DirRun();
+  DirRun(const DirRun&) = delete;
+  DirRun& operator=(const DirRun&) = delete;
+
+  const ChunkPlan& plan() const { return plan_; }
+  bool complete() const { return complete_; }
+  const std::string& dir() const { return dir_; }
+  const std::string& target() const { return target_; }  // dir as write() names it ("out/" -> "out")
+  std::string journal_dir() const;
+  std::uint64_t chunks_done() const;  // chunks finished and kept so far
+  // Runs what the journal does not hold (options.on_progress may stop it: Cancelled, the journal kept).
+  RunResult run();
+  // Writes the directory ("<dir>-2"... where something took it: api::write) and removes the journal.
+  std::string write(const RunResult& result);
+
+ private:
+  const Spec& spec_;
+  RunOptions options_;
+  std::string dir_, target_;
+  ChunkPlan plan_;
+  bool complete_ = false;
+  std::unique_ptr<nb::RunJournal> journal_;
+};
 
 // ---- Other commands ---------------------------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 // neurobatch: the command-line interface. Exit status: 0 success, 2 user error (bad spec, flag, path, or
 // unavailable backend; nothing is written), 3 compare found differences in exact mode, 4 the results are written
-// but under another name (something took --out during the run), 1 anything else.
+// but under another name (something took --out during the run), 75 stopped by a signal with the finished work kept
+// for --resume, 1 anything else.
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -29,7 +31,8 @@ usage:
   neurobatch COMMAND --help                help on one command
 
 exit status: 0 ok, 2 bad input (nothing written), 3 compare found differences in exact mode, 4 results written
-under another name (--out was taken during the run; the message names it), 1 other failure
+under another name (--out was taken during the run; the message names it), 75 stopped by SIGTERM, SIGINT or
+SIGHUP with the finished work kept (resume with --resume), 1 other failure
 )";
 
 const char* kRunHelp = R"(usage: neurobatch run SPEC.json [options]
@@ -50,7 +53,17 @@ const char* kRunHelp = R"(usage: neurobatch run SPEC.json [options]
   --network-cells-per-thread 1|2|4|8|16|auto
                             cells per thread of the per-network layout (default auto: the fewest that fit 512
                             threads)
+  --resume                  go on with a run of the same spec into the same --out that was stopped or killed: the
+                            chunks it finished (and its last checkpoint) are taken from its journal, and the
+                            results are the same bytes as an uninterrupted run's. --threads, --memory-budget-MB and,
+                            in exact math mode, --backend may differ from the first attempt
+  --checkpoint-every MIN    also keep the state of the chunk in progress every MIN minutes (at the end of a time
+                            segment), so that a kill loses at most MIN minutes of a long chunk
   --quiet                   no memory-plan line, no progress bar and no final line
+
+While it runs, every finished chunk is kept in a journal beside DIR ("<parent>/.<DIR name>.journal"), removed once
+DIR is written. SIGTERM, SIGINT or SIGHUP stop the run at the end of the current time segment, keep what is
+finished and exit with status 75; a kill loses at most the chunk in progress (or the time since its checkpoint).
 
 Writes DIR/summary.json and one .npy per observable, trace and spike record (see docs/outputs.md).
 )";
@@ -151,37 +164,115 @@ std::string default_out_dir(const nb::Spec& spec) {
   return nb::next_free_output_dir("results/" + spec.name + "-" + stamp);
 }
 
+// SIGTERM (a scheduler's time limit), SIGINT and SIGHUP stop a run at the end of its time segment: the handler only
+// records the signal, and restores the default action so that a second one ends the process at once.
+volatile std::sig_atomic_t g_stop_signal = 0;
+constexpr int kExitStopped = 75;  // EX_TEMPFAIL: try again (with --resume)
+const int kStopSignals[] = {SIGTERM, SIGINT, SIGHUP};
+
+extern "C" void record_stop_signal(int signal_number) { g_stop_signal = signal_number; }
+
+void stop_runs_on_signals() {
+  struct sigaction action {};
+  action.sa_handler = record_stop_signal;
+  action.sa_flags = SA_RESETHAND;
+  sigemptyset(&action.sa_mask);
+  for (int signal_number : kStopSignals) ::sigaction(signal_number, &action, nullptr);
+}
+
+const char* signal_name(int signal_number) {
+  switch (signal_number) {
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    default: return "a signal";
+  }
+}
+
+double parse_minutes(const Args& a, const std::string& flag) {
+  if (!a.has(flag)) return 0;
+  const std::string& text = a.values.at(flag);
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(v > 0) || v > 1e6) {
+    throw UserError(flag + ": expected minutes, a number in (0, 1e6], got '" + text + "'");
+  }
+  return v;
+}
+
+// The command that resumes this run: the same arguments with --resume.
+std::string resume_command(int argc, char** argv) {
+  std::string text = "neurobatch";
+  bool has_resume = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    has_resume |= arg == "--resume";
+    text += " " + (arg.find_first_of(" '\"$") == std::string::npos ? arg : "'" + arg + "'");
+  }
+  return has_resume ? text : text + " --resume";
+}
+
 int cmd_run(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2,
                             {"--backend", "--out", "--threads", "--math", "--chunk-instances", "--memory-budget-MB",
-                             "--network-layout", "--network-cells-per-thread"},
-                            {"--quiet", "--help"});
+                             "--network-layout", "--network-cells-per-thread", "--checkpoint-every"},
+                            {"--quiet", "--help", "--resume"});
   if (a.has("--help")) return std::cout << kRunHelp, 0;
   nb::RunOptions o = common_options(a);
   o.backend = a.get("--backend", "auto");
   o.math = nb::api::parse_math(a.get("--math", "exact"));
+  nb::api::DirRunOptions d;
+  d.resume = a.has("--resume");
+  d.checkpoint_every_s = 60.0 * parse_minutes(a, "--checkpoint-every");
   const bool quiet = a.has("--quiet");
   const nb::Spec spec = load(a);
-  nb::api::resolve_backend(o.backend);  // refuse an unavailable backend before creating anything
+  if (d.resume && !a.has("--out")) throw UserError("--resume: give the --out of the run to resume");
   const std::string out = a.has("--out") ? a.get("--out", "") : default_out_dir(spec);
-  const std::string target = nb::api::check_output_dir(out);  // before the run: it cannot end at an unusable path
-  const nb::ChunkPlan plan = nb::api::plan(spec, o);
+  nb::ProgressBar bar(!quiet);
+  o.on_progress = [&bar](const nb::Progress& p) { return g_stop_signal == 0 && (!bar.enabled() || bar(p)); };
+  stop_runs_on_signals();  // before the journal exists: a signal from now on keeps what is done
+  nb::api::DirRun run(spec, o, out, d);
+  if (run.complete()) {
+    std::cerr << "neurobatch: the run of '" << out << "' was complete already (its journal is removed now)\n";
+    return 0;
+  }
+  const nb::ChunkPlan& plan = run.plan();
   if (!quiet) {  // before the run allocates anything
     std::fprintf(stderr, "neurobatch: %s memory: %.3g MiB per instance, %.3g MiB per chunk of %llu (budget %.3g MiB)\n",
                  plan.backend.c_str(), double(plan.per_instance_bytes) / 1048576.0, double(plan.chunk_bytes()) / 1048576.0,
                  static_cast<unsigned long long>(plan.instances), double(plan.budget_bytes) / 1048576.0);
+    if (d.resume) {
+      std::fprintf(stderr, "neurobatch: resuming: %llu of %llu chunks are done (journal '%s')\n",
+                   static_cast<unsigned long long>(run.chunks_done()), static_cast<unsigned long long>(plan.chunks),
+                   run.journal_dir().c_str());
+    }
   }
-  nb::ProgressBar bar(!quiet);
-  if (bar.enabled()) o.on_progress = [&bar](const nb::Progress& p) { return bar(p); };
-  const nb::RunResult r = nb::api::run(spec, o, plan);
+  nb::RunResult r;
+  try {
+    r = run.run();
+  } catch (const nb::Cancelled&) {
+    bar.finish();
+    std::cerr << "neurobatch: stopped by " << signal_name(g_stop_signal) << ": " << run.chunks_done() << " of "
+              << plan.chunks << " chunks are done and kept in '" << run.journal_dir() << "'"
+              << (d.checkpoint_every_s > 0 ? " (with a checkpoint of the chunk in progress)" : "")
+              << "; resume with:\n  " << resume_command(argc, argv) << "\n";
+    return kExitStopped;
+  } catch (const std::exception& e) {
+    bar.finish();
+    std::cerr << "neurobatch: " << (dynamic_cast<const UserError*>(&e) ? "error: " : "internal failure: ") << e.what()
+              << "\nneurobatch: " << run.chunks_done() << " of " << plan.chunks << " chunks are done and kept in '"
+              << run.journal_dir() << "'; once the cause is fixed, resume with:\n  " << resume_command(argc, argv)
+              << "\n";
+    return dynamic_cast<const UserError*>(&e) ? 2 : 1;
+  }
   bar.finish();
-  const std::string written = nb::api::write(spec, r, out);
+  const std::string written = run.write(r);
   if (!quiet) {
     std::cerr << "neurobatch: " << r.instances.size() << " instances x " << spec.n_steps << " steps on " << r.backend
               << " (" << r.device << ") in " << r.wall_s << " s: " << r.neuron_steps / r.wall_s
               << " neuron-steps/s, peak host memory " << (r.host_peak_bytes >> 20) << " MiB -> " << written << "\n";
   }
-  if (written != target) {
+  if (written != run.target()) {
     // Said even with --quiet: a script that reads --out must learn where the results are.
     std::cerr << "neurobatch: '" << out << "' was created by someone else during this run; the results are in '"
               << written << "'\n";

@@ -3,16 +3,20 @@
 // model's traits say how to assemble a chunk and which launchers to call (host/engine/make_engine.hpp picks the
 // backend).
 //
-//   Traits: Chunk; template <template <class> class Vec> Buffers; assemble(spec, ids);
+//   Traits: Chunk; template <template <class> class Vec> Buffers (with for_each(f): f(vec) for every buffer, in a
+//           fixed order, for checkpoints); assemble(spec, ids);
 //           advance_cpu(view, begin, end, threads), finalize_cpu(view, dt_ms, n_steps, threads),
 //           optionally advance_cpu_fast(view, begin, end, threads) (the CPU's --math fast),
 //           advance_cuda_exact / advance_cuda_fast(view, begin, end), finalize_cuda(view, dt_ms, n_steps)
 //   Backend: CpuBackend below, CudaBackend in host/engine/cuda_backend.cuh (nvcc only)
 #pragma once
 
+#include <cstring>
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include "host/common/errors.hpp"
 
 #include "host/engine/chunk_engine.hpp"
 #include "host/spec/spec.hpp"
@@ -51,6 +55,20 @@ class BufferedEngine final : public ChunkEngine {
     // The chunk's last use of its buffers: the CPU's results are moved out of them (Backend::to_host).
     return buffers_.result(*spec_, [](auto& v) { return Backend::to_host(v); });
   }
+  ChunkState save_state(std::uint32_t step) override {
+    ChunkState state;
+    state.step = step;
+    buffers_.for_each([&](auto& v) { state.buffers.push_back(Backend::bytes(v)); });
+    return state;
+  }
+  void restore_state(const ChunkState& state) override {
+    std::size_t k = 0;
+    buffers_.for_each([&](auto& v) {
+      if (k >= state.buffers.size()) throw InternalError("a checkpoint holds fewer buffers than this chunk");
+      Backend::assign_bytes(v, state.buffers[k++]);
+    });
+    if (k != state.buffers.size()) throw InternalError("a checkpoint holds more buffers than this chunk");
+  }
 
  private:
   auto view() {
@@ -73,6 +91,16 @@ struct CpuBackend {
   template <class T>
   static std::vector<T> to_host(std::vector<T>& v) {  // in finish(), the buffers' last use
     return std::move(v);
+  }
+  template <class T>
+  static std::vector<char> bytes(const std::vector<T>& v) {
+    const char* begin = reinterpret_cast<const char*>(v.data());
+    return std::vector<char>(begin, begin + v.size() * sizeof(T));
+  }
+  template <class T>
+  static void assign_bytes(std::vector<T>& v, const std::vector<char>& bytes) {
+    if (bytes.size() != v.size() * sizeof(T)) throw InternalError("a checkpoint's buffer has the wrong size");
+    if (!bytes.empty()) std::memcpy(v.data(), bytes.data(), bytes.size());
   }
   // A model's traits may name a CPU fast-math launcher, advance_cpu_fast (same arguments); --math fast runs it. Models
   // without one run advance_cpu in both modes.

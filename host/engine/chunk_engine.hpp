@@ -76,6 +76,14 @@ struct ChunkResult {
   std::vector<std::vector<float>> arrays;        // [k] follows ModelInfo::instance_arrays; each (n, width)
 };
 
+// A loaded chunk's state between two time segments, for checkpoints (--checkpoint-every): the bytes of every buffer
+// of the chunk (inputs, state, partial observables, recordings) in the model's order (Buffers::for_each), and the
+// step it has reached. The counter-based noise keeps no generator state, so this is all a chunk needs to go on.
+struct ChunkState {
+  std::uint32_t step = 0;
+  std::vector<std::vector<char>> buffers;
+};
+
 class ChunkEngine {
  public:
   virtual ~ChunkEngine() = default;
@@ -85,6 +93,10 @@ class ChunkEngine {
   virtual void advance(std::uint32_t step_begin, std::uint32_t step_end) = 0;
   // Computes the observables after the last step and returns everything.
   virtual ChunkResult finish() = 0;
+  // The loaded chunk's state after `step` steps; restore_state puts a saved state back into a chunk loaded with
+  // the same ids (InternalError where a buffer's size differs), after which advance goes on from state.step.
+  virtual ChunkState save_state(std::uint32_t step) = 0;
+  virtual void restore_state(const ChunkState& state) = 0;
 };
 
 }  // namespace nb

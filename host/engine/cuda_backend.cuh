@@ -30,6 +30,19 @@ struct CudaBackend {
     thrust::copy(d.begin(), d.end(), h.begin());
     return h;
   }
+  template <class T>
+  static std::vector<char> bytes(const thrust::device_vector<T>& d) {
+    std::vector<char> h(d.size() * sizeof(T));
+    if (!h.empty()) NB_CUDA_CHECK(cudaMemcpy(h.data(), thrust::raw_pointer_cast(d.data()), h.size(), cudaMemcpyDeviceToHost));
+    return h;
+  }
+  template <class T>
+  static void assign_bytes(thrust::device_vector<T>& d, const std::vector<char>& bytes) {
+    if (bytes.size() != d.size() * sizeof(T)) throw InternalError("a checkpoint's buffer has the wrong size");
+    if (!bytes.empty()) {
+      NB_CUDA_CHECK(cudaMemcpy(thrust::raw_pointer_cast(d.data()), bytes.data(), bytes.size(), cudaMemcpyHostToDevice));
+    }
+  }
   // A launcher that cannot honour a run option for this chunk (the network's --network-layout per_network where a
   // network does not fit in a block) throws std::invalid_argument naming the option: the user's to change.
   template <class Traits, class View>

@@ -5,8 +5,9 @@ namespace nb {
 double Progress::fraction() const { return work_total > 0 ? work_done / work_total : 1.0; }
 
 double Progress::eta_s() const {
-  const double f = fraction();
-  return f > 0 ? elapsed_s * (1.0 - f) / f : 0.0;
+  // At the rate of the work this process did (a resumed run took work_kept from its journal in no time).
+  const double done = work_done - work_kept;
+  return done > 0 ? elapsed_s * (work_total - work_done) / done : 0.0;
 }
 
 }  // namespace nb

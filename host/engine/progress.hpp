@@ -9,6 +9,7 @@ namespace nb {
 
 struct Progress {
   double work_done = 0, work_total = 0;  // instance-steps advanced so far, and in the whole run
+  double work_kept = 0;                  // of work_done, what a resumed run took from its journal (not timed)
   std::uint64_t instances_done = 0;      // instances whose chunk has finished every step
   std::uint64_t instances_total = 0;     // instances of the run
   std::uint64_t chunk = 0, chunks = 0;   // the chunk being advanced (0-based), and how many the run has

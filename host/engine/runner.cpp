@@ -4,6 +4,7 @@
 #include <chrono>
 #include <fstream>
 #include <numeric>
+#include <optional>
 #include <utility>
 
 #include "host/engine/cuda_device.hpp"
@@ -190,6 +191,59 @@ void count_spike_overflow(RunResult& r, const Spec& spec) {
   }
 }
 
+// One chunk from its first step (or its last checkpoint) to its results, in time segments: progress and cancel
+// between segments, and a checkpoint where RunOptions::store asks for them.
+struct ChunkRun {
+  const Spec& spec;
+  const RunOptions& o;
+  ChunkEngine& engine;
+  Progress& progress;
+  std::chrono::steady_clock::time_point start;
+  std::uint32_t n_steps, segment;
+
+  double seconds_since(std::chrono::steady_clock::time_point t) const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  }
+
+  ChunkResult chunk(std::uint64_t k, const std::vector<std::uint64_t>& ids, std::uint64_t& steps_restored) {
+    engine.load(spec, ids);
+    std::uint32_t t = 0;
+    if (o.store != nullptr) {
+      if (const std::optional<ChunkState> state = o.store->checkpoint(k)) {
+        engine.restore_state(*state);
+        t = state->step;
+        steps_restored += t;
+        progress.work_done += double(ids.size()) * t;
+        progress.work_kept += double(ids.size()) * t;
+      }
+    }
+    const double interval_s = o.store != nullptr ? o.store->checkpoint_interval_s() : 0.0;
+    auto last_checkpoint = std::chrono::steady_clock::now();
+    // Segment boundaries are multiples of `segment` whatever step a checkpoint resumed at.
+    while (t < n_steps) {
+      const std::uint32_t t_end = t + std::min(segment, n_steps - t);
+      engine.advance(t, t_end);
+      progress.work_done += double(ids.size()) * (t_end - t);
+      progress.steps_done = t_end;
+      if (t_end == n_steps) progress.instances_done += ids.size();
+      progress.elapsed_s = seconds_since(start);
+      const bool go_on = !o.on_progress || o.on_progress(progress);
+      if (interval_s > 0 && t_end < n_steps && (!go_on || seconds_since(last_checkpoint) >= interval_s)) {
+        o.store->keep_checkpoint(k, engine.save_state(t_end));  // also when stopping: the segments done are kept
+        last_checkpoint = std::chrono::steady_clock::now();
+      }
+      if (!go_on) {
+        throw Cancelled("run cancelled by the progress callback after " + std::to_string(progress.instances_done) +
+                        " of " + std::to_string(progress.instances_total) + " instances (chunk " +
+                        std::to_string(k + 1) + " of " + std::to_string(progress.chunks) + ", step " +
+                        std::to_string(t_end) + " of " + std::to_string(n_steps) + ")");
+      }
+      t = t_end;
+    }
+    return engine.finish();
+  }
+};
+
 std::string device_name(const std::string& backend, int threads) {
   if (backend == "cuda") {
     const auto devices = cuda_devices();
@@ -287,27 +341,23 @@ RunResult run_spec(const Spec& spec, const RunOptions& o, const ChunkPlan& plan)
   config.network_layout = o.network_layout;
   config.network_cells_per_thread = o.network_cells_per_thread;
   const std::unique_ptr<ChunkEngine> engine = spec.model->make_engine(config);
-  for (std::size_t offset = 0; offset < run_ids.size(); offset += r.chunk_instances) {
+  ChunkRun run{spec, o, *engine, progress, start, n_steps, segment};
+  for (std::size_t offset = 0, k = 0; offset < run_ids.size(); offset += r.chunk_instances, ++k) {
     const std::size_t end = std::min<std::size_t>(run_ids.size(), offset + r.chunk_instances);
     const std::vector<std::uint64_t> chunk_ids(run_ids.begin() + offset, run_ids.begin() + end);
-    engine->load(spec, chunk_ids);
-    progress.chunk = r.chunks;
+    progress.chunk = k;
     progress.chunk_instances = chunk_ids.size();
-    for (std::uint32_t t = 0; t < n_steps; t += std::min(segment, n_steps - t)) {
-      const std::uint32_t t_end = t + std::min(segment, n_steps - t);
-      engine->advance(t, t_end);
-      progress.work_done += double(chunk_ids.size()) * (t_end - t);
-      progress.steps_done = t_end;
-      if (t_end == n_steps) progress.instances_done += chunk_ids.size();
-      progress.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (o.on_progress && !o.on_progress(progress)) {
-        throw Cancelled("run cancelled by the progress callback after " + std::to_string(progress.instances_done) +
-                        " of " + std::to_string(progress.instances_total) + " instances (chunk " +
-                        std::to_string(progress.chunk + 1) + " of " + std::to_string(progress.chunks) + ", step " +
-                        std::to_string(t_end) + " of " + std::to_string(n_steps) + ")");
-      }
+    std::optional<ChunkResult> kept = o.store != nullptr ? o.store->finished(k) : std::nullopt;
+    if (kept) {
+      ++r.chunks_from_store;
+      progress.work_done += double(chunk_ids.size()) * n_steps;
+      progress.work_kept += double(chunk_ids.size()) * n_steps;
+      progress.instances_done += chunk_ids.size();
+    } else {
+      kept = run.chunk(k, chunk_ids, r.steps_from_checkpoints);
+      if (o.store != nullptr) o.store->keep(k, *kept);
     }
-    store_chunk(r, spec, chunk_ids, engine->finish(), offset);
+    store_chunk(r, spec, chunk_ids, std::move(*kept), offset);
     ++r.chunks;
   }
   count_spike_overflow(r, spec);

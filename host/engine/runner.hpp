@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "host/engine/chunk_engine.hpp"
+#include "host/engine/chunk_store.hpp"
 #include "host/engine/progress.hpp"
 #include "host/spec/spec.hpp"
 #include "kernels/common/math_mode.hpp"
@@ -27,6 +28,9 @@ struct RunOptions {
   NetworkLayout network_layout = NetworkLayout::automatic;
   std::uint32_t network_cells_per_thread = 0;
   ProgressCallback on_progress;  // called after every time segment; returning false cancels (Cancelled)
+  // Where finished chunks and checkpoints are kept (host/io/journal.*: a run with an output directory); null: the
+  // run keeps nothing until it returns. Chunks the store already holds are taken from it, not computed again.
+  ChunkStore* store = nullptr;
 };
 
 // How a run is cut into chunks: made once per run, before anything is allocated (the CLI prints it).
@@ -59,6 +63,15 @@ struct RunResult {
   // Host memory: what the chunk plan counted on for one chunk (ModelInfo::bytes_per_instance times the chunk's
   // instances) and this process's peak resident memory at the end of the run (0 where the OS does not say).
   std::size_t chunk_plan_bytes = 0, host_peak_bytes = 0;
+  // Chunks taken finished from RunOptions::store, and steps of chunks restored from a checkpoint there (a
+  // resumed run; 0 in a run that started from nothing).
+  std::uint64_t chunks_from_store = 0, steps_from_checkpoints = 0;
+  // Each time the run was resumed (host/io/journal.*): when (UTC, ISO 8601), and the chunks found finished then.
+  struct Resume {
+    std::string at_utc;
+    std::uint64_t chunks_done = 0;
+  };
+  std::vector<Resume> resumes;
   std::vector<std::uint64_t> instances;  // (n_run,) global instance indices
   std::vector<ObservableColumn> observables;
   // Traces: one (n_traced, trace_samples) array per traced variable, rows in the order of trace_instances

@@ -520,11 +520,12 @@ NB_NPY_INSTANTIATE(std::uint64_t)
 
 // ---- OutputDir --------------------------------------------------------------------------------------------------
 
-OutputDir::OutputDir(std::string final_dir) : final_dir_(std::move(final_dir)) {
+OutputDir::OutputDir(std::string final_dir, const std::string& temp_parent) : final_dir_(std::move(final_dir)) {
   const fs::path final_path = checked_final_path(final_dir_);
   // Created last: nothing after it can throw, so the destructor (which does not run for a throwing
   // constructor) is always there to remove it.
-  temp_dir_ = make_temp_dir(parent_of(final_path), final_path.filename().string(), final_dir_).string();
+  const fs::path parent = temp_parent.empty() ? parent_of(final_path) : fs::path(temp_parent);
+  temp_dir_ = make_temp_dir(parent, final_path.filename().string(), final_dir_).string();
   signal_slot_ = register_for_signals(temp_dir_);
 }
 
@@ -545,6 +546,22 @@ std::string OutputDir::file(const std::string& name) const {
 
 void OutputDir::json(const std::string& name, const nlohmann::ordered_json& doc) {
   write_file(file(name), doc.dump(2) + "\n", nullptr, 0);
+}
+
+void replace_file_durably(const std::string& path, const char* data, std::size_t size) {
+  const std::string temp = path + ".tmp";
+  try {
+    write_file(temp, std::string(), data, size);
+    fsync_path(temp, O_RDONLY);
+    std::error_code ec;
+    fs::rename(temp, path, ec);
+    if (ec) throw PathError("cannot rename '" + temp + "' to '" + path + "': " + ec.message());
+    fsync_dir(parent_of(fs::path(path)));
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(temp, ec);
+    throw;
+  }
 }
 
 std::string next_free_output_dir(const std::string& final_dir) {

@@ -40,11 +40,18 @@ std::string check_output_dir(const std::string& final_dir);
 // `final_dir`, or where something is there, the first free "<final_dir>-2", "-3", ... (as OutputDir::commit).
 std::string next_free_output_dir(const std::string& final_dir);
 
+// Writes `size` bytes to `path` so that a kill or a crash leaves either the old file or the whole new one: a
+// temporary name beside it, synced, renamed over `path`, and the directory synced. PathError on failure (the
+// temporary file is removed).
+void replace_file_durably(const std::string& path, const char* data, std::size_t size);
+
 class OutputDir {
  public:
   // PathError if `final_dir` already exists or its parent directory cannot be created or written. Until commit
-  // or destruction, SIGINT, SIGTERM and SIGHUP remove the temporary directory before they end the process.
-  explicit OutputDir(std::string final_dir);
+  // or destruction, SIGINT, SIGTERM and SIGHUP remove the temporary directory before they end the process (unless
+  // the program handles those signals itself). The temporary directory is made in `temp_parent` where given (a
+  // directory on the same file system as final_dir: a run's journal), else beside final_dir.
+  explicit OutputDir(std::string final_dir, const std::string& temp_parent = "");
   ~OutputDir();  // removes the temporary directory unless committed
   OutputDir(const OutputDir&) = delete;
   OutputDir& operator=(const OutputDir&) = delete;

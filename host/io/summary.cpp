@@ -62,6 +62,14 @@ nlohmann::ordered_json make_summary(const Spec& spec, const RunResult& r) {
               {"neuron_steps_per_s", r.wall_s > 0 ? r.neuron_steps / r.wall_s : 0.0},
               {"chunk_plan_MiB", double(r.chunk_plan_bytes) / 1048576.0},
               {"host_peak_MiB", double(r.host_peak_bytes) / 1048576.0}};
+  if (!r.resumes.empty()) {
+    // Only a resumed run says so: the summary of an uninterrupted run is unchanged.
+    nlohmann::ordered_json resumes = nlohmann::ordered_json::array();
+    for (const RunResult::Resume& x : r.resumes) resumes.push_back({{"at_utc", x.at_utc}, {"chunks_done", x.chunks_done}});
+    s["run"]["resumed"] = resumes;
+    s["run"]["chunks_from_journal"] = r.chunks_from_store;
+    s["run"]["steps_from_checkpoints"] = r.steps_from_checkpoints;
+  }
   if (spec.spikes.enabled) {
     s["spikes"] = {{"max_per_instance", spec.spikes.max_per_instance},
                    {"overflow_instances", r.spike_overflow_instances},
@@ -86,10 +94,11 @@ nlohmann::ordered_json make_summary(const Spec& spec, const RunResult& r) {
   return s;
 }
 
-std::string write_results(const Spec& spec, const RunResult& r, const std::string& out_dir) {
+std::string write_results(const Spec& spec, const RunResult& r, const std::string& out_dir,
+                          const std::string& temp_parent) {
   // The arrays view `r` (no copy); the non-owning pointer is safe because they do not outlive this call.
   const std::vector<ResultArray> arrays = result_arrays(spec, std::shared_ptr<const RunResult>(&r, [](const RunResult*) {}));
-  OutputDir out(next_free_output_dir(out_dir));  // commit() handles a name taken while writing
+  OutputDir out(next_free_output_dir(out_dir), temp_parent);  // commit() handles a name taken while writing
   nlohmann::ordered_json files = nlohmann::ordered_json::object();
   for (const ResultArray& a : arrays) {
     out.npy(a.name + ".npy", a.dtype, a.data, a.shape);

@@ -17,7 +17,9 @@ nlohmann::ordered_json make_summary(const Spec& spec, const RunResult& result);
 
 // Writes everything into `out_dir` (checked with check_output_dir before the run); returns the directory written,
 // which is "<out_dir>-2" (or -3, ...) where something took `out_dir` during the run.
-std::string write_results(const Spec& spec, const RunResult& result, const std::string& out_dir);
+// `temp_parent`: where the output is assembled before its rename (OutputDir), e.g. the run's journal.
+std::string write_results(const Spec& spec, const RunResult& result, const std::string& out_dir,
+                          const std::string& temp_parent = "");
 
 // Build facts shared by `info`, summaries and benchmarks.
 nlohmann::ordered_json build_info();

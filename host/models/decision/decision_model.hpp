@@ -60,6 +60,18 @@ struct DecisionBuffers {
   Vec<float> trial_bin_sum;                                 // (n_bins, 2, n)
   Vec<unsigned long long> group_sums, group_counts;         // (points, groups, 2, n_bins), (points, groups)
 
+  // Every buffer, in a fixed order: a checkpoint saves and restores them (BufferedEngine::save_state).
+  template <class F>
+  void for_each(F&& f) {
+#define NB_VISIT(type, name) f(name);
+    NB_DECISION_COEFFICIENTS(NB_VISIT)
+    NB_DECISION_STATE(NB_VISIT)
+    NB_DECISION_OBSERVABLES(NB_VISIT)
+#undef NB_VISIT
+    f(instance_id); f(point_row); f(trace_row); f(trace_r1_Hz); f(trace_r2_Hz); f(trace_S1); f(trace_S2);
+    f(trial_bin_sum); f(group_sums); f(group_counts);
+  }
+
   // Takes the chunk's arrays (take_array); its sizes stay for the view.
   void load(DecisionChunk& c) {
 #define NB_TAKE(type, name) take_array(name, c.name);
@@ -143,6 +155,7 @@ struct DecisionTraits {
   using Buffers = DecisionBuffers<Vec>;
   static constexpr auto assemble = assemble_decision_chunk;
   NB_KERNEL_LAUNCHERS(decision)
+  static constexpr auto advance_cpu_fast = decision::advance_cpu_fast;  // --math fast on the CPU
 };
 
 // The traits the generic engines are instantiated with (host/engine/make_engine.hpp, cuda_engines.cu).

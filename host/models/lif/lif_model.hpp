@@ -53,6 +53,17 @@ struct LifBuffers {
   Vec<float> trace_V_mV;           // (trace_rows, trace_samples)
   Vec<std::uint32_t> spike_steps;  // (spike_rows, spike_capacity)
 
+  // Every buffer, in a fixed order: a checkpoint saves and restores them (BufferedEngine::save_state).
+  template <class F>
+  void for_each(F&& f) {
+#define NB_VISIT(type, name) f(name);
+    NB_LIF_INPUTS(NB_VISIT)
+    NB_LIF_STATE(NB_VISIT)
+    NB_LIF_OBSERVABLES(NB_VISIT)
+#undef NB_VISIT
+    f(trace_V_mV); f(spike_steps);
+  }
+
   // Takes the chunk's arrays (take_array); its sizes stay for the view.
   void load(LifChunk& c) {
 #define NB_TAKE(type, name) take_array(name, c.name);

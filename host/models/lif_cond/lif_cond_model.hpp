@@ -52,6 +52,18 @@ struct LifCondBuffers {
   Vec<float> trace_V_mV, trace_g_AMPA_nS, trace_g_NMDA_nS, trace_g_GABA_nS;  // (rows, samples)
   Vec<std::uint32_t> spike_steps;                             // (rows, capacity)
 
+  // Every buffer, in a fixed order: a checkpoint saves and restores them (BufferedEngine::save_state).
+  template <class F>
+  void for_each(F&& f) {
+#define NB_VISIT(type, name) f(name);
+    NB_LIF_COND_INPUTS(NB_VISIT)
+    NB_LIF_COND_STATE(NB_VISIT)
+    NB_LIF_COND_OBSERVABLES(NB_VISIT)
+#undef NB_VISIT
+    f(s_A); f(s_N); f(s_G); f(trace_V_mV); f(trace_g_AMPA_nS); f(trace_g_NMDA_nS); f(trace_g_GABA_nS);
+    f(spike_steps);
+  }
+
   // Takes the chunk's arrays (take_array); its sizes stay for the view.
   void load(LifCondChunk& c) {
 #define NB_TAKE(type, name) take_array(name, c.name);

@@ -94,6 +94,19 @@ struct NetworkBuffers {
   double dt_ms = 0;
   std::uint32_t raster_capacity = 0;
 
+  // Every buffer, in a fixed order: a checkpoint saves and restores them (BufferedEngine::save_state).
+  template <class F>
+  void for_each(F&& f) {
+#define NB_VISIT(type, name) f(name);
+    NB_NETWORK_COEFFICIENTS(NB_VISIT)
+    NB_NETWORK_OBSERVABLES(NB_VISIT)
+    NB_NETWORK_CELLS(NB_VISIT)
+#undef NB_VISIT
+    f(arrivals); f(offsets); f(instance_id); f(targets); f(pop_bins); f(last_active_step); f(silent);
+    f(raster_neuron); f(raster_step); f(raster_fill); f(raster_cut); f(trace_row); f(trace_V_mV); f(trace_g_e_nS);
+    f(trace_g_i_nS);
+  }
+
   // Takes the chunk's arrays (take_array), the connectivity lists among them; its sizes stay for the view.
   void load(NetworkChunk& c) {
     const std::size_t words = std::size_t(c.trace_rows) * c.trace_samples;

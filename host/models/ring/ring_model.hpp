@@ -67,6 +67,18 @@ struct RingBuffers {
   Vec<std::int32_t> trace_row;
   Vec<float> trace_mean_Hz, trace_pv_cos_Hz, trace_pv_sin_Hz, trace_peak_Hz, trace_r_Hz;  // (rows, samples)
 
+  // Every buffer, in a fixed order: a checkpoint saves and restores them (BufferedEngine::save_state).
+  template <class F>
+  void for_each(F&& f) {
+#define NB_VISIT(type, name) f(name);
+    NB_RING_COEFFICIENTS(NB_VISIT)
+    NB_RING_STATE(NB_VISIT)
+    NB_RING_OBSERVABLES(NB_VISIT)
+#undef NB_VISIT
+    f(r_Hz); f(basis); f(instance_id); f(trace_row); f(trace_mean_Hz); f(trace_pv_cos_Hz); f(trace_pv_sin_Hz);
+    f(trace_peak_Hz); f(trace_r_Hz);
+  }
+
   // Takes the chunk's arrays (take_array); its sizes stay for the view.
   void load(RingChunk& c) {
 #define NB_TAKE(type, name) take_array(name, c.name);

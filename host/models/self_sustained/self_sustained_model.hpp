@@ -43,6 +43,17 @@ struct SelfSustainedBuffers {
 #undef NB_FIELD
   Vec<float> trace_s, trace_r_Hz;  // (trace_rows, trace_samples)
 
+  // Every buffer, in a fixed order: a checkpoint saves and restores them (BufferedEngine::save_state).
+  template <class F>
+  void for_each(F&& f) {
+#define NB_VISIT(type, name) f(name);
+    NB_SELF_SUSTAINED_INPUTS(NB_VISIT)
+    NB_SELF_SUSTAINED_STATE(NB_VISIT)
+    NB_SELF_SUSTAINED_OBSERVABLES(NB_VISIT)
+#undef NB_VISIT
+    f(trace_s); f(trace_r_Hz);
+  }
+
   // Takes the chunk's arrays (take_array); its sizes stay for the view.
   void load(SelfSustainedChunk& c) {
 #define NB_TAKE(type, name) take_array(name, c.name);

@@ -54,6 +54,17 @@ struct SynapseBuffers {
   Vec<float> trace_s, trace_V_pre_mV;  // (trace_rows, trace_samples)
   Vec<std::uint32_t> spike_steps;      // (spike_rows, spike_capacity)
 
+  // Every buffer, in a fixed order: a checkpoint saves and restores them (BufferedEngine::save_state).
+  template <class F>
+  void for_each(F&& f) {
+#define NB_VISIT(type, name) f(name);
+    NB_SYNAPSE_INPUTS(NB_VISIT)
+    NB_SYNAPSE_STATE(NB_VISIT)
+    NB_SYNAPSE_OBSERVABLES(NB_VISIT)
+#undef NB_VISIT
+    f(trace_s); f(trace_V_pre_mV); f(spike_steps);
+  }
+
   // Copies inputs and initial state (host -> this memory), allocates observables and recording buffers.
   // Takes the chunk's arrays (take_array); its sizes stay for the view.
   void load(SynapseChunk& c) {

@@ -1,0 +1,435 @@
+#include "host/io/journal.hpp"
+
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+#include "host/common/errors.hpp"
+#include "host/io/output.hpp"
+#include "host/io/summary.hpp"
+#include "nb_source_id.hpp"  // generated: NB_SOURCE_ID (cmake/source_id.cmake)
+
+namespace nb {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kJournalFormat = 1;
+constexpr char kChunkMagic[8] = {'N', 'B', 'C', 'H', 'U', 'N', 'K', '1'};
+constexpr char kStateMagic[8] = {'N', 'B', 'S', 'T', 'A', 'T', 'E', '1'};
+
+std::string hex64(std::uint64_t v) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(v));
+  return text;
+}
+
+std::string now_utc() {
+  char text[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+fs::path normalized_dir(const std::string& dir) {
+  fs::path p = fs::path(dir).lexically_normal();
+  if (!p.has_filename() && p.has_relative_path()) p = p.parent_path();
+  return p;
+}
+
+std::string absolute_dir(const std::string& dir) {
+  std::error_code ec;
+  const fs::path p = fs::absolute(normalized_dir(dir), ec);
+  return (ec ? normalized_dir(dir) : p.lexically_normal()).string();
+}
+
+std::string numbered_name(const char* stem, std::uint64_t chunk, const char* ext) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%s-%06llu.%s", stem, static_cast<unsigned long long>(chunk), ext);
+  return text;
+}
+
+// ---- Bytes in and out ------------------------------------------------------------------------------------------
+
+struct Writer {
+  std::vector<char> bytes;
+  void raw(const void* p, std::size_t n) {
+    const char* c = static_cast<const char*>(p);
+    bytes.insert(bytes.end(), c, c + n);
+  }
+  void u64(std::uint64_t v) { raw(&v, sizeof v); }
+  template <class T>
+  void vec(const std::vector<T>& v) {
+    u64(v.size());
+    raw(v.data(), v.size() * sizeof(T));
+  }
+  template <class T>
+  void vecs(const std::vector<std::vector<T>>& vs) {
+    u64(vs.size());
+    for (const auto& v : vs) vec(v);
+  }
+};
+
+struct Reader {
+  const std::vector<char>& bytes;
+  std::size_t at = 0;
+  void raw(void* p, std::size_t n) {
+    if (n > bytes.size() - at) throw InternalError("journal file ends early");
+    std::memcpy(p, bytes.data() + at, n);
+    at += n;
+  }
+  std::uint64_t u64() {
+    std::uint64_t v = 0;
+    raw(&v, sizeof v);
+    return v;
+  }
+  template <class T>
+  std::vector<T> vec() {
+    const std::uint64_t n = u64();
+    if (n > (bytes.size() - at) / sizeof(T)) throw InternalError("journal file ends early");
+    std::vector<T> v(n);
+    raw(v.data(), n * sizeof(T));
+    return v;
+  }
+  template <class T>
+  std::vector<std::vector<T>> vecs() {
+    std::vector<std::vector<T>> vs(u64());
+    for (auto& v : vs) v = vec<T>();
+    return vs;
+  }
+};
+
+std::vector<char> serialize(const ChunkResult& r, std::uint64_t chunk) {
+  Writer w;
+  w.raw(kChunkMagic, sizeof kChunkMagic);
+  w.u64(chunk);
+  w.vecs(r.observables);
+  w.vecs(r.traces);
+  w.vec(r.spike_steps);
+  w.u64(r.binned.first_point);
+  w.u64(r.binned.points);
+  w.vec(r.binned.counts);
+  w.vec(r.binned.sums);
+  w.vecs(r.arrays);
+  return std::move(w.bytes);
+}
+
+ChunkResult deserialize_chunk(const std::vector<char>& bytes, std::uint64_t chunk) {
+  Reader in{bytes};
+  char magic[sizeof kChunkMagic];
+  in.raw(magic, sizeof magic);
+  if (std::memcmp(magic, kChunkMagic, sizeof magic) != 0 || in.u64() != chunk) {
+    throw InternalError("not the journal file of chunk " + std::to_string(chunk));
+  }
+  ChunkResult r;
+  r.observables = in.vecs<double>();
+  r.traces = in.vecs<float>();
+  r.spike_steps = in.vec<std::uint32_t>();
+  r.binned.first_point = in.u64();
+  r.binned.points = in.u64();
+  r.binned.counts = in.vec<std::uint64_t>();
+  r.binned.sums = in.vec<std::uint64_t>();
+  r.arrays = in.vecs<float>();
+  if (in.at != bytes.size()) throw InternalError("journal file of chunk " + std::to_string(chunk) + " is too long");
+  return r;
+}
+
+std::vector<char> serialize(const ChunkState& s, std::uint64_t chunk) {
+  Writer w;
+  w.raw(kStateMagic, sizeof kStateMagic);
+  w.u64(chunk);
+  w.u64(s.step);
+  w.vecs(s.buffers);
+  return std::move(w.bytes);
+}
+
+ChunkState deserialize_state(const std::vector<char>& bytes, std::uint64_t chunk) {
+  Reader in{bytes};
+  char magic[sizeof kStateMagic];
+  in.raw(magic, sizeof magic);
+  if (std::memcmp(magic, kStateMagic, sizeof magic) != 0 || in.u64() != chunk) {
+    throw InternalError("not the checkpoint of chunk " + std::to_string(chunk));
+  }
+  ChunkState s;
+  s.step = static_cast<std::uint32_t>(in.u64());
+  s.buffers = in.vecs<char>();
+  if (in.at != bytes.size()) throw InternalError("checkpoint of chunk " + std::to_string(chunk) + " is too long");
+  return s;
+}
+
+std::optional<std::vector<char>> read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return std::nullopt;
+  return bytes;
+}
+
+std::optional<nlohmann::ordered_json> read_json(const std::string& path) {
+  const auto bytes = read_all(path);
+  if (!bytes) return std::nullopt;
+  auto j = nlohmann::ordered_json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
+void write_json_durably(const std::string& path, const nlohmann::ordered_json& j) {
+  const std::string text = j.dump(2) + "\n";
+  replace_file_durably(path, text.data(), text.size());
+}
+
+// A data file and its record ({"bytes", "checksum"}), written in that order: a record names only whole data.
+void keep_file(const std::string& data_path, const std::string& record_path, const std::vector<char>& bytes,
+               nlohmann::ordered_json record) {
+  replace_file_durably(data_path, bytes.data(), bytes.size());
+  record["bytes"] = bytes.size();
+  record["checksum"] = "fnv1a64:" + hex64(fnv1a64_words(bytes.data(), bytes.size()));
+  write_json_durably(record_path, record);
+}
+
+// The data of a record whose file verifies; std::nullopt (with a warning where something is there but wrong).
+std::optional<std::vector<char>> verified_file(const std::string& data_path, const std::string& record_path,
+                                               const std::string& what) {
+  const auto record = read_json(record_path);
+  if (!record) return std::nullopt;
+  const auto bytes = read_all(data_path);
+  const std::string expected = record->value("checksum", "");
+  if (bytes && record->value("bytes", std::uint64_t(0)) == bytes->size() &&
+      expected == "fnv1a64:" + hex64(fnv1a64_words(bytes->data(), bytes->size()))) {
+    return bytes;
+  }
+  std::fprintf(stderr, "neurobatch: %s in the journal fails its checksum ('%s'): computing it again\n", what.c_str(),
+               data_path.c_str());
+  return std::nullopt;
+}
+
+// ---- Identity ----------------------------------------------------------------------------------------------------
+
+std::string spec_hash(const Spec& spec) {
+  const std::string text = spec.resolved.dump();
+  return hex64(fnv1a64_words(text.data(), text.size()));
+}
+
+nlohmann::ordered_json identity(const Spec& spec, const ChunkPlan& plan, MathMode math, const std::string& final_dir) {
+  nlohmann::ordered_json j;
+  j["format"] = kJournalFormat;
+  j["output"] = absolute_dir(final_dir);
+  j["spec_hash"] = spec_hash(spec);
+  j["build"] = build_info();
+  j["build"]["id"] = build_id();
+  j["math"] = math_mode_name(math);
+  j["backend"] = plan.backend;
+  j["chunk_plan"] = {{"run_instances", plan.run_instances}, {"chunk_instances", plan.instances}, {"chunks", plan.chunks}};
+  j["spec"] = spec.resolved;
+  return j;
+}
+
+std::string first_difference(const nlohmann::ordered_json& journal, const nlohmann::ordered_json& now) {
+  const nlohmann::json diff = nlohmann::json::diff(nlohmann::json(journal), nlohmann::json(now));
+  if (diff.empty()) return "";
+  const std::string path = diff[0].value("path", "");
+  return path.empty() ? "the whole spec" : "'" + path.substr(1) + "'";  // "/params/I_nA" -> "params/I_nA"
+}
+
+std::string how_to_discard(const std::string& dir) { return "remove '" + dir + "' to discard it and start again"; }
+
+}  // namespace
+
+std::uint64_t fnv1a64_words(const void* data, std::size_t bytes) {
+  constexpr std::uint64_t kPrime = 1099511628211ull;
+  std::uint64_t h = 14695981039346656037ull;
+  const char* p = static_cast<const char*>(data);
+  std::size_t i = 0;
+  for (; i + 8 <= bytes; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * kPrime;
+  }
+  if (i < bytes) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p + i, bytes - i);
+    h = (h ^ w) * kPrime;
+  }
+  return (h ^ bytes) * kPrime;  // the length, so that trailing zeros count
+}
+
+std::string build_id() { return NB_SOURCE_ID; }
+
+std::string journal_dir(const std::string& final_dir) {
+  const fs::path p = normalized_dir(final_dir);
+  const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  return (parent / ("." + p.filename().string() + ".journal")).string();
+}
+
+std::optional<JournalStatus> find_journal(const std::string& final_dir) {
+  JournalStatus s;
+  s.dir = journal_dir(final_dir);
+  std::error_code ec;
+  if (!fs::exists(s.dir, ec)) return std::nullopt;
+  const auto header = read_json((fs::path(s.dir) / "journal.json").string());
+  if (!header || !header->contains("chunk_plan")) {
+    throw UserError("'" + s.dir + "' is not a journal NeuroBatch can read (its journal.json is missing or damaged); " +
+                    how_to_discard(s.dir));
+  }
+  s.header = *header;
+  s.chunks = header->at("chunk_plan").value("chunks", std::uint64_t(0));
+  s.chunk_instances = header->at("chunk_plan").value("chunk_instances", std::uint64_t(0));
+  for (std::uint64_t k = 0; k < s.chunks; ++k) {
+    if (fs::exists(fs::path(s.dir) / numbered_name("chunk", k, "json"), ec)) ++s.chunks_done;
+  }
+  return s;
+}
+
+RunJournal::RunJournal(const Spec& spec, const ChunkPlan& plan, MathMode math, const std::string& final_dir,
+                       Mode mode, double checkpoint_interval_s)
+    : dir_(journal_dir(final_dir)), chunks_(plan.chunks), checkpoint_interval_s_(checkpoint_interval_s) {
+  const nlohmann::ordered_json now = identity(spec, plan, math, final_dir);
+  const std::optional<JournalStatus> found = find_journal(final_dir);
+  const std::string out = normalized_dir(final_dir).string();
+  if (mode == Mode::fresh) {
+    if (found) {
+      throw UserError("an unfinished run of '" + out + "' has a journal in '" + found->dir + "' (" +
+                      std::to_string(found->chunks_done) + " of " + std::to_string(found->chunks) +
+                      " chunks done): resume it with --resume (the same spec and --out), or " + how_to_discard(found->dir));
+    }
+    std::error_code ec;
+    fs::create_directories(fs::path(dir_).parent_path().empty() ? fs::path(".") : fs::path(dir_).parent_path(), ec);
+    if (!fs::create_directory(dir_, ec) || ec) {
+      throw PathError("cannot create the run's journal '" + dir_ + "': " + (ec ? ec.message() : "it exists"));
+    }
+    header_ = now;
+    header_["created_utc"] = now_utc();
+    header_["resumes"] = nlohmann::ordered_json::array();
+    write_header(header_);
+    return;
+  }
+  if (!found) {
+    throw UserError("--resume: there is no journal of a run of '" + out + "' (looked for '" + dir_ +
+                    "'); run without --resume to start it");
+  }
+  header_ = found->header;
+  const auto refuse = [&](const std::string& what, const std::string& why) {
+    throw UserError("--resume: " + what + " differs from the journal's in '" + dir_ + "' (" + why +
+                    "); resume with what the run started with, or " + how_to_discard(dir_) +
+                    ". What may change on resume: --threads, --memory-budget-MB (the journal's chunks are kept), "
+                    "and in exact math mode --backend");
+  };
+  if (header_.value("format", 0) != kJournalFormat) refuse("the journal format", "it is another version's");
+  if (header_.value("output", "") != now["output"]) {
+    refuse("the output directory", "the journal was made for '" + header_.value("output", "") + "', this is '" +
+                                        now["output"].get<std::string>() + "'");
+  }
+  if (header_.value("spec_hash", "") != now["spec_hash"]) {
+    refuse("the resolved spec", "first difference at " + first_difference(header_.value("spec", nlohmann::ordered_json()),
+                                                                           spec.resolved));
+  }
+  if (header_["build"] != now["build"]) {
+    refuse("the build", "journal: " + header_["build"].dump() + ", this program: " + now["build"].dump());
+  }
+  if (header_.value("math", "") != now["math"]) {
+    refuse("the math mode", "journal: " + header_.value("math", "") + ", now: " + now["math"].get<std::string>());
+  }
+  if (math != MathMode::exact && header_.value("backend", "") != now["backend"]) {
+    refuse("the backend", "journal: " + header_.value("backend", "") + ", now: " + plan.backend +
+                              "; in fast math mode backends give different bits");
+  }
+  if (header_["chunk_plan"] != now["chunk_plan"]) {
+    refuse("the chunk plan", "journal: " + header_["chunk_plan"].dump() + ", now: " + now["chunk_plan"].dump() +
+                                 "; keep --chunk-instances as it was, or leave it out");
+  }
+  // Leftovers of a kill during the last assembly: it is done again from the chunks.
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(".", 0) == 0 && name.find(".partial-") != std::string::npos) fs::remove_all(it->path(), ec);
+  }
+  for (const auto& r : header_.value("resumes", nlohmann::ordered_json::array())) {
+    resumes_.push_back({r.value("at_utc", ""), r.value("chunks_done", std::uint64_t(0))});
+  }
+  resumes_.push_back({now_utc(), found->chunks_done});
+  header_["resumes"].push_back({{"at_utc", resumes_.back().at_utc}, {"chunks_done", resumes_.back().chunks_done}});
+  write_header(header_);
+}
+
+std::string RunJournal::path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
+
+void RunJournal::write_header(const nlohmann::ordered_json& header) { write_json_durably(path("journal.json"), header); }
+
+std::uint64_t RunJournal::chunks_done() const {
+  std::uint64_t n = 0;
+  std::error_code ec;
+  for (std::uint64_t k = 0; k < chunks_; ++k) n += fs::exists(path(numbered_name("chunk", k, "json")), ec) ? 1 : 0;
+  return n;
+}
+
+std::optional<ChunkResult> RunJournal::finished(std::uint64_t chunk) {
+  const auto bytes = verified_file(path(numbered_name("chunk", chunk, "nbc")), path(numbered_name("chunk", chunk, "json")),
+                                   "chunk " + std::to_string(chunk));
+  if (!bytes) return std::nullopt;
+  return deserialize_chunk(*bytes, chunk);
+}
+
+void RunJournal::keep(std::uint64_t chunk, const ChunkResult& result) {
+  keep_file(path(numbered_name("chunk", chunk, "nbc")), path(numbered_name("chunk", chunk, "json")),
+            serialize(result, chunk), {{"chunk", chunk}});
+  // The chunk's checkpoint is no longer needed once its results are kept.
+  std::error_code ec;
+  fs::remove(path(numbered_name("checkpoint", chunk, "json")), ec);
+  fs::remove(path(numbered_name("checkpoint", chunk, "nbs")), ec);
+}
+
+std::optional<ChunkState> RunJournal::checkpoint(std::uint64_t chunk) {
+  const auto bytes = verified_file(path(numbered_name("checkpoint", chunk, "nbs")),
+                                   path(numbered_name("checkpoint", chunk, "json")), "the checkpoint of chunk " + std::to_string(chunk));
+  if (!bytes) return std::nullopt;
+  return deserialize_state(*bytes, chunk);
+}
+
+void RunJournal::keep_checkpoint(std::uint64_t chunk, const ChunkState& state) {
+  // The record goes first: a kill between the two leaves a record that fails its checksum (recomputed), never a
+  // record that vouches for an older state's data.
+  std::error_code ec;
+  fs::remove(path(numbered_name("checkpoint", chunk, "json")), ec);
+  keep_file(path(numbered_name("checkpoint", chunk, "nbs")), path(numbered_name("checkpoint", chunk, "json")),
+            serialize(state, chunk), {{"chunk", chunk}, {"step", state.step}});
+}
+
+void RunJournal::mark_committing() {
+  header_["committing_utc"] = now_utc();
+  write_header(header_);
+}
+
+void RunJournal::remove() {
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+  if (ec) std::fprintf(stderr, "neurobatch: warning: cannot remove the finished run's journal '%s': %s\n", dir_.c_str(),
+                       ec.message().c_str());
+}
+
+double result_file_bytes(const Spec& spec) {
+  // The arrays as in memory, a header per file, and summary.json (the resolved spec, which holds the sweep's
+  // values, and the per-point statistics of sweeps small enough to list them).
+  const double summary = 2.0 * double(spec.resolved.dump().size()) + 400.0 * double(std::min<std::uint64_t>(spec.n_points(), 1000)) + 65536.0;
+  return result_memory(spec).total() + summary;
+}
+
+double free_bytes_for(const std::string& dir) {
+  const fs::path p = normalized_dir(dir);
+  fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  struct statvfs st {};
+  if (::statvfs(parent.c_str(), &st) != 0) {
+    throw PathError("cannot tell the free space of '" + parent.string() + "': " + std::strerror(errno));
+  }
+  return double(st.f_bavail) * double(st.f_frsize);
+}
+
+}  // namespace nb
