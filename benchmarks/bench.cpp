@@ -58,6 +58,13 @@ std::vector<Case> cases() {
       {"lif_noisy", "neuron-steps/s", 1,
        R"({"model": "lif", "dt_ms": 0.05, "integrator": "exact", "params": {"sigma_mV_sqrt_ms": 0.3},
            "sweep": {"I_nA": {"linspace": [0.2, 0.6, 1000]}}})"},
+      // AdEx (exponential Rosenbrock-Euler, the default) over currents from below rheobase to 4x it, Naud's tonic cell.
+      {"adex_noiseless", "neuron-steps/s", 1,
+       R"({"model": "adex", "dt_ms": 0.1, "integrator": "exponential", "params": {"sigma_mV_sqrt_ms": 0},
+           "sweep": {"I_pA": {"linspace": [100, 900, 1000]}}})"},
+      {"adex_noisy", "neuron-steps/s", 1,
+       R"({"model": "adex", "dt_ms": 0.1, "integrator": "exponential", "params": {"sigma_mV_sqrt_ms": 2},
+           "sweep": {"I_pA": {"linspace": [100, 900, 1000]}}})"},
       {"synapse_poisson", "synapse-steps/s", 1,
        R"({"model": "synapse", "dt_ms": 0.1, "params": {"train": "poisson", "receptor": "AMPA"},
            "sweep": {"rate_Hz": {"linspace": [1, 100, 1000]}}})"},
