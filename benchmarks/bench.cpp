@@ -29,6 +29,9 @@ struct Config {
   std::uint64_t max_instances_cpu = 10000000, max_instances_cuda = 10000000;
   double max_seconds = 8.0;
   bool cpu = true, cuda = true;
+  // The CPU's math modes (--cpu-math exact, fast or both): fast differs from exact only for the models with a CPU
+  // fast launcher (decision), so it is left out by default.
+  std::vector<nb::MathMode> cpu_math{nb::MathMode::exact};
   std::string only;  // run only the benchmark of this name
   // The network model's CUDA layout (the CLI's --network-layout, --network-cells-per-thread).
   nb::NetworkLayout network_layout = nb::NetworkLayout::automatic;
@@ -187,6 +190,13 @@ Config parse(int argc, char** argv) {
     else if (a == "--max-instances-cuda") c.max_instances_cuda = std::stoull(next());
     else if (a == "--max-seconds") c.max_seconds = std::stod(next());
     else if (a == "--only") c.only = next();
+    else if (a == "--cpu-math") {
+      const std::string m = next();
+      if (m == "exact") c.cpu_math = {nb::MathMode::exact};
+      else if (m == "fast") c.cpu_math = {nb::MathMode::fast};
+      else if (m == "both") c.cpu_math = {nb::MathMode::exact, nb::MathMode::fast};
+      else throw nb::UserError("--cpu-math: expected exact, fast or both, not " + m);
+    }
     else if (a == "--cpu-only") c.cuda = false;
     else if (a == "--cuda-only") c.cpu = false;
     else if (a == "--network-layout") c.network_layout = nb::api::parse_network_layout(next());
@@ -194,7 +204,7 @@ Config parse(int argc, char** argv) {
     else {
       throw nb::UserError("unknown option " + a +
                           " (options: --steps N --min-instances N --max-instances-cpu N --max-instances-cuda N "
-                          "--max-seconds S --only NAME --cpu-only --cuda-only --network-layout L --network-cells-per-thread K)");
+                          "--max-seconds S --only NAME --cpu-math exact|fast|both --cpu-only --cuda-only --network-layout L --network-cells-per-thread K)");
     }
   }
   return c;
@@ -215,10 +225,13 @@ int main(int argc, char** argv) {
     for (const Case& c : cases()) {
       if (!cfg.only.empty() && c.name != cfg.only) continue;
       if (cfg.cpu) {
-        // The CPU's fast mode runs the exact kernels (kernels/common/math_mode.hpp): one series per thread count.
+        // One series per math mode of --cpu-math and thread count (the CPU's fast mode runs the exact kernels except
+        // for the models with a CPU fast launcher).
         const int all = omp_get_max_threads();
-        series(cfg, c, "cpu", 1, nb::MathMode::exact, cfg.max_instances_cpu, "cpu");
-        if (all > 1) series(cfg, c, "cpu", all, nb::MathMode::exact, cfg.max_instances_cpu, "cpu");
+        for (nb::MathMode math : cfg.cpu_math) {
+          series(cfg, c, "cpu", 1, math, cfg.max_instances_cpu, "cpu");
+          if (all > 1) series(cfg, c, "cpu", all, math, cfg.max_instances_cpu, "cpu");
+        }
       }
       if (cuda) {
         for (nb::MathMode math : {nb::MathMode::exact, nb::MathMode::fast}) {

@@ -26,6 +26,7 @@ MINIMUM = {
     "lif_cond_cpu.cpp": 8,
     "self_sustained_cpu.cpp": 3,
     "decision_cpu.cpp": 3,
+    "decision_cpu_fast.cpp": 3,  # the CPU fast-math kernel (2026-12-07, issue 16)
     "ring_cpu.cpp": 7,
     "network_cpu.cpp": 8,
     "adex_cpu.cpp": 4,  # 2026-12-08, measured on the rocketlake machine only (issue 19)
@@ -40,6 +41,7 @@ MINIMUM_BY_MARCH = {
         "lif_cond_cpu.cpp": 7,
         "self_sustained_cpu.cpp": 2,
         "decision_cpu.cpp": 2,
+        "decision_cpu_fast.cpp": 4,  # 2026-12-07: the CPU fast-math kernel (issue 16), measured when added
         "ring_cpu.cpp": 7,  # 2026-12-07: + the partial last round of a ring (N < 128), vector code since issue 16
         "network_cpu.cpp": 6,
         "adex_cpu.cpp": 4,  # 2026-12-08 (issue 19): the noise draw, the lane loop and its reduction

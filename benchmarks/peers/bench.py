@@ -3,6 +3,7 @@
 makes the environment and the build. See README.md in this directory.
 
     python bench.py --nb build/neurobatch [--only lif,decision] [--repeats 3] [--smoke] [--json-out FILE]
+                    [--math exact|fast|exact,fast]
 
 Per workload, each repetition runs every tool once in turn (interleaved, so that a load that comes and goes on the
 machine falls on all of them alike); the median of the repetitions is reported. Every run is its own process,
@@ -10,6 +11,10 @@ pinned to as many cores as it has threads (sched_setaffinity: the one limit ever
 the tool's own: NeuroBatch's summary.json run.wall_s, Brian2's run loop, the peers' timed loop (JAX: the compiled
 call, compilation apart); the process wall time is reported beside it. Prints a ratio table and one JSON line per
 tool x workload x thread setting; exits 1 when a run failed or a tool disagreed with NeuroBatch.
+
+--math fast adds (or, alone, runs only) NeuroBatch in its fast math mode as the tool "neurobatch-fast": its outputs
+are checked against the reference (NeuroBatch exact at 1 thread, when run) like a peer's, and each peer's ratio is
+also given against it (ratio_nb_fast_over_tool).
 """
 import argparse
 import datetime
@@ -29,6 +34,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 PEER_MODULES = {"numpy": "{}_numpy", "brian2": "{}_brian2", "jax": "{}_jax"}
 NB_THREADS = (1, 2)
+NB_TOOL = {"exact": "neurobatch", "fast": "neurobatch-fast"}  # NeuroBatch's math mode -> its tool name
 
 
 def machine():
@@ -74,10 +80,10 @@ def pinned(threads):
     return dict(env=env, preexec_fn=lambda: os.sched_setaffinity(0, cores))
 
 
-def run_nb(nb, name, size, threads, outdir):
+def run_nb(nb, name, size, threads, outdir, math="exact"):
     shutil.rmtree(outdir, ignore_errors=True)  # `run --out` refuses an existing directory
     cmd = [nb, "run", str(wl.SPECS / wl.WORKLOADS[name]["spec"]), "--backend", "cpu", "--threads", str(threads),
-           "--out", str(outdir), "--quiet"]
+           "--math", math, "--out", str(outdir), "--quiet"]
     for s in wl.nb_overrides(name, size):
         cmd += ["--set", s]
     t0 = time.perf_counter()
@@ -115,6 +121,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition")
     ap.add_argument("--json-out", help="also write the JSON lines to this file")
+    ap.add_argument("--math", default="exact",
+                    help="NeuroBatch's math modes, comma-separated: exact (default), fast, or exact,fast")
     ap.add_argument("--work", default=str(ROOT / "results" / "bench-peers"),
                     help="outputs and Brian2's generated projects (kept: a rerun does not recompile)")
     args = ap.parse_args()
@@ -126,6 +134,10 @@ def main():
             ap.error(f"unknown workload(s) {unknown}; choose from {', '.join(wl.WORKLOADS)} or coba")
         names = [n for n in names if n in wanted or ("coba" in wanted and n.startswith("coba"))]
     size_key, repeats = ("smoke", 1) if args.smoke else ("full", args.repeats)
+    maths = args.math.split(",")
+    if not maths or any(m not in NB_TOOL for m in maths):
+        ap.error(f"--math: exact, fast or exact,fast, not {args.math}")
+    nb_tools = [NB_TOOL[m] for m in ("exact", "fast") if m in maths]
     work = pathlib.Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
     versions, skips = versions_and_skips()
@@ -137,15 +149,16 @@ def main():
     for name in names:
         w = wl.WORKLOADS[name]
         size = w[size_key]
-        tools = [("neurobatch", t) for t in NB_THREADS] + [(p, t) for p, t in w["peers"] if p not in skips]
+        tools = [(nt, t) for nt in nb_tools for t in NB_THREADS] + [(p, t) for p, t in w["peers"] if p not in skips]
         for rep in range(repeats):
             for tool, threads in tools:
                 key = (name, tool, threads)
                 if key in errors:
                     continue
                 try:
-                    if tool == "neurobatch":
-                        r = run_nb(args.nb, name, size, threads, work / "nb" / f"{name}-t{threads}")
+                    if tool in nb_tools:
+                        math = "fast" if tool == NB_TOOL["fast"] else "exact"
+                        r = run_nb(args.nb, name, size, threads, work / "nb" / f"{name}-{math}-t{threads}", math)
                         nb_version = r.pop("version")
                     else:
                         r = run_peer(tool, name, size, threads, work)
@@ -161,12 +174,13 @@ def main():
     for name in names:
         w = wl.WORKLOADS[name]
         size, units = w[size_key], wl.work(name, w[size_key])
-        ref_runs = runs.get((name, "neurobatch", 1))
-        nb_median = {t: statistics.median(r["sim_seconds"] for r in runs[(name, "neurobatch", t)])
-                     for t in NB_THREADS if (name, "neurobatch", t) in runs}
+        ref_tool = nb_tools[0]  # exact when it runs, else fast
+        ref_runs = runs.get((name, ref_tool, 1))
+        nb_median = {(nt, t): statistics.median(r["sim_seconds"] for r in runs[(name, nt, t)])
+                     for nt in nb_tools for t in NB_THREADS if (name, nt, t) in runs}
         base = dict(date=date, machine=host, versions=dict(versions, neurobatch=nb_version), workload=name,
                     size=size, size_name=size_key, work=units, unit=w["unit"], repeats=repeats)
-        for tool, threads in [("neurobatch", t) for t in NB_THREADS] + w["peers"]:
+        for tool, threads in [(nt, t) for nt in nb_tools for t in NB_THREADS] + w["peers"]:
             key = (name, tool, threads)
             line = dict(base, tool=tool, threads=threads)
             if tool in skips:
@@ -182,10 +196,11 @@ def main():
                         throughput=units / sim)
             if "compile_seconds" in rs[0]:  # the first repetition's: Brian2 recompiles nothing after it
                 line["compile_seconds_first"] = rs[0]["compile_seconds"]
-            if key == (name, "neurobatch", 1):
+            if key == (name, ref_tool, 1):
                 line["reference"] = True  # what the other tools are checked against
-            elif ref_runs and tool == "neurobatch":  # NeuroBatch's results must not depend on the thread count
-                same = all(r["outputs"] == ref_runs[0]["outputs"] for r in rs)
+            elif tool in nb_tools and threads != 1 and (name, tool, 1) in runs:
+                # NeuroBatch's results must not depend on the thread count (in either math mode)
+                same = all(r["outputs"] == runs[(name, tool, 1)][0]["outputs"] for r in rs)
                 line.update(agree=same, agree_detail=f"outputs {'identical to' if same else 'differ from'} 1 thread")
                 failed |= not same
             elif ref_runs:  # every repetition is checked; the text is the first failing one's, else the first's
@@ -193,18 +208,27 @@ def main():
                 ok = all(c[0] for c in checks)
                 line.update(agree=ok, agree_detail=next((c[1] for c in checks if not c[0]), checks[0][1]))
                 failed |= not ok
-            if tool != "neurobatch" and threads in nb_median:
-                line["ratio_nb_over_tool"] = sim / nb_median[threads]  # same work: throughput ratio
-                table.append((name, f"{tool} x{threads}", sim, nb_median[threads], sim / nb_median[threads],
-                              "yes" if line.get("agree") else "NO"))
+            if tool not in nb_tools:
+                for nt in nb_tools:
+                    if (nt, threads) not in nb_median:
+                        continue
+                    nb_s = nb_median[(nt, threads)]
+                    field = "ratio_nb_over_tool" if nt == "neurobatch" else "ratio_nb_fast_over_tool"
+                    line[field] = sim / nb_s  # same work: throughput ratio
+                    table.append((name, f"{tool} x{threads}", "fast" if nt != "neurobatch" else "exact", sim, nb_s,
+                                  sim / nb_s, "yes" if line.get("agree") else "NO"))
             line["outputs"] = wl.summarize(name, rs[0]["outputs"])
             lines.append(line)
 
     print(f"\nNeuroBatch throughput / peer throughput (same work, same thread count; median of {repeats}; "
           f"{size_key} sizes)")
-    print(f"{'workload':<9} {'peer':<11} {'peer s':>9} {'NB s':>9} {'NB/peer':>8}  agree")
-    for name, peer, s, nb, ratio, agree in table:
-        print(f"{name:<9} {peer:<11} {s:>9.3f} {nb:>9.3f} {ratio:>8.2f}  {agree}")
+    print(f"{'workload':<9} {'peer':<11} {'NB math':<7} {'peer s':>9} {'NB s':>9} {'NB/peer':>8}  agree")
+    for name, peer, math, s, nb, ratio, agree in table:
+        print(f"{name:<9} {peer:<11} {math:<7} {s:>9.3f} {nb:>9.3f} {ratio:>8.2f}  {agree}")
+    for line in lines:
+        if line["tool"] == NB_TOOL["fast"] and "agree" in line:
+            print(f"{line['workload']:<9} neurobatch-fast x{line['threads']} against the reference: "
+                  f"{'agrees' if line['agree'] else 'DISAGREES'} ({line['agree_detail']})")
     for line in lines:
         if "skipped" in line or "error" in line:
             print(f"{line['workload']:<9} {line['tool']} x{line['threads']}: "

@@ -2,8 +2,10 @@
 //
 //  ExactMath: nb::exact:: functions on both backends -> CPU and CUDA agree bit for bit.
 //  FastMath:  hardware intrinsics on the GPU (__logf, __sincosf, __fdividef, rsqrtf, FMA contraction in fast TUs);
-//             on the CPU it is the exact path, because our branch-free polynomials vectorise and libm's
-//             scalar calls do not (so "fast" would be slower there). compare reports differences in this mode.
+//             on the host it is the exact path (libm's scalar calls would not vectorise). The CPU's fast mode is
+//             FastCpuMath (fast_math.hpp): vectorisable polynomials with FMA, for the models that have a CPU fast
+//             launcher. compare reports differences in this mode.
+// cpu_fast: whether shared model code should take the policy's own whole-function forms (FastCpuMath only).
 #pragma once
 
 #include "exact_math.hpp"
@@ -21,6 +23,7 @@ inline const char* math_mode_name(MathMode m) { return m == MathMode::exact ? "e
 
 struct ExactMath {
   static constexpr MathMode mode = MathMode::exact;
+  static constexpr bool cpu_fast = false;
   NB_HD static float log(float x) { return exact::log(x); }
   NB_HD static float exp(float x) { return exact::exp(x); }
   NB_HD static float expm1(float x) { return exact::expm1(x); }
@@ -31,6 +34,7 @@ struct ExactMath {
 
 struct FastMath {
   static constexpr MathMode mode = MathMode::fast;
+  static constexpr bool cpu_fast = false;
 #if defined(__CUDA_ARCH__)
   __device__ __forceinline__ static float log(float x) { return __logf(x); }
   __device__ __forceinline__ static float exp(float x) { return __expf(x); }

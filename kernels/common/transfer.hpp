@@ -99,9 +99,13 @@ NB_HD float transfer_of_drive_Hz(float u_Hz, float d_s) {
 // and fast mode does not promise the last bits anyway. For the same reason it divides once, F = |y| / (|m| d)
 // on the g / d branch, with the fast quotient (__fdividef: |m| d > 2^126 gives 0, where F < 1e-35 Hz anyway;
 // |y| < 2^-24 is taken as y = 0, so that |m| d never falls below 2^-126).
-// The rate models spend most of a step in F. (On the host FastMath is the exact path, math_mode.hpp.)
+// The rate models spend most of a step in F. (On the host FastMath is the exact path, math_mode.hpp; the CPU's fast
+// mode, FastCpuMath, has its own float form, fast_math.hpp.)
 template <class Math>
 NB_HD float transfer_Hz(float I_nA, float a_Hz_per_nA, float b_Hz, float d_s) {
+  if constexpr (Math::cpu_fast) {  // the CPU's fast mode: its own float form (kernels/common/fast_math.hpp)
+    return Math::transfer_Hz(I_nA, a_Hz_per_nA, b_Hz, d_s);
+  }
 #if defined(__CUDA_ARCH__)
   if constexpr (Math::mode == MathMode::fast) {
     const float u = a_Hz_per_nA * I_nA - b_Hz;

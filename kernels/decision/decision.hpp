@@ -131,8 +131,9 @@ NB_HD float gate_exponential(const Coefficients& c, float S, float r_Hz) {
 }
 
 // The integrator as a policy of step(). The GPU's loop (advance_trial) is instantiated per integrator, so it
-// chooses once per call; the CPU's lane loop reads each trial's choice and computes both, one selected, so it
-// stays branch-free and vectorises. The same operations either way: the same bits.
+// chooses once per call; the CPU's lane loop does the same for a block of trials that share an integrator, and
+// for a mixed block reads each trial's choice and computes both, one selected (TrialGate), so it stays
+// branch-free and vectorises. The same operations either way: the same bits.
 struct EulerGate {
   template <class Math>
   NB_HD static float step(const Coefficients& c, float S, float r_Hz) { return gate_euler<Math>(c, S, r_Hz); }

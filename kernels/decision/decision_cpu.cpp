@@ -1,109 +1,15 @@
-// Wong & Wang decision model on the CPU: the reference backend. OpenMP threads take blocks of kLanes trials; the
-// time loop is outermost and `omp simd` runs the lanes, whose coefficients and state sit in small local arrays
-// (structure of arrays: unit-stride loads). Traces and bin flushes are rare and scalar.
+// Wong & Wang decision model on the CPU: the reference backend (exact math; the lane loop is decision_cpu.hpp's).
 #include <omp.h>
 
-#include <algorithm>
 #include <cstddef>
 
 #include "kernels/common/cpu_threads.hpp"
+#include "kernels/decision/decision_cpu.hpp"
 #include "kernels/decision/decision_kernels.hpp"
 
 namespace nb {
 namespace decision {
 namespace {
-
-constexpr std::size_t kLanes = 16;
-
-struct Block {
-#define NB_LANES(type, name) type name[kLanes];
-  NB_DECISION_COEFFICIENTS(NB_LANES)
-  NB_DECISION_STATE(NB_LANES)
-#undef NB_LANES
-  std::uint64_t id[kLanes];
-  std::size_t first = 0, lanes = 0;
-  bool noisy = false;  // some lane has noise: draw normals (a noiseless lane multiplies its draw by 0)
-
-  Coefficients coefficients(std::size_t l) const {
-    Coefficients c;
-#define NB_GET(type, name) c.name = name[l];
-    NB_DECISION_COEFFICIENTS(NB_GET)
-#undef NB_GET
-    return c;
-  }
-  State state(std::size_t l) const {
-    State s;
-#define NB_GET(type, name) s.name = name[l];
-    NB_DECISION_STATE(NB_GET)
-#undef NB_GET
-    return s;
-  }
-  void set_state(std::size_t l, const State& s) {
-#define NB_SET(type, name) name[l] = s.name;
-    NB_DECISION_STATE(NB_SET)
-#undef NB_SET
-  }
-};
-
-void load_block(const View& v, std::size_t first, Block& b) {
-  b.first = first;
-  b.lanes = std::min(kLanes, v.n - first);
-  for (std::size_t l = 0; l < kLanes; ++l) {
-    // Padding lanes replicate the last valid trial; they are computed and never stored.
-    const std::size_t i = first + std::min(l, b.lanes - 1);
-    const Coefficients c = coefficients_at(v, i);
-#define NB_SET(type, name) b.name[l] = c.name;
-    NB_DECISION_COEFFICIENTS(NB_SET)
-#undef NB_SET
-    b.set_state(l, state_at(v, i));
-    b.id[l] = v.instance_id[i];
-    b.noisy = b.noisy || c.noise_amp_nA != 0.0f;
-  }
-}
-
-void record(const View& v, const Block& b, std::uint32_t t) {
-  for (std::size_t l = 0; l < b.lanes; ++l) {
-    if (!traced(v, b.first + l, t)) continue;
-    const State s = b.state(l);
-    float r1, r2;
-    rates_Hz<ExactMath>(b.coefficients(l), s, t, r1, r2);
-    record_sample(v, b.first + l, s, r1, r2, t / v.trace_every);
-  }
-}
-
-void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint32_t step_end) {
-  float z1[4][kLanes] = {}, z2[4][kLanes] = {};
-  for (std::uint32_t t = step_begin; t < step_end; ++t) {
-    if (b.noisy && (t == step_begin || (t & 3u) == 0u)) {
-#pragma omp simd
-      for (std::size_t l = 0; l < kLanes; ++l) {
-        const Normals4 n1 = noise_block<ExactMath>(v.seed, b.id[l], 0u, t);
-        const Normals4 n2 = noise_block<ExactMath>(v.seed, b.id[l], 1u, t);
-        z1[0][l] = n1.z[0];
-        z1[1][l] = n1.z[1];
-        z1[2][l] = n1.z[2];
-        z1[3][l] = n1.z[3];
-        z2[0][l] = n2.z[0];
-        z2[1][l] = n2.z[1];
-        z2[2][l] = n2.z[2];
-        z2[3][l] = n2.z[3];
-      }
-    }
-    if (v.trace_row != nullptr) record(v, b, t);
-    const float* z1_t = z1[t & 3u];
-    const float* z2_t = z2[t & 3u];
-#pragma omp simd
-    for (std::size_t l = 0; l < kLanes; ++l) {
-      State s = b.state(l);
-      float r1, r2;
-      step<ExactMath>(b.coefficients(l), s, z1_t[l], z2_t[l], t, r1, r2);
-      b.set_state(l, s);
-    }
-    if (closes_bin(v, t)) {
-      for (std::size_t l = 0; l < b.lanes; ++l) flush_bin(v, b.first + l, b.bin_sum_r1[l], b.bin_sum_r2[l], t);
-    }
-  }
-}
 
 struct AtomicAdd {
   void operator()(unsigned long long* word, unsigned long long value) const {
@@ -115,15 +21,7 @@ struct AtomicAdd {
 }  // namespace
 
 void advance_cpu(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads) {
-  if (v.n == 0 || step_begin >= step_end) return;
-  const std::ptrdiff_t n_blocks = static_cast<std::ptrdiff_t>((v.n + kLanes - 1) / kLanes);
-#pragma omp parallel for schedule(static) num_threads(resolve_threads(threads))
-  for (std::ptrdiff_t k = 0; k < n_blocks; ++k) {
-    Block b;
-    load_block(v, static_cast<std::size_t>(k) * kLanes, b);
-    advance_block(v, b, step_begin, step_end);
-    for (std::size_t l = 0; l < b.lanes; ++l) store_state(v, b.first + l, b.state(l));
-  }
+  cpu_loop::advance_with<ExactMath>(v, step_begin, step_end, threads);
 }
 
 void finalize_cpu(const View& v, double, std::uint32_t, int threads) {

@@ -206,6 +206,8 @@ NB_HD void add_binned(const View& v, std::size_t i, Add add) {
 }
 
 void advance_cpu(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads);
+// The CPU's fast math mode (FastCpuMath, kernels/common/fast_math.hpp): not bitwise exact mode's, nor CUDA fast's.
+void advance_cpu_fast(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads);
 void finalize_cpu(const View& v, double dt_ms, std::uint32_t n_steps, int threads);
 void advance_cuda_exact(const View& v, std::uint32_t step_begin, std::uint32_t step_end);
 void advance_cuda_fast(const View& v, std::uint32_t step_begin, std::uint32_t step_end);
