@@ -1,4 +1,10 @@
 // Wong & Wang decision model on the CPU: the reference backend (exact math; the lane loop is decision_cpu.hpp's).
+
+// 512-bit vectors where the target has them (gcc's default for -march=native on AVX-512 cores is 256): the same
+// operations lane by lane, so the same bits (check-same-bits), about 10 % faster.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512F__)
+#pragma GCC target("prefer-vector-width=512")
+#endif
 #include <omp.h>
 
 #include <cstddef>
