@@ -242,6 +242,12 @@ TEST(Journal, ChecksumSeesEveryByteAndTheLength) {
     EXPECT_NE(fnv1a64_words(changed.data(), changed.size()), h) << at;
   }
   EXPECT_NE(fnv1a64_words(bytes.data(), 1000), h);
+  // Fed in pieces of every size, the checksum is the one-piece one (chunk files are written piece by piece).
+  for (std::size_t piece : {std::size_t(1), std::size_t(3), std::size_t(7), std::size_t(8), std::size_t(13)}) {
+    WordHash pieces;
+    for (std::size_t at = 0; at < bytes.size(); at += piece) pieces.add(bytes.data() + at, std::min(piece, bytes.size() - at));
+    EXPECT_EQ(pieces.value(), h) << "pieces of " << piece;
+  }
   const std::string zeros(16, '\0');
   EXPECT_NE(fnv1a64_words(zeros.data(), 8), fnv1a64_words(zeros.data(), 16));
 }

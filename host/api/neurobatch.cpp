@@ -137,24 +137,50 @@ void check_free_space(const Spec& spec, const std::string& dir, double journal_f
 
 }  // namespace
 
+namespace {
+
+// Killed after the rename of the results and before the removal of the journal: the directory is the result.
+bool written_already(const JournalStatus& found, const std::string& dir) {
+  std::error_code ec;
+  if (!found.header.contains("committing_utc") || !std::filesystem::exists(dir, ec)) return false;
+  for (std::filesystem::directory_iterator it(found.dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename().string().find(".partial-") != std::string::npos) return false;  // still assembling
+  }
+  return true;
+}
+
+// A run spread over processes is cut into at least `pieces` chunks where it starts (the journal keeps the plan).
+void split_at_least(const Spec& spec, RunOptions& o, std::uint64_t pieces) {
+  if (o.chunk_instances != 0 || pieces <= 1) return;
+  const ChunkPlan fit = plan_run(spec, o);
+  o.chunk_instances = std::max<std::uint64_t>(1, std::min(fit.instances, (fit.run_instances + pieces - 1) / pieces));
+}
+
+}  // namespace
+
 DirRun::DirRun(const Spec& spec, RunOptions options, std::string dir, const DirRunOptions& d)
-    : spec_(spec), options_(std::move(options)), dir_(std::move(dir)) {
+    : spec_(spec), options_(std::move(options)), dir_(std::move(dir)), shared_(d) {
+  if (shared_.team != nullptr && shared_.team->size() <= 1) shared_.team = nullptr;  // one rank: a plain run
+  if (shared_.shard_count > 0 && shared_.team != nullptr) {
+    throw UserError("--shard: a run under mpirun is spread over its ranks already; give --shard without mpirun");
+  }
+  if (shared_.shard_count > 0 && shared_.shard_index >= shared_.shard_count) {
+    throw UserError("--shard: shard " + std::to_string(shared_.shard_index) + " of " + std::to_string(shared_.shard_count) +
+                    " does not exist (allowed: 0 to " + std::to_string(shared_.shard_count - 1) + ")");
+  }
   resolve_backend(options_.backend);  // an unavailable backend is refused before anything is created
+  if (shared_.team != nullptr || shared_.shard_count > 0) {
+    open_shared(d);
+    return;
+  }
   std::optional<JournalStatus> found;
   if (d.resume) {
     found = find_journal(dir_);
-    std::error_code ec;
-    if (found && found->header.contains("committing_utc") && std::filesystem::exists(dir_, ec)) {
-      // Killed after the rename and before the journal's removal: the directory is the complete result.
-      bool assembling = false;
-      for (std::filesystem::directory_iterator it(found->dir, ec), end; !ec && it != end; it.increment(ec)) {
-        assembling |= it->path().filename().string().find(".partial-") != std::string::npos;
-      }
-      if (!assembling) {
-        std::filesystem::remove_all(found->dir, ec);
-        complete_ = true;
-        return;
-      }
+    if (found && written_already(*found, dir_)) {
+      std::error_code ec;
+      std::filesystem::remove_all(found->dir, ec);
+      complete_ = true;
+      return;
     }
     // The journal's chunk plan, unless --chunk-instances says otherwise (then refused below where it differs).
     if (found && options_.chunk_instances == 0) options_.chunk_instances = found->chunk_instances;
@@ -167,6 +193,117 @@ DirRun::DirRun(const Spec& spec, RunOptions options, std::string dir, const DirR
                                           d.resume ? RunJournal::Mode::resume : RunJournal::Mode::fresh,
                                           d.checkpoint_every_s);
   options_.store = journal_.get();
+}
+
+// Shards and ranks share one journal: the first to come creates it (a shard; rank 0, which alone records a resume),
+// the others join it and take its chunk plan.
+void DirRun::open_shared(const DirRunOptions& d) {
+  Team* team = shared_.team;
+  const auto open = [&](RunJournal::Mode mode) {
+    const std::optional<JournalStatus> found = find_journal(dir_);
+    if (found && options_.chunk_instances == 0) options_.chunk_instances = found->chunk_instances;
+    target_ = check_output_dir(dir_);
+    if (!found) split_at_least(spec_, options_, team != nullptr ? 4 * std::uint64_t(team->size()) : shared_.shard_count);
+    plan_ = plan_run(spec_, options_);
+    const double left = found && found->chunks > 0 ? 1.0 - double(found->chunks_done) / double(found->chunks) : 1.0;
+    check_free_space(spec_, dir_, left);
+    journal_ = std::make_unique<RunJournal>(spec_, plan_, options_.math, dir_, mode, d.checkpoint_every_s);
+    options_.store = journal_.get();
+  };
+  if (team == nullptr) return open(RunJournal::Mode::join);
+  std::exception_ptr failure;
+  if (team->rank() == 0) {
+    try {
+      open(d.resume ? RunJournal::Mode::resume : RunJournal::Mode::fresh);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  if (!team->all(failure == nullptr)) {
+    if (failure) std::rethrow_exception(failure);
+    throw UserError("rank " + std::to_string(team->rank()) + ": rank 0 could not start the run (its message says why)");
+  }
+  if (team->rank() != 0) {
+    try {
+      open(RunJournal::Mode::join);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  if (!team->all(failure == nullptr)) {
+    if (failure) std::rethrow_exception(failure);
+    throw UserError("rank " + std::to_string(team->rank()) + ": another rank could not join the run (its message says why)");
+  }
+}
+
+std::optional<RunResult> DirRun::run_part() {
+  if (complete_) throw InternalError("DirRun::run_part: the run is complete already");
+  Team* team = shared_.team;
+  if (team == nullptr && shared_.shard_count == 0) return run();
+  std::unique_ptr<ChunkSchedule> schedule =
+      team != nullptr ? team->schedule(plan_.chunks)
+                      : std::make_unique<ShardSchedule>(shared_.shard_index, shared_.shard_count, plan_.chunks);
+  if (team != nullptr) {
+    std::exception_ptr failure;
+    try {
+      compute_chunks(spec_, options_, plan_, *schedule);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    const bool ok = team->all(failure == nullptr);
+    if (failure) std::rethrow_exception(failure);
+    if (!ok) {
+      throw UserError("another rank failed (its message says why); the chunks finished are kept in '" +
+                      journal_dir() + "': resume with --resume, with any number of ranks");
+    }
+    if (team->rank() != 0) return std::nullopt;
+  } else {
+    compute_chunks(spec_, options_, plan_, *schedule);
+    if (!journal_->all_done() || !journal_->claim_assembly()) return std::nullopt;
+  }
+  RunResult result = assemble_chunks(spec_, options_, plan_);
+  result.resumes = journal_->resumes();
+  result.processes = team != nullptr ? team->describe()
+                                     : std::to_string(shared_.shard_count) + " shards (this is shard " +
+                                           std::to_string(shared_.shard_index) + ")";
+  return result;
+}
+
+std::vector<std::uint64_t> DirRun::missing_chunks() const {
+  std::vector<std::uint64_t> missing;
+  if (journal_) journal_->all_done(&missing);
+  return missing;
+}
+
+std::string merge(const std::string& dir) {
+  const std::optional<JournalStatus> found = find_journal(dir);
+  if (!found) throw UserError("merge: there is no journal of a run of '" + dir + "' (looked for '" + journal_dir(dir) + "')");
+  const nlohmann::ordered_json& input = found->header.at("spec_input");
+  const Spec spec = parse_spec(input.at("document"), {}, input.at("name").get<std::string>());
+  RunOptions o;
+  o.backend = "cpu";  // nothing is computed: the chunks are read from the journal
+  o.math = parse_math(found->header.value("math", "exact"));
+  o.chunk_instances = found->chunk_instances;
+  const std::string target = check_output_dir(dir);
+  const ChunkPlan plan = plan_run(spec, o);
+  check_free_space(spec, dir, 0);
+  RunJournal journal(spec, plan, o.math, dir, RunJournal::Mode::merge, 0);
+  std::vector<std::uint64_t> missing;
+  if (!journal.all_done(&missing)) {
+    std::string list;
+    for (std::size_t i = 0; i < missing.size() && i < 20; ++i) list += (i ? ", " : "") + std::to_string(missing[i]);
+    throw UserError("merge: " + std::to_string(missing.size()) + " of " + std::to_string(plan.chunks) +
+                    " chunks are not done yet: " + list + (missing.size() > 20 ? ", ..." : "") +
+                    " (with --shard I/N, chunk k belongs to shard k mod N); run the missing shards, or resume the run");
+  }
+  o.store = &journal;
+  RunResult result = assemble_chunks(spec, o, plan);
+  result.resumes = journal.resumes();
+  result.processes = "merged from the journal";
+  journal.mark_committing();
+  const std::string written = write_results(spec, result, dir, journal.assembly_parent());
+  journal.remove();
+  return written;
 }
 
 DirRun::~DirRun() = default;

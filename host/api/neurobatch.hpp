@@ -14,6 +14,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -105,9 +106,27 @@ std::vector<ResultArray> arrays(const Spec& spec, std::shared_ptr<const RunResul
 // A run killed before write() leaves its journal ("<parent>/.<name>.journal", host/io/journal.hpp); the same spec
 // and directory with resume = true compute only what is missing, and the files come out byte-identical.
 
+// The processes a run is spread over (MPI ranks: host/dist/mpi_team.*), as a DirRun needs to see them. Every
+// member but rank() and size() is collective: every process calls it, in the same order.
+class Team {
+ public:
+  virtual ~Team() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // True where every process passes true; also a barrier.
+  virtual bool all(bool mine) = 0;
+  // Hands the chunks 0 .. chunks - 1 out one at a time, to whichever process asks first.
+  virtual std::unique_ptr<ChunkSchedule> schedule(std::uint64_t chunks) = 0;
+  virtual std::string describe() const = 0;  // "4 MPI ranks", for summary.json
+};
+
 struct DirRunOptions {
   bool resume = false;            // go on from the journal of an earlier run into the same directory
   double checkpoint_every_s = 0;  // keep the state of the chunk in progress this often (0: only finished chunks)
+  // A run spread over processes: the fixed shard `shard_index` of `shard_count` (--shard I/N; count 0: none), or
+  // the ranks of `team`. They share the journal; one of them writes the directory once every chunk is done.
+  std::uint64_t shard_index = 0, shard_count = 0;
+  Team* team = nullptr;
 };
 
 class DirRun {
@@ -129,17 +148,28 @@ class DirRun {
   std::uint64_t chunks_done() const;  // chunks finished and kept so far
   // Runs what the journal does not hold (options.on_progress may stop it: Cancelled, the journal kept).
   RunResult run();
+  // A shard's or a rank's part: computes its chunks; then, where every chunk is done and this process is the one
+  // to write the directory (rank 0; the shard that claims it), gathers the results from the journal. UserError
+  // where another rank failed (the journal keeps what is done).
+  std::optional<RunResult> run_part();
+  std::vector<std::uint64_t> missing_chunks() const;  // chunks no process has finished yet
   // Writes the directory ("<dir>-2"... where something took it: api::write) and removes the journal.
   std::string write(const RunResult& result);
 
  private:
+  void open_shared(const DirRunOptions& d);
   const Spec& spec_;
   RunOptions options_;
   std::string dir_, target_;
   ChunkPlan plan_;
   bool complete_ = false;
+  DirRunOptions shared_;
   std::unique_ptr<nb::RunJournal> journal_;
 };
+
+// `neurobatch merge DIR`: writes DIR from the journal of a run whose every chunk is done (the spec comes from the
+// journal); UserError naming the missing chunks otherwise. Returns the directory written.
+std::string merge(const std::string& dir);
 
 // ---- Other commands ---------------------------------------------------------------------------------------------
 

@@ -218,6 +218,7 @@ int cmd_run(int argc, char** argv) {
                              "--network-layout", "--network-cells-per-thread", "--checkpoint-every"},
                             {"--quiet", "--help", "--resume"});
   if (a.has("--help")) return std::cout << kRunHelp, 0;
+  stop_runs_on_signals();  // from the start: a signal before the first segment stops the run there, status 75
   nb::RunOptions o = common_options(a);
   o.backend = a.get("--backend", "auto");
   o.math = nb::api::parse_math(a.get("--math", "exact"));
@@ -230,7 +231,6 @@ int cmd_run(int argc, char** argv) {
   const std::string out = a.has("--out") ? a.get("--out", "") : default_out_dir(spec);
   nb::ProgressBar bar(!quiet);
   o.on_progress = [&bar](const nb::Progress& p) { return g_stop_signal == 0 && (!bar.enabled() || bar(p)); };
-  stop_runs_on_signals();  // before the journal exists: a signal from now on keeps what is done
   nb::api::DirRun run(spec, o, out, d);
   if (run.complete()) {
     std::cerr << "neurobatch: the run of '" << out << "' was complete already (its journal is removed now)\n";

@@ -27,4 +27,31 @@ class ChunkStore {
   virtual double checkpoint_interval_s() const = 0;
 };
 
+// Which chunks of the plan this process computes, when a run is spread over several processes (MPI ranks, job-array
+// shards): asked for the next chunk whenever this process is free, so that a schedule may hand chunks out
+// dynamically. Where each chunk is computed cannot change its results (every random number is keyed by instance).
+class ChunkSchedule {
+ public:
+  virtual ~ChunkSchedule() = default;
+  // The next chunk for this process, or std::nullopt when it has none left.
+  virtual std::optional<std::uint64_t> next() = 0;
+};
+
+// The fixed shard `index` of `count`: chunks index, index + count, index + 2 count, ... (round robin, so that the
+// expensive end of a sweep is shared out too).
+class ShardSchedule final : public ChunkSchedule {
+ public:
+  ShardSchedule(std::uint64_t index, std::uint64_t count, std::uint64_t chunks)
+      : next_(index), count_(count), chunks_(chunks) {}
+  std::optional<std::uint64_t> next() override {
+    if (next_ >= chunks_) return std::nullopt;
+    const std::uint64_t k = next_;
+    next_ += count_;
+    return k;
+  }
+
+ private:
+  std::uint64_t next_, count_, chunks_;
+};
+
 }  // namespace nb

@@ -308,63 +308,128 @@ ChunkPlan plan_run(const Spec& spec, const RunOptions& o) {
 
 RunResult run_spec(const Spec& spec, const RunOptions& o) { return run_spec(spec, o, plan_run(spec, o)); }
 
-RunResult run_spec(const Spec& spec, const RunOptions& o, const ChunkPlan& plan) {
-  const std::string& backend = plan.backend;
+namespace {
+
+// The run's result before any chunk: its instance list, empty columns and the run facts.
+RunResult new_result(const Spec& spec, const RunOptions& o, const ChunkPlan& plan) {
   if (plan.instances == 0 || plan.run_instances != (o.instances.empty() ? spec.n_instances() : o.instances.size())) {
     throw InternalError("run_spec: the chunk plan is not this run's (plan it with plan_run(spec, options))");
   }
-  std::vector<std::uint64_t> ids = o.instances;
-  if (ids.empty()) {
-    ids.resize(spec.n_instances());
-    std::iota(ids.begin(), ids.end(), std::uint64_t(0));
-  }
   RunResult r;
-  r.backend = backend;
+  r.backend = plan.backend;
   r.math = o.math;
-  r.threads = backend == "cpu" ? resolve_threads(o.threads) : 0;
-  r.device = device_name(backend, r.threads);
-  r.instances = std::move(ids);  // the run's instance list, kept once (result_memory counts one)
-  const std::vector<std::uint64_t>& run_ids = r.instances;
-  init_result(r, spec, run_ids.size());
+  r.threads = plan.backend == "cpu" ? resolve_threads(o.threads) : 0;
+  r.device = device_name(plan.backend, r.threads);
+  r.instances = o.instances;  // the run's instance list, kept once (result_memory counts one)
+  if (r.instances.empty()) {
+    r.instances.resize(spec.n_instances());
+    std::iota(r.instances.begin(), r.instances.end(), std::uint64_t(0));
+  }
+  init_result(r, spec, r.instances.size());
   r.chunk_instances = plan.instances;
   r.chunk_plan_bytes = plan.chunk_bytes();
+  return r;
+}
 
-  const auto n_steps = static_cast<std::uint32_t>(spec.n_steps);
-  const std::uint32_t segment = segment_steps(spec.n_steps);
-  Progress progress;
-  progress.work_total = double(run_ids.size()) * n_steps;
-  progress.instances_total = run_ids.size();
-  progress.chunks = plan.chunks;
-  progress.steps_total = n_steps;
-  const auto start = std::chrono::steady_clock::now();
-  EngineConfig config{backend, o.math, o.threads};
-  config.network_layout = o.network_layout;
-  config.network_cells_per_thread = o.network_cells_per_thread;
-  const std::unique_ptr<ChunkEngine> engine = spec.model->make_engine(config);
-  ChunkRun run{spec, o, *engine, progress, start, n_steps, segment};
-  for (std::size_t offset = 0, k = 0; offset < run_ids.size(); offset += r.chunk_instances, ++k) {
-    const std::size_t end = std::min<std::size_t>(run_ids.size(), offset + r.chunk_instances);
-    const std::vector<std::uint64_t> chunk_ids(run_ids.begin() + offset, run_ids.begin() + end);
-    progress.chunk = k;
-    progress.chunk_instances = chunk_ids.size();
-    std::optional<ChunkResult> kept = o.store != nullptr ? o.store->finished(k) : std::nullopt;
-    if (kept) {
-      ++r.chunks_from_store;
-      progress.work_done += double(chunk_ids.size()) * n_steps;
-      progress.work_kept += double(chunk_ids.size()) * n_steps;
-      progress.instances_done += chunk_ids.size();
-    } else {
-      kept = run.chunk(k, chunk_ids, r.steps_from_checkpoints);
-      if (o.store != nullptr) o.store->keep(k, *kept);
-    }
-    store_chunk(r, spec, chunk_ids, std::move(*kept), offset);
-    ++r.chunks;
-  }
+// Chunk k's instances: plan.instances consecutive entries of the run's list from k * plan.instances.
+std::vector<std::uint64_t> chunk_ids(const std::vector<std::uint64_t>& run_ids, const ChunkPlan& plan, std::uint64_t k) {
+  const std::size_t begin = std::min<std::size_t>(run_ids.size(), k * plan.instances);
+  const std::size_t end = std::min<std::size_t>(run_ids.size(), begin + plan.instances);
+  return std::vector<std::uint64_t>(run_ids.begin() + begin, run_ids.begin() + end);
+}
+
+void finish_result(RunResult& r, const Spec& spec, std::chrono::steady_clock::time_point start) {
   count_spike_overflow(r, spec);
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double neurons = spec.model->neurons_per_instance ? spec.model->neurons_per_instance(spec) : 1.0;
-  r.neuron_steps = double(run_ids.size()) * n_steps * neurons;
+  r.neuron_steps = double(r.instances.size()) * double(spec.n_steps) * neurons;
   r.host_peak_bytes = peak_resident_bytes();
+}
+
+// The engine and the progress of one process's chunks.
+struct Advance {
+  Advance(const Spec& spec, const RunOptions& o, const ChunkPlan& plan, std::size_t n_run)
+      : n_steps(static_cast<std::uint32_t>(spec.n_steps)), start(std::chrono::steady_clock::now()) {
+    progress.work_total = double(n_run) * n_steps;
+    progress.instances_total = n_run;
+    progress.chunks = plan.chunks;
+    progress.steps_total = n_steps;
+    EngineConfig config{plan.backend, o.math, o.threads};
+    config.network_layout = o.network_layout;
+    config.network_cells_per_thread = o.network_cells_per_thread;
+    engine = spec.model->make_engine(config);
+  }
+  // A chunk counted as done without computing it (taken from the store).
+  void count_kept(std::size_t instances) {
+    progress.work_done += double(instances) * n_steps;
+    progress.work_kept += double(instances) * n_steps;
+    progress.instances_done += instances;
+  }
+  std::uint32_t n_steps;
+  std::chrono::steady_clock::time_point start;
+  Progress progress;
+  std::unique_ptr<ChunkEngine> engine;
+};
+
+}  // namespace
+
+RunResult run_spec(const Spec& spec, const RunOptions& o, const ChunkPlan& plan) {
+  RunResult r = new_result(spec, o, plan);
+  Advance a(spec, o, plan, r.instances.size());
+  ChunkRun run{spec, o, *a.engine, a.progress, a.start, a.n_steps, segment_steps(spec.n_steps)};
+  for (std::uint64_t k = 0; k < plan.chunks; ++k) {
+    const std::vector<std::uint64_t> ids = chunk_ids(r.instances, plan, k);
+    a.progress.chunk = k;
+    a.progress.chunk_instances = ids.size();
+    std::optional<ChunkResult> kept = o.store != nullptr ? o.store->finished(k) : std::nullopt;
+    if (kept) {
+      ++r.chunks_from_store;
+      a.count_kept(ids.size());
+    } else {
+      kept = run.chunk(k, ids, r.steps_from_checkpoints);
+      if (o.store != nullptr) o.store->keep(k, *kept);
+    }
+    store_chunk(r, spec, ids, std::move(*kept), k * plan.instances);
+    ++r.chunks;
+  }
+  finish_result(r, spec, a.start);
+  return r;
+}
+
+std::uint64_t compute_chunks(const Spec& spec, const RunOptions& o, const ChunkPlan& plan, ChunkSchedule& schedule) {
+  if (o.store == nullptr) throw InternalError("compute_chunks: a run spread over processes needs a chunk store");
+  const RunResult empty = new_result(spec, o, plan);  // checks the plan; holds the run's instance list
+  Advance a(spec, o, plan, empty.instances.size());
+  ChunkRun run{spec, o, *a.engine, a.progress, a.start, a.n_steps, segment_steps(spec.n_steps)};
+  std::uint64_t computed = 0, steps_restored = 0;
+  while (const std::optional<std::uint64_t> k = schedule.next()) {
+    if (*k >= plan.chunks) throw InternalError("a chunk schedule handed out chunk " + std::to_string(*k));
+    const std::vector<std::uint64_t> ids = chunk_ids(empty.instances, plan, *k);
+    a.progress.chunk = *k;
+    a.progress.chunk_instances = ids.size();
+    if (o.store->finished(*k)) {
+      a.count_kept(ids.size());
+      continue;
+    }
+    o.store->keep(*k, run.chunk(*k, ids, steps_restored));
+    ++computed;
+  }
+  return computed;
+}
+
+RunResult assemble_chunks(const Spec& spec, const RunOptions& o, const ChunkPlan& plan) {
+  if (o.store == nullptr) throw InternalError("assemble_chunks: no chunk store");
+  const auto start = std::chrono::steady_clock::now();
+  RunResult r = new_result(spec, o, plan);
+  for (std::uint64_t k = 0; k < plan.chunks; ++k) {
+    std::optional<ChunkResult> kept = o.store->finished(k);
+    if (!kept) throw InternalError("chunk " + std::to_string(k) + " of " + std::to_string(plan.chunks) + " is missing");
+    const std::vector<std::uint64_t> ids = chunk_ids(r.instances, plan, k);
+    store_chunk(r, spec, ids, std::move(*kept), k * plan.instances);
+    ++r.chunks;
+    ++r.chunks_from_store;
+  }
+  finish_result(r, spec, start);
   return r;
 }
 

@@ -72,6 +72,8 @@ struct RunResult {
     std::uint64_t chunks_done = 0;
   };
   std::vector<Resume> resumes;
+  // The processes the run was spread over ("4 MPI ranks", "7 shards ..."); empty: one process.
+  std::string processes;
   std::vector<std::uint64_t> instances;  // (n_run,) global instance indices
   std::vector<ObservableColumn> observables;
   // Traces: one (n_traced, trace_samples) array per traced variable, rows in the order of trace_instances
@@ -109,5 +111,13 @@ ChunkPlan plan_run(const Spec& spec, const RunOptions& options);
 // Cancelled where options.on_progress returned false.
 RunResult run_spec(const Spec& spec, const RunOptions& options);
 RunResult run_spec(const Spec& spec, const RunOptions& options, const ChunkPlan& plan);
+
+// One process's part of a run spread over several (host/dist/, --shard): computes each chunk `schedule` hands it
+// that options.store does not hold yet, and keeps it there. Returns the chunks it computed.
+std::uint64_t compute_chunks(const Spec& spec, const RunOptions& options, const ChunkPlan& plan, ChunkSchedule& schedule);
+
+// The run's results gathered from options.store, which must hold every chunk of `plan` (InternalError otherwise):
+// the same RunResult as run_spec's, but for the run facts (wall_s covers the gathering only).
+RunResult assemble_chunks(const Spec& spec, const RunOptions& options, const ChunkPlan& plan);
 
 }  // namespace nb

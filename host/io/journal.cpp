@@ -1,14 +1,19 @@
 #include "host/io/journal.hpp"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <system_error>
 
 #include "host/common/errors.hpp"
@@ -58,12 +63,60 @@ std::string numbered_name(const char* stem, std::uint64_t chunk, const char* ext
 
 // ---- Bytes in and out ------------------------------------------------------------------------------------------
 
-struct Writer {
-  std::vector<char> bytes;
-  void raw(const void* p, std::size_t n) {
-    const char* c = static_cast<const char*>(p);
-    bytes.insert(bytes.end(), c, c + n);
+// A journal file written piece by piece under a temporary name of its own (processes of one run may write the same
+// file at once, with the same bytes), synced and renamed into place by commit(); no copy of the data is made, so
+// keeping a chunk needs no memory beyond the chunk's. Removed unless committed.
+class DurableFile {
+ public:
+  explicit DurableFile(std::string path) : path_(std::move(path)) {
+    temp_ = path_ + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device()());
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw PathError("cannot create '" + temp_ + "': " + std::strerror(errno));
   }
+  ~DurableFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(temp_.c_str());
+  }
+  DurableFile(const DurableFile&) = delete;
+  DurableFile& operator=(const DurableFile&) = delete;
+
+  void write(const void* data, std::size_t n) {
+    hash_.add(data, n);
+    bytes_ += n;
+    const char* p = static_cast<const char*>(data);
+    while (n > 0) {
+      const ssize_t wrote = ::write(fd_, p, std::min<std::size_t>(n, std::size_t(1) << 30));
+      if (wrote < 0 && errno == EINTR) continue;
+      if (wrote < 0) throw PathError("cannot write '" + temp_ + "': " + std::strerror(errno));
+      p += wrote;
+      n -= static_cast<std::size_t>(wrote);
+    }
+  }
+  // Synced and renamed to its name: returns its size and checksum.
+  std::pair<std::uint64_t, std::uint64_t> commit() {
+    if (::fsync(fd_) != 0 && errno != EINVAL) throw PathError("cannot sync '" + temp_ + "': " + std::strerror(errno));
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw PathError("cannot write '" + temp_ + "': " + std::strerror(errno));
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+      throw PathError("cannot rename '" + temp_ + "' to '" + path_ + "': " + std::strerror(errno));
+    }
+    committed_ = true;
+    sync_directory(fs::path(path_).parent_path().string());
+    return {bytes_, hash_.value()};
+  }
+
+ private:
+  std::string path_, temp_;
+  int fd_ = -1;
+  bool committed_ = false;
+  std::uint64_t bytes_ = 0;
+  WordHash hash_;
+};
+
+struct Writer {
+  DurableFile& file;
+  void raw(const void* p, std::size_t n) { file.write(p, n); }
   void u64(std::uint64_t v) { raw(&v, sizeof v); }
   template <class T>
   void vec(const std::vector<T>& v) {
@@ -106,8 +159,7 @@ struct Reader {
   }
 };
 
-std::vector<char> serialize(const ChunkResult& r, std::uint64_t chunk) {
-  Writer w;
+void write_chunk(Writer& w, const ChunkResult& r, std::uint64_t chunk) {
   w.raw(kChunkMagic, sizeof kChunkMagic);
   w.u64(chunk);
   w.vecs(r.observables);
@@ -118,7 +170,6 @@ std::vector<char> serialize(const ChunkResult& r, std::uint64_t chunk) {
   w.vec(r.binned.counts);
   w.vec(r.binned.sums);
   w.vecs(r.arrays);
-  return std::move(w.bytes);
 }
 
 ChunkResult deserialize_chunk(const std::vector<char>& bytes, std::uint64_t chunk) {
@@ -141,13 +192,11 @@ ChunkResult deserialize_chunk(const std::vector<char>& bytes, std::uint64_t chun
   return r;
 }
 
-std::vector<char> serialize(const ChunkState& s, std::uint64_t chunk) {
-  Writer w;
+void write_state(Writer& w, const ChunkState& s, std::uint64_t chunk) {
   w.raw(kStateMagic, sizeof kStateMagic);
   w.u64(chunk);
   w.u64(s.step);
   w.vecs(s.buffers);
-  return std::move(w.bytes);
 }
 
 ChunkState deserialize_state(const std::vector<char>& bytes, std::uint64_t chunk) {
@@ -186,11 +235,14 @@ void write_json_durably(const std::string& path, const nlohmann::ordered_json& j
 }
 
 // A data file and its record ({"bytes", "checksum"}), written in that order: a record names only whole data.
-void keep_file(const std::string& data_path, const std::string& record_path, const std::vector<char>& bytes,
-               nlohmann::ordered_json record) {
-  replace_file_durably(data_path, bytes.data(), bytes.size());
-  record["bytes"] = bytes.size();
-  record["checksum"] = "fnv1a64:" + hex64(fnv1a64_words(bytes.data(), bytes.size()));
+template <class Fill>
+void keep_file(const std::string& data_path, const std::string& record_path, Fill fill, nlohmann::ordered_json record) {
+  DurableFile file(data_path);
+  Writer w{file};
+  fill(w);
+  const auto [bytes, checksum] = file.commit();
+  record["bytes"] = bytes;
+  record["checksum"] = "fnv1a64:" + hex64(checksum);
   write_json_durably(record_path, record);
 }
 
@@ -228,6 +280,7 @@ nlohmann::ordered_json identity(const Spec& spec, const ChunkPlan& plan, MathMod
   j["backend"] = plan.backend;
   j["chunk_plan"] = {{"run_instances", plan.run_instances}, {"chunk_instances", plan.instances}, {"chunks", plan.chunks}};
   j["spec"] = spec.resolved;
+  j["spec_input"] = {{"name", spec.name}, {"document", spec.input}};  // what `neurobatch merge` parses
   return j;
 }
 
@@ -243,21 +296,9 @@ std::string how_to_discard(const std::string& dir) { return "remove '" + dir + "
 }  // namespace
 
 std::uint64_t fnv1a64_words(const void* data, std::size_t bytes) {
-  constexpr std::uint64_t kPrime = 1099511628211ull;
-  std::uint64_t h = 14695981039346656037ull;
-  const char* p = static_cast<const char*>(data);
-  std::size_t i = 0;
-  for (; i + 8 <= bytes; i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    h = (h ^ w) * kPrime;
-  }
-  if (i < bytes) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, p + i, bytes - i);
-    h = (h ^ w) * kPrime;
-  }
-  return (h ^ bytes) * kPrime;  // the length, so that trailing zeros count
+  WordHash h;
+  h.add(data, bytes);
+  return h.value();
 }
 
 std::string build_id() { return NB_SOURCE_ID; }
@@ -291,33 +332,46 @@ RunJournal::RunJournal(const Spec& spec, const ChunkPlan& plan, MathMode math, c
                        Mode mode, double checkpoint_interval_s)
     : dir_(journal_dir(final_dir)), chunks_(plan.chunks), checkpoint_interval_s_(checkpoint_interval_s) {
   const nlohmann::ordered_json now = identity(spec, plan, math, final_dir);
-  const std::optional<JournalStatus> found = find_journal(final_dir);
+  std::optional<JournalStatus> found = find_journal(final_dir);
   const std::string out = normalized_dir(final_dir).string();
-  if (mode == Mode::fresh) {
-    if (found) {
-      throw UserError("an unfinished run of '" + out + "' has a journal in '" + found->dir + "' (" +
-                      std::to_string(found->chunks_done) + " of " + std::to_string(found->chunks) +
-                      " chunks done): resume it with --resume (the same spec and --out), or " + how_to_discard(found->dir));
-    }
-    std::error_code ec;
-    fs::create_directories(fs::path(dir_).parent_path().empty() ? fs::path(".") : fs::path(dir_).parent_path(), ec);
-    if (!fs::create_directory(dir_, ec) || ec) {
-      throw PathError("cannot create the run's journal '" + dir_ + "': " + (ec ? ec.message() : "it exists"));
-    }
+  if (mode == Mode::fresh && found) {
+    throw UserError("an unfinished run of '" + out + "' has a journal in '" + found->dir + "' (" +
+                    std::to_string(found->chunks_done) + " of " + std::to_string(found->chunks) +
+                    " chunks done): resume it with --resume (the same spec and --out), or " + how_to_discard(found->dir));
+  }
+  if (mode == Mode::fresh || (mode == Mode::join && !found)) {
     header_ = now;
     header_["created_utc"] = now_utc();
     header_["resumes"] = nlohmann::ordered_json::array();
-    write_header(header_);
-    return;
+    if (create_with_header(/*clean_leftovers=*/mode == Mode::fresh)) return;
+    found = find_journal(final_dir);  // another process of the run created it first: join theirs
   }
   if (!found) {
-    throw UserError("--resume: there is no journal of a run of '" + out + "' (looked for '" + dir_ +
-                    "'); run without --resume to start it");
+    throw UserError(std::string(mode == Mode::merge ? "merge" : "--resume") + ": there is no journal of a run of '" +
+                    out + "' (looked for '" + dir_ + "')" + (mode == Mode::merge ? "" : "; run without --resume to start it"));
   }
   header_ = found->header;
+  check_identity(now, spec, math, mode);
+  if (mode != Mode::resume) return;  // the processes of a shared run and merge only read the header
+  // Leftovers of a kill during the last assembly: it is done again from the chunks.
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(".", 0) == 0 && name.find(".partial-") != std::string::npos) fs::remove_all(it->path(), ec);
+  }
+  for (const auto& r : header_.value("resumes", nlohmann::ordered_json::array())) {
+    resumes_.push_back({r.value("at_utc", ""), r.value("chunks_done", std::uint64_t(0))});
+  }
+  resumes_.push_back({now_utc(), found->chunks_done});
+  header_["resumes"].push_back({{"at_utc", resumes_.back().at_utc}, {"chunks_done", resumes_.back().chunks_done}});
+  write_header(header_);
+}
+
+void RunJournal::check_identity(const nlohmann::ordered_json& now, const Spec& spec, MathMode math, Mode mode) const {
+  const char* who = mode == Mode::resume ? "--resume" : mode == Mode::merge ? "merge" : "this process of the run";
   const auto refuse = [&](const std::string& what, const std::string& why) {
-    throw UserError("--resume: " + what + " differs from the journal's in '" + dir_ + "' (" + why +
-                    "); resume with what the run started with, or " + how_to_discard(dir_) +
+    throw UserError(std::string(who) + ": " + what + " differs from the journal's in '" + dir_ + "' (" + why +
+                    "); go on with what the run started with, or " + how_to_discard(dir_) +
                     ". What may change on resume: --threads, --memory-budget-MB (the journal's chunks are kept), "
                     "and in exact math mode --backend");
   };
@@ -336,26 +390,45 @@ RunJournal::RunJournal(const Spec& spec, const ChunkPlan& plan, MathMode math, c
   if (header_.value("math", "") != now["math"]) {
     refuse("the math mode", "journal: " + header_.value("math", "") + ", now: " + now["math"].get<std::string>());
   }
-  if (math != MathMode::exact && header_.value("backend", "") != now["backend"]) {
-    refuse("the backend", "journal: " + header_.value("backend", "") + ", now: " + plan.backend +
+  if (mode != Mode::merge && math != MathMode::exact && header_.value("backend", "") != now["backend"]) {
+    refuse("the backend", "journal: " + header_.value("backend", "") + ", now: " + now["backend"].get<std::string>() +
                               "; in fast math mode backends give different bits");
   }
   if (header_["chunk_plan"] != now["chunk_plan"]) {
     refuse("the chunk plan", "journal: " + header_["chunk_plan"].dump() + ", now: " + now["chunk_plan"].dump() +
                                  "; keep --chunk-instances as it was, or leave it out");
   }
-  // Leftovers of a kill during the last assembly: it is done again from the chunks.
+}
+
+// The journal appears whole or not at all: made under a temporary name with its journal.json, then renamed. A kill
+// before the rename leaves only a ".new-<pid>" directory, which the next fresh run of the same directory removes
+// (with the ".done-<pid>" left by a kill during remove()). False where another process created the journal first.
+bool RunJournal::create_with_header(bool clean_leftovers) {
+  const fs::path final_path(dir_);
+  const fs::path parent = final_path.has_parent_path() ? final_path.parent_path() : fs::path(".");
   std::error_code ec;
-  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.rfind(".", 0) == 0 && name.find(".partial-") != std::string::npos) fs::remove_all(it->path(), ec);
+  for (fs::directory_iterator it(parent, ec), end; clean_leftovers && !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string(), own = final_path.filename().string();
+    if (name.rfind(own + ".new-", 0) == 0 || name.rfind(own + ".done-", 0) == 0) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
+    }
   }
-  for (const auto& r : header_.value("resumes", nlohmann::ordered_json::array())) {
-    resumes_.push_back({r.value("at_utc", ""), r.value("chunks_done", std::uint64_t(0))});
+  const std::string temp = dir_ + ".new-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device()());
+  if (!fs::create_directory(temp, ec) || ec) {
+    throw PathError("cannot create the run's journal in '" + parent.string() + "': " + (ec ? ec.message() : "exists"));
   }
-  resumes_.push_back({now_utc(), found->chunks_done});
-  header_["resumes"].push_back({{"at_utc", resumes_.back().at_utc}, {"chunks_done", resumes_.back().chunks_done}});
-  write_header(header_);
+  write_json_durably((fs::path(temp) / "journal.json").string(), header_);
+  // renameat2's RENAME_NOREPLACE: never over a journal another process has just made (plain rename() would replace
+  // an empty directory).
+  if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, dir_.c_str(), RENAME_NOREPLACE) != 0) {
+    const int err = errno;
+    fs::remove_all(temp, ec);
+    if (err == EEXIST || err == ENOTEMPTY) return false;
+    throw PathError("cannot create the run's journal '" + dir_ + "': " + std::strerror(err));
+  }
+  sync_directory(parent.string());
+  return true;
 }
 
 std::string RunJournal::path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
@@ -378,27 +451,70 @@ std::optional<ChunkResult> RunJournal::finished(std::uint64_t chunk) {
 
 void RunJournal::keep(std::uint64_t chunk, const ChunkResult& result) {
   keep_file(path(numbered_name("chunk", chunk, "nbc")), path(numbered_name("chunk", chunk, "json")),
-            serialize(result, chunk), {{"chunk", chunk}});
-  // The chunk's checkpoint is no longer needed once its results are kept.
+            [&](Writer& w) { write_chunk(w, result, chunk); }, {{"chunk", chunk}});
+  // The chunk's checkpoints are no longer needed once its results are kept.
   std::error_code ec;
-  fs::remove(path(numbered_name("checkpoint", chunk, "json")), ec);
-  fs::remove(path(numbered_name("checkpoint", chunk, "nbs")), ec);
+  for (const char* slot : {"a", "b"}) {
+    fs::remove(path(checkpoint_name(chunk, slot, "json")), ec);
+    fs::remove(path(checkpoint_name(chunk, slot, "nbs")), ec);
+  }
+}
+
+// A chunk's checkpoints alternate between two slots, a and b: while one is rewritten, the other still holds the
+// last whole checkpoint, so a kill during a checkpoint loses one interval, not the chunk.
+std::string RunJournal::checkpoint_name(std::uint64_t chunk, const char* slot, const char* ext) {
+  return numbered_name("checkpoint", chunk, (std::string(slot) + "." + ext).c_str());
+}
+
+std::optional<std::uint64_t> RunJournal::checkpoint_step(std::uint64_t chunk, const char* slot) const {
+  const auto record = read_json(path(checkpoint_name(chunk, slot, "json")));
+  if (!record || !record->contains("step")) return std::nullopt;
+  return record->at("step").get<std::uint64_t>();
 }
 
 std::optional<ChunkState> RunJournal::checkpoint(std::uint64_t chunk) {
-  const auto bytes = verified_file(path(numbered_name("checkpoint", chunk, "nbs")),
-                                   path(numbered_name("checkpoint", chunk, "json")), "the checkpoint of chunk " + std::to_string(chunk));
-  if (!bytes) return std::nullopt;
-  return deserialize_state(*bytes, chunk);
+  // The newest slot that verifies, else the other.
+  std::vector<std::pair<std::uint64_t, const char*>> slots;
+  for (const char* slot : {"a", "b"}) {
+    if (const auto step = checkpoint_step(chunk, slot)) slots.emplace_back(*step, slot);
+  }
+  std::sort(slots.begin(), slots.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+  for (const auto& [step, slot] : slots) {
+    const auto bytes = verified_file(path(checkpoint_name(chunk, slot, "nbs")), path(checkpoint_name(chunk, slot, "json")),
+                                     "the checkpoint of chunk " + std::to_string(chunk) + " at step " + std::to_string(step));
+    if (bytes) return deserialize_state(*bytes, chunk);
+  }
+  return std::nullopt;
 }
 
 void RunJournal::keep_checkpoint(std::uint64_t chunk, const ChunkState& state) {
-  // The record goes first: a kill between the two leaves a record that fails its checksum (recomputed), never a
-  // record that vouches for an older state's data.
+  // Into the older (or empty) slot. Its record goes first: a kill before the new record leaves that slot without
+  // one (ignored), never a record that vouches for other data.
+  const auto a = checkpoint_step(chunk, "a"), b = checkpoint_step(chunk, "b");
+  const char* slot = !a ? "a" : !b ? "b" : (*a <= *b ? "a" : "b");
   std::error_code ec;
-  fs::remove(path(numbered_name("checkpoint", chunk, "json")), ec);
-  keep_file(path(numbered_name("checkpoint", chunk, "nbs")), path(numbered_name("checkpoint", chunk, "json")),
-            serialize(state, chunk), {{"chunk", chunk}, {"step", state.step}});
+  fs::remove(path(checkpoint_name(chunk, slot, "json")), ec);
+  keep_file(path(checkpoint_name(chunk, slot, "nbs")), path(checkpoint_name(chunk, slot, "json")),
+            [&](Writer& w) { write_state(w, state, chunk); }, {{"chunk", chunk}, {"step", state.step}});
+}
+
+bool RunJournal::all_done(std::vector<std::uint64_t>* missing) const {
+  bool all = true;
+  std::error_code ec;
+  for (std::uint64_t k = 0; k < chunks_; ++k) {
+    if (fs::exists(path(numbered_name("chunk", k, "json")), ec)) continue;
+    all = false;
+    if (missing == nullptr) break;
+    missing->push_back(k);
+  }
+  return all;
+}
+
+bool RunJournal::claim_assembly() {
+  const int fd = ::open(path("assembly.claim").c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
 }
 
 void RunJournal::mark_committing() {
@@ -407,8 +523,12 @@ void RunJournal::mark_committing() {
 }
 
 void RunJournal::remove() {
+  // Renamed first, so that a kill during the removal leaves no half journal under the name a resume looks for
+  // (only a ".done-<pid>" directory, which the next run of the same directory removes).
+  const std::string trash = dir_ + ".done-" + std::to_string(::getpid());
   std::error_code ec;
-  fs::remove_all(dir_, ec);
+  fs::rename(dir_, trash, ec);
+  fs::remove_all(ec ? dir_ : trash, ec);
   if (ec) std::fprintf(stderr, "neurobatch: warning: cannot remove the finished run's journal '%s': %s\n", dir_.c_str(),
                        ec.message().c_str());
 }

@@ -548,8 +548,13 @@ void OutputDir::json(const std::string& name, const nlohmann::ordered_json& doc)
   write_file(file(name), doc.dump(2) + "\n", nullptr, 0);
 }
 
+void sync_directory(const std::string& dir) { fsync_dir(fs::path(dir)); }
+
 void replace_file_durably(const std::string& path, const char* data, std::size_t size) {
-  const std::string temp = path + ".tmp";
+  // A name of its own: processes of one run (ranks, shards) may write the same file at once, with the same bytes.
+  static std::atomic<unsigned> serial{0};
+  const std::string temp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device()()) +
+                           "-" + std::to_string(serial++);
   try {
     write_file(temp, std::string(), data, size);
     fsync_path(temp, O_RDONLY);

@@ -45,6 +45,9 @@ std::string next_free_output_dir(const std::string& final_dir);
 // temporary file is removed).
 void replace_file_durably(const std::string& path, const char* data, std::size_t size);
 
+// fsync of a directory, so that the names created or renamed in it survive a crash (PathError on failure).
+void sync_directory(const std::string& dir);
+
 class OutputDir {
  public:
   // PathError if `final_dir` already exists or its parent directory cannot be created or written. Until commit

@@ -62,6 +62,7 @@ nlohmann::ordered_json make_summary(const Spec& spec, const RunResult& r) {
               {"neuron_steps_per_s", r.wall_s > 0 ? r.neuron_steps / r.wall_s : 0.0},
               {"chunk_plan_MiB", double(r.chunk_plan_bytes) / 1048576.0},
               {"host_peak_MiB", double(r.host_peak_bytes) / 1048576.0}};
+  if (!r.processes.empty()) s["run"]["processes"] = r.processes;
   if (!r.resumes.empty()) {
     // Only a resumed run says so: the summary of an uninterrupted run is unchanged.
     nlohmann::ordered_json resumes = nlohmann::ordered_json::array();

@@ -935,6 +935,7 @@ Spec parse_spec(const nlohmann::ordered_json& doc, const ModelInfo& model, const
   validate_model(model);
   Spec spec;
   spec.model = &model;
+  spec.input = doc;
   spec.name = doc.contains("name") ? get_name(doc["name"]) : default_name;
   parse_timing(doc, spec);
   parse_run_settings(doc, spec);

@@ -46,6 +46,8 @@ struct BinnedRequest {
 
 struct Spec {
   nlohmann::ordered_json resolved;  // the spec with every default filled in (written to summary.json)
+  nlohmann::ordered_json input;     // the document it was parsed from (overrides applied): parse_spec(input) again
+                                    // gives this spec (a run's journal keeps it, for `neurobatch merge`)
   const ModelInfo* model = nullptr;
   std::string name;  // free text, default: file stem or "unnamed"
   double duration_ms = 0;

@@ -70,7 +70,7 @@ def _count(value, name):
 
 
 def run(spec, *, backend="auto", math="exact", threads=None, chunk_instances=None, memory_budget_mb=None,
-        out=None, progress=True, overrides=None, **keywords):
+        out=None, progress=True, resume=False, checkpoint_every_min=None, overrides=None, **keywords):
     """Runs every instance of `spec` and returns a Result.
 
     spec: a dict, JSON text or a path. Overrides are the CLI's --set: `overrides={"params.I_nA": 0.4}` or
@@ -80,18 +80,27 @@ def run(spec, *, backend="auto", math="exact", threads=None, chunk_instances=Non
     to this directory, as `neurobatch run --out` does (atomically; it must not exist). progress: True draws a bar,
     False is silent, a function is called with a dict of the progress after every time segment.
 
-    Ctrl-C stops the run within one time segment and raises KeyboardInterrupt; nothing is written. Other Python
-    threads keep running while it advances.
+    With `out`, finished chunks are kept in a journal beside it while the run advances: resume=True goes on with a
+    run into the same `out` that was stopped or killed (`neurobatch run --resume`), computing only what is missing;
+    checkpoint_every_min also keeps the state of the chunk in progress that often (`--checkpoint-every`).
+
+    Ctrl-C stops the run within one time segment and raises KeyboardInterrupt; nothing is written to `out` (its
+    journal keeps the finished chunks for resume=True). Other Python threads keep running while it advances.
     """
     parsed = load_spec(spec, overrides, **keywords)
+    if checkpoint_every_min is not None and not (0 < float(checkpoint_every_min) <= 1e6):
+        raise ValueError(f"checkpoint_every_min: expected minutes in (0, 1e6], got {checkpoint_every_min!r}")
     reporter = Reporter(f"neurobatch {parsed.name}", show=progress is True,
                         callback=progress if callable(progress) else None)
     try:
         output = _core.run(parsed, backend, math, _count(threads, "threads"),
                            _count(chunk_instances, "chunk_instances"), _count(memory_budget_mb, "memory_budget_mb"),
-                           None if out is None else os.fspath(out), reporter if reporter.active else None)
+                           None if out is None else os.fspath(out), reporter if reporter.active else None,
+                           bool(resume), 60.0 * float(checkpoint_every_min or 0))
     finally:
         reporter.close()
+    if output.complete_already:
+        return open(output.written)
     return Result(json.loads(output.summary), output.arrays, path=output.written)
 
 

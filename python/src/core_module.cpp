@@ -91,16 +91,31 @@ struct RunOutput {
   std::string summary;                    // summary.json's text, "files" included
   std::optional<std::string> written;     // the directory written, where `out` was given
   std::vector<std::pair<std::string, nbind::object>> arrays;  // (name, ndarray), in file order
+  bool complete_already = false;          // resume of a run whose directory was written: nothing ran (open it)
 };
 
+// With `out`, the run goes through the core's DirRun: finished chunks are kept in a journal beside `out`, so a run
+// stopped by Ctrl-C or killed can be resumed (resume=true), as with the CLI's --resume.
 RunOutput run(const nb::Spec& spec, const std::string& backend, const std::string& math, int threads,
               std::uint64_t chunk_instances, std::uint64_t memory_budget_mb, const std::optional<std::string>& out,
-              nbind::object progress) {
+              nbind::object progress, bool resume, double checkpoint_every_s) {
   nb::RunOptions options = to_options(backend, math, threads, chunk_instances, memory_budget_mb);
-  nb::api::resolve_backend(options.backend);  // refused before anything is created, as in the CLI
-  if (out) nb::api::check_output_dir(*out);     // a long run cannot end at an unusable path
+  if (resume && !out) throw nb::UserError("resume: give the `out` of the run to resume");
   ProgressBridge bridge(std::move(progress));
   options.on_progress = [&bridge](const nb::Progress& p) { return bridge(p); };
+  // Refused before anything is created, as in the CLI: the backend, the directory, the disk, the journal.
+  std::optional<nb::api::DirRun> dir_run;
+  if (out) {
+    dir_run.emplace(spec, options, *out, nb::api::DirRunOptions{resume, checkpoint_every_s});
+  } else {
+    nb::api::resolve_backend(options.backend);
+  }
+  RunOutput output;
+  if (dir_run && dir_run->complete()) {
+    output.complete_already = true;
+    output.written = *out;
+    return output;
+  }
 
   std::shared_ptr<const nb::RunResult> result;
   std::optional<std::string> written;
@@ -108,16 +123,18 @@ RunOutput run(const nb::Spec& spec, const std::string& backend, const std::strin
   Json summary;
   try {
     nbind::gil_scoped_release no_gil;
-    const nb::ChunkPlan plan = nb::api::plan(spec, options);
-    result = std::make_shared<const nb::RunResult>(nb::api::run(spec, options, plan));
-    if (out) written = nb::api::write(spec, *result, *out);
+    if (dir_run) {
+      result = std::make_shared<const nb::RunResult>(dir_run->run());
+      written = dir_run->write(*result);
+    } else {
+      result = std::make_shared<const nb::RunResult>(nb::api::run(spec, options, nb::api::plan(spec, options)));
+    }
     arrays = nb::api::arrays(spec, result);
     summary = nb::api::summary(spec, *result);
   } catch (const nb::Cancelled&) {
     if (bridge.pending()) throw *bridge.pending();
     throw;
   }
-  RunOutput output;
   Json files = Json::object();
   for (const nb::ResultArray& a : arrays) {
     files[a.name + ".npy"] = a.entry;
@@ -184,10 +201,11 @@ NB_MODULE(_core, m) {
   nbind::class_<RunOutput>(m, "RunOutput")
       .def_ro("summary", &RunOutput::summary)
       .def_ro("written", &RunOutput::written)
-      .def_ro("arrays", &RunOutput::arrays);
+      .def_ro("arrays", &RunOutput::arrays)
+      .def_ro("complete_already", &RunOutput::complete_already);
   m.def("run", &run, nbind::arg("spec"), nbind::arg("backend"), nbind::arg("math"), nbind::arg("threads"),
         nbind::arg("chunk_instances"), nbind::arg("memory_budget_mb"), nbind::arg("out").none(),
-        nbind::arg("progress").none());
+        nbind::arg("progress").none(), nbind::arg("resume"), nbind::arg("checkpoint_every_s"));
 
   m.def("compare", [](const nb::Spec& spec, const std::string& a_side, const std::string& b_side,
                       const std::string& instances, int threads) {

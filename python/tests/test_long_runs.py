@@ -1,5 +1,6 @@
-"""Long runs from Python: Ctrl-C stops them within a time segment and writes nothing, other threads keep running
-while they advance, and progress shows (tqdm, plain text) or stays silent."""
+"""Long runs from Python: Ctrl-C stops them within a time segment and writes nothing but the run's journal (for
+resume=True: test_resume.py), other threads keep running while they advance, and progress shows (tqdm, plain text)
+or stays silent."""
 import os
 import signal
 import subprocess
@@ -16,7 +17,7 @@ import neurobatch as nb
 LONG = {"model": "lif", "duration_ms": 200000, "dt_ms": 0.1, "trials": 8000, "seed": 3}
 
 
-def test_ctrl_c_raises_keyboard_interrupt_within_a_segment_and_writes_nothing(tmp_path):
+def test_ctrl_c_raises_keyboard_interrupt_within_a_segment_and_writes_nothing_but_the_journal(tmp_path):
     # No progress function: the core's own check for signals, between two segments, has to notice.
     script = textwrap.dedent(f"""
         import sys, neurobatch as nb
@@ -36,7 +37,7 @@ def test_ctrl_c_raises_keyboard_interrupt_within_a_segment_and_writes_nothing(tm
     assert child.returncode != 0
     assert "KeyboardInterrupt" in stderr, stderr
     assert stopped_after_s < 10, f"the run took {stopped_after_s:.1f} s to stop (a segment is about 0.2 s)"
-    assert os.listdir(tmp_path) == [], "a cancelled run left something behind"
+    assert os.listdir(tmp_path) == [".out.journal"], "a cancelled run left something but its journal"
 
 
 def test_other_python_threads_run_while_a_run_advances():
@@ -84,7 +85,7 @@ def test_an_exception_in_the_progress_function_stops_the_run_and_is_raised(tmp_p
         assert str(e) == "stop here"
     else:
         raise AssertionError("the run did not stop")
-    assert os.listdir(tmp_path) == []
+    assert os.listdir(tmp_path) == [".out.journal"]
 
 
 def test_progress_is_a_bar_with_tqdm_plain_text_without_and_silent_when_off(capfd, monkeypatch):
