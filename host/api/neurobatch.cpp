@@ -1,6 +1,7 @@
 #include "host/api/neurobatch.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -240,6 +241,7 @@ std::optional<RunResult> DirRun::run_part() {
   if (complete_) throw InternalError("DirRun::run_part: the run is complete already");
   Team* team = shared_.team;
   if (team == nullptr && shared_.shard_count == 0) return run();
+  const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<ChunkSchedule> schedule =
       team != nullptr ? team->schedule(plan_.chunks)
                       : std::make_unique<ShardSchedule>(shared_.shard_index, shared_.shard_count, plan_.chunks);
@@ -262,6 +264,7 @@ std::optional<RunResult> DirRun::run_part() {
     if (!journal_->all_done() || !journal_->claim_assembly()) return std::nullopt;
   }
   RunResult result = assemble_chunks(spec_, options_, plan_);
+  result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();  // this process's
   result.resumes = journal_->resumes();
   result.processes = team != nullptr ? team->describe()
                                      : std::to_string(shared_.shard_count) + " shards (this is shard " +

@@ -4,18 +4,25 @@
 // for --resume, 1 anything else.
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <limits>
 #include <map>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "host/api/neurobatch.hpp"
 #include "host/cli/progress_bar.hpp"
+#include "host/dist/launcher.hpp"
 #include "host/io/output.hpp"
+#if defined(NB_HAVE_MPI)
+#include "host/dist/mpi_team.hpp"
+#endif
 
 namespace {
 
@@ -25,6 +32,8 @@ const char* kUsage = R"(neurobatch: many instances of neuroscience models at onc
 
 usage:
   neurobatch run SPEC.json [options]       simulate every instance of SPEC, write results to a directory
+                                           (under mpirun -np K: spread over K ranks, the same bytes)
+  neurobatch merge DIR                     write DIR from the journal of a run whose shards have all finished
   neurobatch compare SPEC.json [options]   run SPEC on two backends and compare every observable
   neurobatch fixed-points SPEC.json        fixed points and saddle-nodes of a self_sustained spec (JSON)
   neurobatch info                          build, backends, devices, and every model's parameters (JSON)
@@ -59,7 +68,14 @@ const char* kRunHelp = R"(usage: neurobatch run SPEC.json [options]
                             in exact math mode, --backend may differ from the first attempt
   --checkpoint-every MIN    also keep the state of the chunk in progress every MIN minutes (at the end of a time
                             segment), so that a kill loses at most MIN minutes of a long chunk
+  --shard I/N               run only shard I (0 .. N-1) of N fixed shards, into the run's journal (job arrays: one
+                            shard per job, SLURM_ARRAY_TASK_ID); the shard that completes the run writes DIR, or
+                            `neurobatch merge DIR` does. The bytes are those of a run in one process
   --quiet                   no memory-plan line, no progress bar and no final line
+
+Under mpirun (a build with MPI) the run's chunks are handed out to the ranks as they finish the last; rank 0
+writes DIR. Each rank takes its own GPU (local rank modulo the visible devices) or, on the CPU, its cores (the ones
+it is bound to, else the node's cores over its ranks). The bytes are those of a run in one process.
 
 While it runs, every finished chunk is kept in a journal beside DIR ("<parent>/.<DIR name>.journal"), removed once
 DIR is written. SIGTERM, SIGINT or SIGHUP stop the run at the end of the current time segment, keep what is
@@ -87,6 +103,13 @@ const char* kFixedPointsHelp = R"(usage: neurobatch fixed-points SPEC.json [--se
 For a "self_sustained" spec: every fixed point s* in [0, 1] of each sweep point (s*, its rate, stable or not),
 computed in double precision on the host; when the sweep has one axis over g_E_nA or I_0_nA, also the
 saddle-node bifurcations (where the number of fixed points changes) within the swept range. Prints JSON.
+)";
+
+const char* kMergeHelp = R"(usage: neurobatch merge DIR
+
+Writes DIR from the journal of a run spread over shards (--shard I/N) once every chunk is done, as the last shard
+to finish would; the spec, the build and the chunk plan come from the journal (.DIR.journal). Where chunks are
+missing it names them (chunk k belongs to shard k mod N) and exits with status 2.
 )";
 
 const char* kInfoHelp = "usage: neurobatch info\n\nPrints the build, the backends, the CUDA devices and every model (its parameters with units, defaults and ranges;\nobservables; traceable variables; integrators) as JSON.\n";
@@ -212,10 +235,36 @@ std::string resume_command(int argc, char** argv) {
   return has_resume ? text : text + " --resume";
 }
 
+// "I/N" of --shard: 0 <= I < N.
+std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  try {
+    std::size_t used_i = 0, used_n = 0;
+    const bool digits = !text.empty() && std::isdigit(static_cast<unsigned char>(text[0])) && slash != std::string::npos &&
+                        slash + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[slash + 1]));
+    if (digits) {
+      const unsigned long long i = std::stoull(text.substr(0, slash), &used_i);
+      const unsigned long long n = std::stoull(text.substr(slash + 1), &used_n);
+      if (used_i == slash && used_n == text.size() - slash - 1 && n >= 1 && n <= 1000000 && i < n) return {i, n};
+    }
+  } catch (const std::logic_error&) {
+  }
+  throw UserError("--shard: expected I/N with N in [1, 1000000] and I in [0, N-1], got '" + text + "'");
+}
+
+// A rank, a shard or the one process of a run: what it prints of its part.
+struct RunVoice {
+  bool quiet;
+  std::string who;  // "" for the one process, "rank 3: ", "shard 2/7: "
+  void say(const std::string& text) const {
+    if (!quiet) std::cerr << "neurobatch: " << who << text << "\n";
+  }
+};
+
 int cmd_run(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2,
                             {"--backend", "--out", "--threads", "--math", "--chunk-instances", "--memory-budget-MB",
-                             "--network-layout", "--network-cells-per-thread", "--checkpoint-every"},
+                             "--network-layout", "--network-cells-per-thread", "--checkpoint-every", "--shard"},
                             {"--quiet", "--help", "--resume"});
   if (a.has("--help")) return std::cout << kRunHelp, 0;
   stop_runs_on_signals();  // from the start: a signal before the first segment stops the run there, status 75
@@ -225,59 +274,100 @@ int cmd_run(int argc, char** argv) {
   nb::api::DirRunOptions d;
   d.resume = a.has("--resume");
   d.checkpoint_every_s = 60.0 * parse_minutes(a, "--checkpoint-every");
-  const bool quiet = a.has("--quiet");
+  if (a.has("--shard")) std::tie(d.shard_index, d.shard_count) = parse_shard(a.values.at("--shard"));
+  RunVoice voice{a.has("--quiet"), d.shard_count > 0 ? "shard " + a.values.at("--shard") + ": " : ""};
+#if defined(NB_HAVE_MPI)
+  if (nb::dist::launched_by_mpi()) {
+    nb::api::Team& team = nb::dist::world_team();
+    if (team.size() > 1) {
+      d.team = &team;
+      if (!a.has("--threads")) o.threads = nb::dist::default_rank_threads(team);
+      voice.quiet |= team.rank() != 0;  // rank 0 speaks for the run; every rank still reports its errors
+      voice.who = "rank " + std::to_string(team.rank()) + ": ";
+    }
+  }
+#else
+  if (nb::dist::launched_by_mpi()) {
+    throw UserError("this neurobatch was built without MPI, but an MPI launcher started it: each process would run "
+                    "the whole spec; rebuild with Open MPI installed (scripts/setup-deps), or use --shard I/N");
+  }
+#endif
   const nb::Spec spec = load(a);
-  if (d.resume && !a.has("--out")) throw UserError("--resume: give the --out of the run to resume");
+  if ((d.resume || d.shard_count > 0 || d.team) && !a.has("--out")) {
+    throw UserError(std::string(d.resume ? "--resume" : d.team ? "a run under mpirun" : "--shard") +
+                    ": give --out, the directory every part of the run writes to");
+  }
   const std::string out = a.has("--out") ? a.get("--out", "") : default_out_dir(spec);
-  nb::ProgressBar bar(!quiet);
+  nb::ProgressBar bar(!voice.quiet);
   o.on_progress = [&bar](const nb::Progress& p) { return g_stop_signal == 0 && (!bar.enabled() || bar(p)); };
   nb::api::DirRun run(spec, o, out, d);
   if (run.complete()) {
-    std::cerr << "neurobatch: the run of '" << out << "' was complete already (its journal is removed now)\n";
+    voice.say("the run of '" + out + "' was complete already (its journal is removed now)");
     return 0;
   }
   const nb::ChunkPlan& plan = run.plan();
-  if (!quiet) {  // before the run allocates anything
-    std::fprintf(stderr, "neurobatch: %s memory: %.3g MiB per instance, %.3g MiB per chunk of %llu (budget %.3g MiB)\n",
-                 plan.backend.c_str(), double(plan.per_instance_bytes) / 1048576.0, double(plan.chunk_bytes()) / 1048576.0,
-                 static_cast<unsigned long long>(plan.instances), double(plan.budget_bytes) / 1048576.0);
-    if (d.resume) {
-      std::fprintf(stderr, "neurobatch: resuming: %llu of %llu chunks are done (journal '%s')\n",
-                   static_cast<unsigned long long>(run.chunks_done()), static_cast<unsigned long long>(plan.chunks),
-                   run.journal_dir().c_str());
-    }
+  char line[256];
+  std::snprintf(line, sizeof line, "%s memory: %.3g MiB per instance, %.3g MiB per chunk of %llu (budget %.3g MiB)",
+                plan.backend.c_str(), double(plan.per_instance_bytes) / 1048576.0, double(plan.chunk_bytes()) / 1048576.0,
+                static_cast<unsigned long long>(plan.instances), double(plan.budget_bytes) / 1048576.0);
+  voice.say(line);  // before the run allocates anything
+  if (d.resume || d.shard_count > 0 || d.team) {
+    voice.say(std::to_string(run.chunks_done()) + " of " + std::to_string(plan.chunks) +
+              " chunks are done (journal '" + run.journal_dir() + "')");
   }
-  nb::RunResult r;
+  std::optional<nb::RunResult> r;
   try {
-    r = run.run();
+    r = run.run_part();
   } catch (const nb::Cancelled&) {
     bar.finish();
-    std::cerr << "neurobatch: stopped by " << signal_name(g_stop_signal) << ": " << run.chunks_done() << " of "
-              << plan.chunks << " chunks are done and kept in '" << run.journal_dir() << "'"
-              << (d.checkpoint_every_s > 0 ? " (with a checkpoint of the chunk in progress)" : "")
+    std::cerr << "neurobatch: " << voice.who << "stopped by " << signal_name(g_stop_signal) << ": "
+              << run.chunks_done() << " of " << plan.chunks << " chunks are done and kept in '" << run.journal_dir()
+              << "'" << (d.checkpoint_every_s > 0 ? " (with a checkpoint of the chunk in progress)" : "")
               << "; resume with:\n  " << resume_command(argc, argv) << "\n";
     return kExitStopped;
   } catch (const std::exception& e) {
     bar.finish();
-    std::cerr << "neurobatch: " << (dynamic_cast<const UserError*>(&e) ? "error: " : "internal failure: ") << e.what()
-              << "\nneurobatch: " << run.chunks_done() << " of " << plan.chunks << " chunks are done and kept in '"
-              << run.journal_dir() << "'; once the cause is fixed, resume with:\n  " << resume_command(argc, argv)
-              << "\n";
-    return dynamic_cast<const UserError*>(&e) ? 2 : 1;
+    const bool user = dynamic_cast<const UserError*>(&e) != nullptr;
+    std::cerr << "neurobatch: " << voice.who << (user ? "error: " : "internal failure: ") << e.what()
+              << "\nneurobatch: " << voice.who << run.chunks_done() << " of " << plan.chunks
+              << " chunks are done and kept in '" << run.journal_dir() << "'; once the cause is fixed, resume with:\n  "
+              << resume_command(argc, argv) << "\n";
+    return user ? 2 : 1;
   }
   bar.finish();
-  const std::string written = run.write(r);
-  if (!quiet) {
-    std::cerr << "neurobatch: " << r.instances.size() << " instances x " << spec.n_steps << " steps on " << r.backend
-              << " (" << r.device << ") in " << r.wall_s << " s: " << r.neuron_steps / r.wall_s
-              << " neuron-steps/s, peak host memory " << (r.host_peak_bytes >> 20) << " MiB -> " << written << "\n";
+  if (!r) {  // a shard or a rank whose part is done; another process writes the directory
+    if (d.shard_count > 0) {
+      const auto missing = run.missing_chunks();
+      voice.say("this shard's chunks are done; " + std::to_string(plan.chunks - missing.size()) + " of " +
+                std::to_string(plan.chunks) + " chunks of the run are" +
+                (missing.empty() ? " done and another shard writes '" + out + "' (if it does not appear, run "
+                                   "`neurobatch merge " + out + "`)"
+                                 : " done; the last shard to finish writes '" + out + "', or `neurobatch merge " + out +
+                                       "` once every shard has"));
+    }
+    return 0;
   }
+  const std::string written = run.write(*r);
+  std::ostringstream done;
+  done << r->instances.size() << " instances x " << spec.n_steps << " steps on " << r->backend << " (" << r->device
+       << ") in " << r->wall_s << " s: " << r->neuron_steps / r->wall_s << " neuron-steps/s, peak host memory "
+       << (r->host_peak_bytes >> 20) << " MiB -> " << written;
+  voice.say(done.str());
   if (written != run.target()) {
     // Said even with --quiet: a script that reads --out must learn where the results are.
     std::cerr << "neurobatch: '" << out << "' was created by someone else during this run; the results are in '"
               << written << "'\n";
     return a.has("--out") ? 4 : 0;  // a default name is ours to choose
   }
+  return 0;
+}
+
+int cmd_merge(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {}, {"--help", "--quiet"});
+  if (a.has("--help")) return std::cout << kMergeHelp, 0;
+  if (a.positional.empty()) throw UserError("merge: missing DIR (see --help)");
+  const std::string written = nb::api::merge(a.positional);
+  if (!a.has("--quiet")) std::cerr << "neurobatch: merged the run's chunks -> " << written << "\n";
   return 0;
 }
 
@@ -313,7 +403,13 @@ int cmd_fixed_points(int argc, char** argv) {
 int cmd_info(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2, {}, {"--help"});
   if (a.has("--help")) return std::cout << kInfoHelp, 0;
-  std::cout << nb::api::info().dump(2) << "\n";
+  nlohmann::ordered_json j = nb::api::info();
+#if defined(NB_HAVE_MPI)
+  j["backends"]["mpi"] = {{"available", true}};
+#else
+  j["backends"]["mpi"] = {{"available", false}, {"reason", "this neurobatch was built without MPI"}};
+#endif
+  std::cout << j.dump(2) << "\n";
   return 0;
 }
 
@@ -324,6 +420,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "run") return cmd_run(argc, argv);
     if (cmd == "compare") return cmd_compare(argc, argv);
+    if (cmd == "merge") return cmd_merge(argc, argv);
     if (cmd == "info") return cmd_info(argc, argv);
     if (cmd == "fixed-points") return cmd_fixed_points(argc, argv);
     if (cmd == "--help" || cmd == "-h" || cmd == "help") return std::cout << kUsage, 0;

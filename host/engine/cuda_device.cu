@@ -41,4 +41,19 @@ std::vector<CudaDeviceInfo> cuda_devices() {
   return out;
 }
 
+int select_cuda_device(int local_rank) {
+  if (!cuda_unavailable_reason().empty()) return -1;
+  int count = 0;
+  NB_CUDA_CHECK(cudaGetDeviceCount(&count));
+  const int device = local_rank % count;
+  NB_CUDA_CHECK(cudaSetDevice(device));
+  return device;
+}
+
+int current_cuda_device() {
+  int device = 0;
+  if (cuda_unavailable_reason().empty()) NB_CUDA_CHECK(cudaGetDevice(&device));
+  return device;
+}
+
 }  // namespace nb

@@ -20,4 +20,9 @@ struct CudaDeviceInfo {
 std::string cuda_unavailable_reason();
 std::vector<CudaDeviceInfo> cuda_devices();  // empty when unavailable
 
+// Makes device `local_rank` modulo the visible devices this process's for every later CUDA call (one GPU per MPI
+// rank of a node, host/dist/). Returns the device, or -1 where CUDA is unusable.
+int select_cuda_device(int local_rank);
+int current_cuda_device();  // the device later CUDA calls use (0 where CUDA is unusable)
+
 }  // namespace nb

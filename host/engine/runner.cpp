@@ -30,7 +30,8 @@ std::string cpu_model_name() {
 std::size_t default_budget_bytes(const std::string& backend, const Spec& spec) {
   if (backend == "cuda") {
     const auto devices = cuda_devices();
-    return devices.empty() ? 0 : devices.front().free_bytes / 10 * 8;
+    const auto device = static_cast<std::size_t>(current_cuda_device());  // a rank's own GPU (select_cuda_device)
+    return device < devices.size() ? devices[device].free_bytes / 10 * 8 : 0;
   }
   const double ram = static_cast<double>(physical_memory_bytes());
   const double left = ram / 8 * 7 - result_memory(spec).total();
@@ -247,7 +248,8 @@ struct ChunkRun {
 std::string device_name(const std::string& backend, int threads) {
   if (backend == "cuda") {
     const auto devices = cuda_devices();
-    return devices.empty() ? "CUDA device" : devices.front().name;
+    const auto device = static_cast<std::size_t>(current_cuda_device());
+    return device < devices.size() ? devices[device].name : "CUDA device";
   }
   return cpu_model_name() + ", " + std::to_string(threads) + " thread(s)";
 }

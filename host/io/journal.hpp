@@ -15,6 +15,7 @@
 //   .<name>.partial-*/      the output directory being written; renamed to DIR when complete
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -42,12 +43,16 @@ class WordHash {
   void add(const void* data, std::size_t n) {
     const auto* p = static_cast<const unsigned char*>(data);
     total_ += n;
-    while (n > 0 && carried_ > 0) {  // complete a word begun by the last piece
-      carry_[carried_++] = *p++;
-      --n;
-      if (carried_ == 8) mix(carry_), carried_ = 0;
+    if (carried_ > 0) {  // complete the word the last piece began
+      const std::size_t take = std::min<std::size_t>(n, 8 - carried_);
+      std::memcpy(carry_ + carried_, p, take);
+      carried_ += take;
+      p += take;
+      n -= take;
+      if (carried_ < 8) return;
+      mix(carry_);
+      carried_ = 0;
     }
-    if (n == 0) return;  // carried_ may hold part of a word still
     for (; n >= 8; p += 8, n -= 8) mix(p);
     std::memcpy(carry_, p, n);
     carried_ = n;

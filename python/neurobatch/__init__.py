@@ -19,7 +19,7 @@ from ._result import Result, open_result
 from .errors import (BackendUnavailable, Cancelled, InputError, InternalError, NeuroBatchError, PathError,
                      SpecError)
 
-__all__ = ["run", "open", "load_spec", "models", "info", "compare", "fixed_points", "Result", "NeuroBatchError",
+__all__ = ["run", "merge", "open", "load_spec", "models", "info", "compare", "fixed_points", "Result", "NeuroBatchError",
            "SpecError", "InputError", "PathError", "BackendUnavailable", "Cancelled", "InternalError"]
 __version__ = _core.__version__
 
@@ -70,7 +70,7 @@ def _count(value, name):
 
 
 def run(spec, *, backend="auto", math="exact", threads=None, chunk_instances=None, memory_budget_mb=None,
-        out=None, progress=True, resume=False, checkpoint_every_min=None, overrides=None, **keywords):
+        out=None, progress=True, resume=False, checkpoint_every_min=None, shard=None, overrides=None, **keywords):
     """Runs every instance of `spec` and returns a Result.
 
     spec: a dict, JSON text or a path. Overrides are the CLI's --set: `overrides={"params.I_nA": 0.4}` or
@@ -84,6 +84,11 @@ def run(spec, *, backend="auto", math="exact", threads=None, chunk_instances=Non
     run into the same `out` that was stopped or killed (`neurobatch run --resume`), computing only what is missing;
     checkpoint_every_min also keeps the state of the chunk in progress that often (`--checkpoint-every`).
 
+    shard=(i, n) runs only shard i of n fixed shards into `out`'s journal (`--shard i/n`: one per job of a job
+    array); it returns the Result where this shard completes the run (and writes `out`), else None: `merge(out)`
+    writes `out` once every shard is done. Under mpirun (with a build that found MPI; mpi4py may be imported, or
+    not), a run with `out` is spread over the ranks: rank 0 returns the Result, the other ranks None.
+
     Ctrl-C stops the run within one time segment and raises KeyboardInterrupt; nothing is written to `out` (its
     journal keeps the finished chunks for resume=True). Other Python threads keep running while it advances.
     """
@@ -96,12 +101,32 @@ def run(spec, *, backend="auto", math="exact", threads=None, chunk_instances=Non
         output = _core.run(parsed, backend, math, _count(threads, "threads"),
                            _count(chunk_instances, "chunk_instances"), _count(memory_budget_mb, "memory_budget_mb"),
                            None if out is None else os.fspath(out), reporter if reporter.active else None,
-                           bool(resume), 60.0 * float(checkpoint_every_min or 0))
+                           bool(resume), 60.0 * float(checkpoint_every_min or 0), *_shard(shard))
     finally:
         reporter.close()
     if output.complete_already:
         return open(output.written)
+    if output.part_only:
+        return None
     return Result(json.loads(output.summary), output.arrays, path=output.written)
+
+
+def _shard(shard):
+    if shard is None:
+        return 0, 0
+    try:
+        i, n = (int(x) for x in shard)
+    except (TypeError, ValueError):
+        raise ValueError(f"shard: expected (i, n), got {shard!r}") from None
+    if not 0 <= i < n:
+        raise ValueError(f"shard: expected 0 <= i < n, got {shard!r}")
+    return i, n
+
+
+def merge(directory):
+    """Writes `directory` from the journal of a run spread over shards once every chunk is done (`neurobatch merge`),
+    and returns its Result; InputError naming the chunks not done yet otherwise."""
+    return open(_core.merge(os.fspath(directory)))
 
 
 def open(directory):  # noqa: A001 -- neurobatch.open(DIR) mirrors xarray.open_dataset and friends

@@ -16,6 +16,9 @@
 #include <vector>
 
 #include "host/api/neurobatch.hpp"
+#if defined(NB_HAVE_MPI)
+#include "host/dist/mpi_team.hpp"
+#endif
 
 namespace nbind = nanobind;
 using Json = nlohmann::ordered_json;
@@ -92,21 +95,31 @@ struct RunOutput {
   std::optional<std::string> written;     // the directory written, where `out` was given
   std::vector<std::pair<std::string, nbind::object>> arrays;  // (name, ndarray), in file order
   bool complete_already = false;          // resume of a run whose directory was written: nothing ran (open it)
+  bool part_only = false;                 // a shard or an MPI rank that did its part; another process writes `out`
 };
 
 // With `out`, the run goes through the core's DirRun: finished chunks are kept in a journal beside `out`, so a run
-// stopped by Ctrl-C or killed can be resumed (resume=true), as with the CLI's --resume.
+// stopped by Ctrl-C or killed can be resumed (resume=true), as with the CLI's --resume; a shard (shard_count > 0)
+// or, under mpirun, each rank does its part of the run.
 RunOutput run(const nb::Spec& spec, const std::string& backend, const std::string& math, int threads,
               std::uint64_t chunk_instances, std::uint64_t memory_budget_mb, const std::optional<std::string>& out,
-              nbind::object progress, bool resume, double checkpoint_every_s) {
+              nbind::object progress, bool resume, double checkpoint_every_s, std::uint64_t shard_index,
+              std::uint64_t shard_count) {
   nb::RunOptions options = to_options(backend, math, threads, chunk_instances, memory_budget_mb);
-  if (resume && !out) throw nb::UserError("resume: give the `out` of the run to resume");
+  if ((resume || shard_count > 0) && !out) throw nb::UserError(std::string(resume ? "resume" : "shard") + ": give `out`");
+  nb::api::DirRunOptions d{resume, checkpoint_every_s, shard_index, shard_count, nullptr};
+#if defined(NB_HAVE_MPI)
+  if (out && shard_count == 0 && nb::dist::launched_by_mpi()) {
+    d.team = &nb::dist::world_team();  // works beside mpi4py: MPI is initialised once, by whoever comes first
+    if (threads == 0) options.threads = nb::dist::default_rank_threads(*d.team);
+  }
+#endif
   ProgressBridge bridge(std::move(progress));
   options.on_progress = [&bridge](const nb::Progress& p) { return bridge(p); };
   // Refused before anything is created, as in the CLI: the backend, the directory, the disk, the journal.
   std::optional<nb::api::DirRun> dir_run;
   if (out) {
-    dir_run.emplace(spec, options, *out, nb::api::DirRunOptions{resume, checkpoint_every_s});
+    dir_run.emplace(spec, options, *out, d);
   } else {
     nb::api::resolve_backend(options.backend);
   }
@@ -124,17 +137,26 @@ RunOutput run(const nb::Spec& spec, const std::string& backend, const std::strin
   try {
     nbind::gil_scoped_release no_gil;
     if (dir_run) {
-      result = std::make_shared<const nb::RunResult>(dir_run->run());
-      written = dir_run->write(*result);
+      std::optional<nb::RunResult> part = dir_run->run_part();
+      if (!part) {
+        output.part_only = true;
+        output.written = *out;
+      } else {
+        result = std::make_shared<const nb::RunResult>(std::move(*part));
+        written = dir_run->write(*result);
+      }
     } else {
       result = std::make_shared<const nb::RunResult>(nb::api::run(spec, options, nb::api::plan(spec, options)));
     }
-    arrays = nb::api::arrays(spec, result);
-    summary = nb::api::summary(spec, *result);
+    if (result) {
+      arrays = nb::api::arrays(spec, result);
+      summary = nb::api::summary(spec, *result);
+    }
   } catch (const nb::Cancelled&) {
     if (bridge.pending()) throw *bridge.pending();
     throw;
   }
+  if (output.part_only) return output;
   Json files = Json::object();
   for (const nb::ResultArray& a : arrays) {
     files[a.name + ".npy"] = a.entry;
@@ -202,10 +224,16 @@ NB_MODULE(_core, m) {
       .def_ro("summary", &RunOutput::summary)
       .def_ro("written", &RunOutput::written)
       .def_ro("arrays", &RunOutput::arrays)
-      .def_ro("complete_already", &RunOutput::complete_already);
+      .def_ro("complete_already", &RunOutput::complete_already)
+      .def_ro("part_only", &RunOutput::part_only);
   m.def("run", &run, nbind::arg("spec"), nbind::arg("backend"), nbind::arg("math"), nbind::arg("threads"),
         nbind::arg("chunk_instances"), nbind::arg("memory_budget_mb"), nbind::arg("out").none(),
-        nbind::arg("progress").none(), nbind::arg("resume"), nbind::arg("checkpoint_every_s"));
+        nbind::arg("progress").none(), nbind::arg("resume"), nbind::arg("checkpoint_every_s"),
+        nbind::arg("shard_index"), nbind::arg("shard_count"));
+  m.def("merge", [](const std::string& dir) {
+    nbind::gil_scoped_release no_gil;
+    return nb::api::merge(dir);
+  });
 
   m.def("compare", [](const nb::Spec& spec, const std::string& a_side, const std::string& b_side,
                       const std::string& instances, int threads) {

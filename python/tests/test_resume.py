@@ -77,3 +77,19 @@ def test_resume_needs_out_and_checkpoint_interval_is_checked(tmp_path):
     with pytest.raises(ValueError, match="checkpoint_every_min"):
         nb.run(SPEC, backend="cpu", out=tmp_path / "o", checkpoint_every_min=0, progress=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_shards_from_python_and_merge_give_the_bytes_of_one_run(tmp_path):
+    one = nb.run(SPEC, backend="cpu", out=tmp_path / "one", progress=False)
+    out = tmp_path / "sharded"
+    assert nb.run(SPEC, backend="cpu", out=out, shard=(2, 3), progress=False) is None
+    with pytest.raises(InputError, match="not done yet"):
+        nb.merge(out)
+    assert nb.run(SPEC, backend="cpu", out=out, shard=(0, 3), progress=False) is None
+    (tmp_path / ".sharded.journal" / "assembly.claim").touch()  # the writing is claimed: merge writes
+    assert nb.run(SPEC, backend="cpu", out=out, shard=(1, 3), progress=False) is None
+    merged = nb.merge(out)
+    assert files(out) == files(tmp_path / "one")
+    assert np.array_equal(merged["rate_Hz"], one["rate_Hz"])
+    with pytest.raises(ValueError, match="shard"):
+        nb.run(SPEC, backend="cpu", out=tmp_path / "x", shard=(3, 3))
