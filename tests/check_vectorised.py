@@ -22,6 +22,7 @@ import sys
 # Distinct vectorised source lines per kernel (loop and basic-block reports together).
 MINIMUM = {
     "lif_cpu.cpp": 6,
+    "lif_cpu_fast.cpp": 5,  # the CPU fast-math kernel (2026-12-07, issue 16; no finalize loop of its own)
     "synapse_cpu.cpp": 8,
     "lif_cond_cpu.cpp": 8,
     "self_sustained_cpu.cpp": 3,
@@ -37,6 +38,7 @@ MINIMUM = {
 MINIMUM_BY_MARCH = {
     "rocketlake": {  # 2026-12-06, the 2-core development machine (docs/performance.md)
         "lif_cpu.cpp": 4,
+        "lif_cpu_fast.cpp": 3,  # 2026-12-07: the CPU fast-math kernel (issue 16), measured when added
         "synapse_cpu.cpp": 6,
         "lif_cond_cpu.cpp": 7,
         "self_sustained_cpu.cpp": 2,

@@ -95,6 +95,8 @@ NB_HD Normals4 membrane_noise_block(std::uint64_t seed, std::uint64_t instance, 
 // ---- CPU reference backend (lif_cpu.cpp): OpenMP over blocks of instances, SIMD over lanes --------------------
 // threads <= 0: OpenMP's default. Advances steps [step_begin, step_end).
 void advance_cpu(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads);
+// The CPU's fast math mode (FastCpuMath, kernels/common/fast_math.hpp): the noise's normal transform only.
+void advance_cpu_fast(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads);
 void finalize_cpu(const View& v, double dt_ms, std::uint32_t n_steps, int threads);
 
 // ---- CUDA backend (lif_cuda_exact.cu, lif_cuda_fast.cu): one thread per instance ------------------------------

@@ -118,6 +118,7 @@ struct LifTraits {
   using Buffers = LifBuffers<Vec>;
   static constexpr auto assemble = assemble_lif_chunk;
   NB_KERNEL_LAUNCHERS(lif)
+  static constexpr auto advance_cpu_fast = lif::advance_cpu_fast;  // --math fast on the CPU
 };
 
 const ModelInfo& lif_model_info();
