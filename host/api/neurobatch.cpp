@@ -251,6 +251,7 @@ std::optional<RunResult> DirRun::run_part() {
       compute_chunks(spec_, options_, plan_, *schedule);
     } catch (...) {
       failure = std::current_exception();
+      schedule->stop();  // the others finish their chunk in progress and take no other
     }
     const bool ok = team->all(failure == nullptr);
     if (failure) std::rethrow_exception(failure);

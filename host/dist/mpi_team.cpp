@@ -42,16 +42,22 @@ class CounterSchedule final : public ChunkSchedule {
   ~CounterSchedule() override { MPI_Win_free(&window_); }  // collective: every rank ends its schedule
 
   std::optional<std::uint64_t> next() override {
-    const std::uint64_t one = 1;
-    std::uint64_t taken = 0;
-    check(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, window_), "MPI_Win_lock");
-    check(MPI_Fetch_and_op(&one, &taken, MPI_UINT64_T, 0, 0, MPI_SUM, window_), "MPI_Fetch_and_op");
-    check(MPI_Win_unlock(0, window_), "MPI_Win_unlock");
+    const std::uint64_t taken = fetch_and_add(1);
     if (taken >= chunks_) return std::nullopt;
     return taken;
   }
+  // Moves the counter past the last chunk: every rank finishes its chunk in progress and takes no other.
+  void stop() override { fetch_and_add(chunks_); }
 
  private:
+  std::uint64_t fetch_and_add(std::uint64_t add) {
+    std::uint64_t taken = 0;
+    check(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, window_), "MPI_Win_lock");
+    check(MPI_Fetch_and_op(&add, &taken, MPI_UINT64_T, 0, 0, MPI_SUM, window_), "MPI_Fetch_and_op");
+    check(MPI_Win_unlock(0, window_), "MPI_Win_unlock");
+    return taken;
+  }
+
   std::uint64_t chunks_;
   MPI_Win window_ = MPI_WIN_NULL;
 };

@@ -35,6 +35,8 @@ class ChunkSchedule {
   virtual ~ChunkSchedule() = default;
   // The next chunk for this process, or std::nullopt when it has none left.
   virtual std::optional<std::uint64_t> next() = 0;
+  // After a failure here: the other processes get no further chunk either (where the schedule is shared).
+  virtual void stop() {}
 };
 
 // The fixed shard `index` of `count`: chunks index, index + count, index + 2 count, ... (round robin, so that the
