@@ -312,21 +312,27 @@ RunResult run_spec(const Spec& spec, const RunOptions& o) { return run_spec(spec
 
 namespace {
 
-// The run's result before any chunk: its instance list, empty columns and the run facts.
-RunResult new_result(const Spec& spec, const RunOptions& o, const ChunkPlan& plan) {
+// The run's instance list: options.instances, or every instance. InternalError where `plan` is another run's.
+std::vector<std::uint64_t> run_instance_ids(const Spec& spec, const RunOptions& o, const ChunkPlan& plan) {
   if (plan.instances == 0 || plan.run_instances != (o.instances.empty() ? spec.n_instances() : o.instances.size())) {
     throw InternalError("run_spec: the chunk plan is not this run's (plan it with plan_run(spec, options))");
   }
+  std::vector<std::uint64_t> ids = o.instances;
+  if (ids.empty()) {
+    ids.resize(spec.n_instances());
+    std::iota(ids.begin(), ids.end(), std::uint64_t(0));
+  }
+  return ids;
+}
+
+// The run's result before any chunk: its instance list, empty columns and the run facts.
+RunResult new_result(const Spec& spec, const RunOptions& o, const ChunkPlan& plan) {
   RunResult r;
+  r.instances = run_instance_ids(spec, o, plan);  // the run's instance list, kept once (result_memory counts one)
   r.backend = plan.backend;
   r.math = o.math;
   r.threads = plan.backend == "cpu" ? resolve_threads(o.threads) : 0;
   r.device = device_name(plan.backend, r.threads);
-  r.instances = o.instances;  // the run's instance list, kept once (result_memory counts one)
-  if (r.instances.empty()) {
-    r.instances.resize(spec.n_instances());
-    std::iota(r.instances.begin(), r.instances.end(), std::uint64_t(0));
-  }
   init_result(r, spec, r.instances.size());
   r.chunk_instances = plan.instances;
   r.chunk_plan_bytes = plan.chunk_bytes();
@@ -400,13 +406,13 @@ RunResult run_spec(const Spec& spec, const RunOptions& o, const ChunkPlan& plan)
 
 std::uint64_t compute_chunks(const Spec& spec, const RunOptions& o, const ChunkPlan& plan, ChunkSchedule& schedule) {
   if (o.store == nullptr) throw InternalError("compute_chunks: a run spread over processes needs a chunk store");
-  const RunResult empty = new_result(spec, o, plan);  // checks the plan; holds the run's instance list
-  Advance a(spec, o, plan, empty.instances.size());
+  const std::vector<std::uint64_t> run_ids = run_instance_ids(spec, o, plan);  // no result columns: the store has them
+  Advance a(spec, o, plan, run_ids.size());
   ChunkRun run{spec, o, *a.engine, a.progress, a.start, a.n_steps, segment_steps(spec.n_steps)};
   std::uint64_t computed = 0, steps_restored = 0;
   while (const std::optional<std::uint64_t> k = schedule.next()) {
     if (*k >= plan.chunks) throw InternalError("a chunk schedule handed out chunk " + std::to_string(*k));
-    const std::vector<std::uint64_t> ids = chunk_ids(empty.instances, plan, *k);
+    const std::vector<std::uint64_t> ids = chunk_ids(run_ids, plan, *k);
     a.progress.chunk = *k;
     a.progress.chunk_instances = ids.size();
     if (o.store->finished(*k)) {

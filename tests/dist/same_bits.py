@@ -22,24 +22,14 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from result_files import differing, files_of  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MPI_ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OMPI_MCA_rmaps_base_oversubscribe="1",
                # Waiting ranks yield their core: on a shared 2-core machine a busy-waiting rank slows the others.
                OMPI_MCA_mpi_yield_when_idle="1")
-
-
-def files_of(directory):
-    out = {}
-    for name in sorted(os.listdir(directory)):
-        with open(os.path.join(directory, name), "rb") as f:
-            data = f.read()
-        if name == "summary.json":
-            doc = json.loads(data)
-            doc.pop("run", None)
-            data = json.dumps(doc, sort_keys=True).encode()
-        out[name] = data
-    return out
 
 
 def run(argv, env=None, check=True):
@@ -52,7 +42,7 @@ def run(argv, env=None, check=True):
 def compare(got_dir, reference, what):
     got = files_of(got_dir)
     if got != reference:
-        bad = sorted(n for n in set(got) | set(reference) if got.get(n) != reference.get(n))
+        bad = differing(got, reference)
         raise AssertionError("%s: files differ from the one-process run: %s" % (what, bad))
 
 

@@ -25,6 +25,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from result_files import differing, files_of  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXIT_STOPPED = 75  # host/cli/main.cpp
 
@@ -47,19 +50,6 @@ SPECS = {
                  "record": {"traces": {"vars": ["V_mV", "g_e_nS"], "instances": [0, 5], "every": 2}}},
                 2),
 }
-
-
-def files_of(directory):
-    out = {}
-    for name in sorted(os.listdir(directory)):
-        with open(os.path.join(directory, name), "rb") as f:
-            data = f.read()
-        if name == "summary.json":
-            doc = json.loads(data)
-            doc.pop("run", None)
-            data = json.dumps(doc, sort_keys=True).encode()
-        out[name] = data
-    return out
 
 
 class Campaign:
@@ -146,7 +136,7 @@ class Campaign:
             raise AssertionError("the journal outlived the results: " + self.journal(out))
         got = files_of(out)
         if got != self.reference:
-            bad = sorted(n for n in set(got) | set(self.reference) if got.get(n) != self.reference.get(n))
+            bad = differing(got, self.reference)
             raise AssertionError("%s trial %d (%s): files differ from the uninterrupted run: %s" % (self.model, k, hit, bad))
         shutil.rmtree(out)
 
