@@ -1,6 +1,7 @@
 // Ben-Yishai ring model (docs/models/ring.md): the linear steady state, the marginal phase's bump width,
 // contrast invariance, the moments against a direct O(N^2) sum, runaway flags, the seed, CPU-CUDA parity over
 // ring sizes and runaway, and rejected specs.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -10,6 +11,7 @@
 #include "host/io/compare.hpp"
 #include "host/common/errors.hpp"
 #include "host/models/ring/ring_model.hpp"
+#include "kernels/ring/ring_kernels.hpp"
 #include "tests/test_util.hpp"
 
 namespace nb {
@@ -145,6 +147,158 @@ TEST(Ring, RunawayRingsAreFlaggedAndTheOthersUnaffected) {
     EXPECT_EQ(r.column("runaway").values[2 * k], 0.0);
     EXPECT_TRUE(std::isnan(r.column("diverged_ms").values[2 * k]));
     EXPECT_EQ(profile(r, 2 * k), profile(s, k));
+  }
+}
+
+// The CPU kernel (ring_cpu.cpp: full rounds in place, a short last round through zero-padded buffers, and for N < 128
+// rings side by side in the vector lanes) against a plain scalar loop written from ring.hpp's description of the
+// fixed order: neuron j adds into reduction lane (j / 4) mod 32 in increasing j, the 32 lanes' partials are added
+// by the tree (o = 16, 8, 4, 2, 1), a moment is total / N. Bitwise, over ring sizes around the rounds' edges, 1 to 3
+// modes, noise, runaway rings, batches not a multiple of the vector width and two time segments.
+struct ScalarRing {
+  std::vector<float> r;
+  float M[ring::kMoments] = {};
+  float r_max = 0;
+  std::uint32_t diverged = 0, moving = 0;
+};
+
+float scalar_flush(float x) { return std::fabs(x) < 1.17549435e-38f ? 0.0f * x : x; }
+
+void scalar_moments(const std::vector<float>& basis, std::uint32_t N, int modes, const std::vector<float>& r,
+                    float* M, float& r_max) {
+  float partial[ring::kMoments][32] = {};
+  r_max = 0.0f;
+  for (std::uint32_t j = 0; j < N; ++j) {
+    const unsigned l = (j / 4) % 32;
+    partial[0][l] = partial[0][l] + r[j];
+    for (int m = 0; m < modes; ++m) {
+      partial[1 + 2 * m][l] = partial[1 + 2 * m][l] + r[j] * basis[(2 * m) * N + j];
+      partial[2 + 2 * m][l] = partial[2 + 2 * m][l] + r[j] * basis[(2 * m + 1) * N + j];
+    }
+    if (r[j] > r_max) r_max = r[j];
+  }
+  for (int m = 0; m < ring::kMoments; ++m) {
+    for (unsigned o = 16; o > 0; o /= 2) {
+      for (unsigned l = 0; l < o; ++l) partial[m][l] = partial[m][l] + partial[m][l + o];
+    }
+    M[m] = partial[m][0] / static_cast<float>(N);
+  }
+}
+
+void scalar_step(const ring::View& v, std::size_t i, ScalarRing& s, std::uint32_t n) {
+  if (s.diverged != 0u) return;
+  const std::uint32_t N = v.N;
+  const float J[3] = {v.J2[i], v.J4[i], v.J6[i]};
+  const float a0 = v.h0_Hz[i] + v.J0[i] * s.M[0];
+  float ac[3], as[3];
+  for (int m = 0; m < 3; ++m) {
+    ac[m] = J[m] * s.M[1 + 2 * m];
+    as[m] = J[m] * s.M[2 + 2 * m];
+  }
+  ac[0] = v.h_cos_Hz[i] + ac[0];
+  as[0] = v.h_sin_Hz[i] + as[0];
+  const std::vector<float> before = s.r;
+  float step_max = 0.0f;
+  for (std::uint32_t j = 0; j < N; ++j) {
+    float I = a0;
+    for (std::uint32_t m = 0; m < v.modes; ++m) {
+      I = (I + ac[m] * v.basis[(2 * m) * N + j]) + as[m] * v.basis[(2 * m + 1) * N + j];
+    }
+    if (v.noise_Hz[i] != 0.0f) {
+      const Normals4 z = ring::quad_noise<ExactMath>(v.seed, v.instance_id[i], j / 4, n);
+      I = I + v.noise_Hz[i] * z.z[j % 4];
+    }
+    const float x = before[j] + v.dt_over_tau[i] * ((I > 0.0f ? I : 0.0f) - before[j]);
+    s.r[j] = scalar_flush(x);
+    step_max = std::max(step_max, std::fabs(s.r[j] - before[j]));
+  }
+  const std::vector<float> basis(v.basis, v.basis + 2 * ring::kMaxModes * N);
+  scalar_moments(basis, N, static_cast<int>(v.modes), s.r, s.M, s.r_max);
+  if (step_max > v.converge_step_Hz[i]) s.moving = n + 1;
+  s.diverged = (!(s.r_max <= v.runaway_Hz[i]) || !std::isfinite(s.M[0])) ? n + 1 : 0;
+}
+
+TEST(Ring, CpuKernelMatchesAPlainScalarLoopBitwise) {
+  for (const std::uint32_t N : {1u, 2u, 3u, 5u, 13u, 64u, 99u, 100u, 125u, 127u, 128u, 129u, 255u, 300u}) {
+    for (const std::uint32_t modes : {1u, 3u}) {
+      const std::size_t n = 37;
+      ring::View v;
+      v.n = n;
+      v.N = N;
+      v.modes = modes;
+      v.seed = 3;
+      v.n_steps = 120;
+      v.dt_ms = 0.5f;
+      std::vector<std::vector<float>> fields;
+      const auto field = [&](float*& to, auto value) {
+        fields.emplace_back(n);
+        for (std::size_t i = 0; i < n; ++i) fields.back()[i] = static_cast<float>(value(i));
+        to = fields.back().data();
+      };
+      field(v.h0_Hz, [](std::size_t i) { return 4.0 * (1 + i % 5) * 0.9; });
+      field(v.h_cos_Hz, [](std::size_t i) { return 0.4 * (1 + i % 5) * 0.3; });
+      field(v.h_sin_Hz, [](std::size_t i) { return -0.2 * (i % 3); });
+      field(v.J0, [](std::size_t i) { return i % 7 == 3 ? 2.5 : (i % 2 == 0 ? -7.3 : -0.5); });
+      field(v.J2, [](std::size_t i) { return i % 3 == 0 ? 11.0 : 1.0 + 0.5 * (i % 4); });
+      field(v.J4, [modes](std::size_t i) { return modes > 1 ? 0.3 - 0.1 * (i % 3) : 0.0; });
+      field(v.J6, [modes](std::size_t i) { return modes > 2 ? 0.1 * (i % 2) : 0.0; });
+      field(v.dt_over_tau, [](std::size_t i) { return i % 4 == 1 ? 1.0 : 0.1; });
+      field(v.noise_Hz, [](std::size_t i) { return i % 3 == 1 ? 3.0 * std::sqrt(0.5) : 0.0; });
+      field(v.runaway_Hz, [](std::size_t) { return 500.0; });
+      field(v.converge_step_Hz, [](std::size_t) { return 1e-4 * 0.5; });
+      std::vector<float> M(ring::kMoments * n, 0.0f), r_max(n, 0.0f), r(n * N), basis(2 * ring::kMaxModes * N);
+      std::vector<std::uint32_t> diverged(n, 0), moving(n, 0);
+      std::vector<std::uint64_t> ids(n);
+      v.M0 = &M[0];
+      v.Mc1 = &M[n];
+      v.Ms1 = &M[2 * n];
+      v.Mc2 = &M[3 * n];
+      v.Ms2 = &M[4 * n];
+      v.Mc3 = &M[5 * n];
+      v.Ms3 = &M[6 * n];
+      v.r_max = r_max.data();
+      v.diverged_step = diverged.data();
+      v.last_moving_step = moving.data();
+      for (int mode = 0; mode < ring::kMaxModes; ++mode) {
+        for (std::uint32_t j = 0; j < N; ++j) {
+          basis[(2 * mode) * N + j] = static_cast<float>(std::cos(2.0 * (mode + 1) * theta(j, N)));
+          basis[(2 * mode + 1) * N + j] = static_cast<float>(std::sin(2.0 * (mode + 1) * theta(j, N)));
+        }
+      }
+      v.basis = basis.data();
+      for (std::size_t i = 0; i < n; ++i) {
+        ids[i] = 1000 + 7 * i;
+        for (std::uint32_t j = 0; j < N; ++j) {
+          r[i * N + j] = static_cast<float>(std::max(0.0, 2.0 + 2.0 * std::cos(2 * (theta(j, N) - 0.1 * i))));
+        }
+      }
+      v.instance_id = ids.data();
+      v.r_Hz = r.data();
+      std::vector<ScalarRing> ref(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        ref[i].r.assign(r.begin() + i * N, r.begin() + (i + 1) * N);
+        scalar_moments(basis, N, static_cast<int>(modes), ref[i].r, ref[i].M, ref[i].r_max);
+      }
+      for (std::uint32_t n_ = 0; n_ < 120; ++n_) {
+        for (std::size_t i = 0; i < n; ++i) scalar_step(v, i, ref[i], n_);
+      }
+      ring::advance_cpu(v, 0, 50, 2);
+      ring::advance_cpu(v, 50, 120, 1);
+      std::size_t ran_away = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        SCOPED_TRACE("N = " + std::to_string(N) + ", modes " + std::to_string(modes) + ", ring " + std::to_string(i));
+        ran_away += ref[i].diverged != 0u;
+        ASSERT_EQ(0, std::memcmp(ref[i].r.data(), &r[i * N], N * sizeof(float)));
+        for (int m = 0; m < ring::kMoments; ++m) {
+          ASSERT_EQ(0, std::memcmp(&ref[i].M[m], &M[m * n + i], sizeof(float))) << "moment " << m;
+        }
+        ASSERT_EQ(0, std::memcmp(&ref[i].r_max, &r_max[i], sizeof(float)));
+        EXPECT_EQ(ref[i].diverged, diverged[i]);
+        EXPECT_EQ(ref[i].moving, moving[i]);
+      }
+      EXPECT_GT(ran_away, 0u);
+      EXPECT_LT(ran_away, n);
+    }
   }
 }
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
+#include <vector>
 
 #include "kernels/common/cpu_threads.hpp"
 #include "kernels/ring/ring_kernels.hpp"
@@ -103,8 +105,10 @@ struct Tail {
   float live[kQuad][kWarp];  // 1 where lane l's neuron t exists, 0 for padding
 
   Tail(const View& v, int modes) {
-    const std::uint32_t quads = (v.N + kQuad - 1) / kQuad;
-    first_quad = quads / kWarp * kWarp;
+    // The full rounds take whole quads only: with N = 125 .. 127 (mod 128) the 32nd quad of the last round is
+    // short, so that round is the Tail's (it once ran in place, past the ring's end).
+    const std::uint32_t whole_quads = v.N / kQuad;
+    first_quad = whole_quads / kWarp * kWarp;
     neurons = v.N - first_quad * kQuad;
     for (int row = 0; row < 2 * modes; ++row) {
       for (std::uint32_t k = 0; k < kWarp * kQuad; ++k) {
@@ -204,10 +208,261 @@ void advance_all(const View& v, std::uint32_t step_begin, std::uint32_t step_end
   for (std::ptrdiff_t i = 0; i < n; ++i) advance_ring<Modes>(v, static_cast<std::size_t>(i), step_begin, step_end);
 }
 
+
+// ---- Rings in the vector lanes (N < kLanesBelowN): kBatch rings side by side, one ring per vector element. ----
+//
+// A ring narrower than a round fills at most 31 of the 32 reduction lanes, and its per-step work beside the neurons
+// (the 7 moments' trees, the maxima, the drive) is as large as the neurons' own. Here kBatch consecutive rings run
+// together: their rates transposed to (N, kBatch), so that every operation of the per-ring code is one vector
+// operation over the batch (gcc's vector extension: elementwise IEEE operations, no contraction under
+// -ffp-contract=off, so each element's bits are those of the scalar code). Every ring keeps its own fixed order
+// (ring.hpp): its partial for reduction lane l = q mod 32 adds quad q's neurons in increasing j, quads in increasing
+// q; the tree is the same tree, each of its adds done for the whole batch at once. Lanes l that no quad reaches hold
+// +0 and take no part in the tree: a partial is never -0 (it starts at +0, and a sum is -0 only where both terms
+// are), so adding +0 would leave it as it is. The maxima are order-free (no NaN enters them: the compares skip it).
+// A ring that runs away is frozen by a select (its rates written back unchanged, its moments and flags no longer
+// updated); padding rings past the chunk's end are frozen from the start.
+constexpr std::uint32_t kLanesBelowN = 128;
+constexpr unsigned kBatch = 16;  // one 512-bit vector of floats
+typedef float vfloat __attribute__((vector_size(kBatch * sizeof(float))));
+typedef std::int32_t vint __attribute__((vector_size(kBatch * sizeof(float))));
+
+inline vfloat splat(float x) { return vfloat{} + x; }
+inline vfloat select(vint mask, vfloat a, vfloat b) { return mask ? a : b; }
+
+struct Batch {
+  unsigned rings = 0;  // rings in the batch (<= kBatch); the rest are padding
+  // Per ring (vector element): coefficients, the drive of the step, state.
+  vfloat h0, hc, hs, J0, J[kMaxModes], k, noise;
+  vfloat a0, ac[kMaxModes], as[kMaxModes];
+  vfloat M[kMoments], r_max, step_max;
+  vint active;  // -1: updates; 0: frozen (ran away, or padding)
+  Coefficients c[kBatch];
+  std::uint32_t diverged[kBatch], moving[kBatch];
+  std::uint64_t id[kBatch];
+  vfloat partial[kMoments][kWarp];
+};
+
+template <int Modes>
+void batch_drive(Batch& b) {
+  b.a0 = b.h0 + b.J0 * b.M[0];
+  for (int m = 0; m < Modes; ++m) {
+    b.ac[m] = b.J[m] * b.M[1 + 2 * m];
+    b.as[m] = b.J[m] * b.M[2 + 2 * m];
+  }
+  b.ac[0] = b.hc + b.ac[0];
+  b.as[0] = b.hs + b.as[0];
+}
+
+// The noise of quad q for every ring of the batch, scaled (0 for a ring without noise).
+void batch_noise(const View& v, const Batch& b, std::uint32_t q, std::uint32_t n, vfloat (&z)[kQuad]) {
+  float out[kQuad][kBatch];
+#pragma omp simd
+  for (unsigned w = 0; w < kBatch; ++w) {
+    const Normals4 g = quad_noise<ExactMath>(v.seed, b.id[w], q, n);
+    const float amplitude = b.noise[w];
+    const bool on = amplitude != 0.0f;
+    out[0][w] = on ? amplitude * g.z[0] : 0.0f;
+    out[1][w] = on ? amplitude * g.z[1] : 0.0f;
+    out[2][w] = on ? amplitude * g.z[2] : 0.0f;
+    out[3][w] = on ? amplitude * g.z[3] : 0.0f;
+  }
+  for (unsigned t = 0; t < kQuad; ++t) std::memcpy(&z[t], out[t], sizeof(vfloat));
+}
+
+// Quad q's `Count` neurons (4, or fewer in a ring's last quad) for the whole batch. rT: (N) vectors of rates.
+template <int Modes, bool Noisy, unsigned Count>
+inline void batch_quad(const View& v, Batch& b, vfloat* rT, std::uint32_t q, const vfloat (&z)[kQuad]) {
+  const unsigned l = q % kWarp;
+  const std::uint32_t j0 = q * kQuad;
+  vfloat s[kMoments];
+  if (q < kWarp) {  // the lane's first quad: its partials start at +0
+    for (int m = 0; m < 1 + 2 * Modes; ++m) s[m] = vfloat{};
+  } else {
+    for (int m = 0; m < 1 + 2 * Modes; ++m) s[m] = b.partial[m][l];
+  }
+  vfloat rm = b.r_max, sm = b.step_max;
+  for (unsigned t = 0; t < Count; ++t) {
+    const std::uint32_t j = j0 + t;
+    const vfloat before = rT[j];
+    vfloat I = b.a0;
+    for (int m = 0; m < Modes; ++m) {
+      I = (I + b.ac[m] * v.basis[(2 * m) * v.N + j]) + b.as[m] * v.basis[(2 * m + 1) * v.N + j];
+    }
+    if (Noisy) I = I + z[t];
+    const vfloat rectified = select(I > 0.0f, I, vfloat{});
+    const vfloat x = before + b.k * (rectified - before);
+    const vfloat stepped = select(x < kSmallestNormalFloat && x > -kSmallestNormalFloat, 0.0f * x, x);
+    const vfloat after = select(b.active, stepped, before);
+    rT[j] = after;
+    s[0] += after;
+    for (int m = 0; m < Modes; ++m) {
+      s[1 + 2 * m] += after * v.basis[(2 * m) * v.N + j];
+      s[2 + 2 * m] += after * v.basis[(2 * m + 1) * v.N + j];
+    }
+    rm = select(after > rm, after, rm);
+    const vfloat change = select(after > before, after - before, before - after);
+    sm = select(change > sm, change, sm);
+  }
+  for (int m = 0; m < 1 + 2 * Modes; ++m) b.partial[m][l] = s[m];
+  b.r_max = rm;
+  b.step_max = sm;
+}
+
+// The moments of every ring of the batch from its partials: the fixed tree over the lanes that hold a quad.
+template <int Modes>
+void batch_moments(Batch& b, std::uint32_t N, unsigned live, vfloat (&M)[kMoments]) {
+  const float scale = static_cast<float>(N);
+  for (int m = 0; m < 1 + 2 * Modes; ++m) {
+    vfloat* p = b.partial[m];
+    for (unsigned o = kWarp / 2; o > 0; o >>= 1) {
+      for (unsigned l = 0; l < o && l + o < live; ++l) p[l] = p[l] + p[l + o];
+    }
+    M[m] = p[0] / scale;
+  }
+  for (int m = 1 + 2 * Modes; m < kMoments; ++m) M[m] = vfloat{};  // the unused modes' moments: +0, as one pass gives
+}
+
+template <int Modes, bool Noisy>
+void batch_step(const View& v, Batch& b, vfloat* rT, std::uint32_t n) {
+  vfloat z[kQuad] = {};
+  b.r_max = b.step_max = vfloat{};
+  const std::uint32_t full = v.N / kQuad;
+  for (std::uint32_t q = 0; q < full; ++q) {
+    if (Noisy) batch_noise(v, b, q, n, z);
+    batch_quad<Modes, Noisy, 4>(v, b, rT, q, z);
+  }
+  if (v.N % kQuad != 0) {
+    if (Noisy) batch_noise(v, b, full, n, z);
+    switch (v.N % kQuad) {
+      case 1: batch_quad<Modes, Noisy, 1>(v, b, rT, full, z); break;
+      case 2: batch_quad<Modes, Noisy, 2>(v, b, rT, full, z); break;
+      default: batch_quad<Modes, Noisy, 3>(v, b, rT, full, z); break;
+    }
+  }
+}
+
+template <int Modes>
+void advance_batch(const View& v, std::size_t first, std::uint32_t step_begin, std::uint32_t step_end,
+                   std::vector<vfloat>& rT, std::vector<float>& scratch) {
+  Batch b;
+  b.rings = static_cast<unsigned>(std::min<std::size_t>(kBatch, v.n - first));
+  const std::uint32_t N = v.N;
+  const std::uint32_t quads = (N + kQuad - 1) / kQuad;
+  const unsigned live = quads < kWarp ? quads : kWarp;
+  rT.assign(N, vfloat{});
+  bool any_noise = false, any_traced = false;
+  for (unsigned w = 0; w < kBatch; ++w) {
+    const bool real = w < b.rings;
+    const std::size_t i = first + w;
+    Coefficients c{};
+    float M[kMoments] = {};
+    float r_max = 0.0f;
+    if (real) {
+      c = coefficients_at(v, i);
+      const float* r = v.r_Hz + i * N;
+      for (std::uint32_t j = 0; j < N; ++j) rT[j][w] = r[j];
+      load_moments(v, i, M);
+      r_max = v.r_max[i];
+      if (step_begin == 0) initial_moments<Modes>(v, r, M, r_max);
+      b.diverged[w] = v.diverged_step[i];
+      b.moving[w] = v.last_moving_step[i];
+      b.id[w] = v.instance_id[i];
+      any_noise = any_noise || c.noise_Hz != 0.0f;
+      any_traced = any_traced || (v.trace_row != nullptr && v.trace_row[i] >= 0);
+    } else {
+      b.diverged[w] = 1u;  // padding: frozen
+      b.moving[w] = 0u;
+      b.id[w] = 0u;
+    }
+    b.c[w] = c;
+    b.h0[w] = c.h0_Hz;
+    b.hc[w] = c.h_cos_Hz;
+    b.hs[w] = c.h_sin_Hz;
+    b.J0[w] = c.J0;
+    b.J[0][w] = c.J2;
+    b.J[1][w] = c.J4;
+    b.J[2][w] = c.J6;
+    b.k[w] = c.dt_over_tau;
+    b.noise[w] = c.noise_Hz;
+    for (int m = 0; m < kMoments; ++m) b.M[m][w] = M[m];
+    b.r_max[w] = r_max;
+    b.active[w] = b.diverged[w] == 0u ? -1 : 0;
+  }
+  for (int m = 0; m < kMoments; ++m) {
+    for (unsigned l = 0; l < kWarp; ++l) b.partial[m][l] = vfloat{};
+  }
+  vfloat M_new[kMoments];
+  for (std::uint32_t n = step_begin; n < step_end; ++n) {
+    if (any_traced) {
+      for (unsigned w = 0; w < b.rings; ++w) {
+        const std::size_t i = first + w;
+        if (!traced(v, i, n)) continue;
+        float M[kMoments];
+        for (int m = 0; m < kMoments; ++m) M[m] = b.M[m][w];
+        scratch[v.trace_neuron] = rT[v.trace_neuron][w];
+        record_sample(v, i, M, b.r_max[w], scratch.data(), n);
+      }
+    }
+    bool any_active = false;
+    for (unsigned w = 0; w < kBatch; ++w) any_active = any_active || b.active[w] != 0;
+    if (!any_active) continue;
+    batch_drive<Modes>(b);
+    const vfloat kept_r_max = b.r_max;
+    if (any_noise) {
+      batch_step<Modes, true>(v, b, rT.data(), n);
+    } else {
+      batch_step<Modes, false>(v, b, rT.data(), n);
+    }
+    batch_moments<Modes>(b, N, live, M_new);
+    const vint active = b.active;
+    b.r_max = select(active, b.r_max, kept_r_max);
+    for (int m = 0; m < kMoments; ++m) b.M[m] = select(active, M_new[m], b.M[m]);
+    for (unsigned w = 0; w < kBatch; ++w) {
+      if (active[w] == 0) continue;
+      float M[kMoments];
+      for (int m = 0; m < kMoments; ++m) M[m] = b.M[m][w];
+      b.moving[w] = b.step_max[w] > b.c[w].converge_step_Hz ? n + 1u : b.moving[w];
+      b.diverged[w] = runs_away(b.c[w], M, b.r_max[w]) ? n + 1u : 0u;
+      b.active[w] = b.diverged[w] == 0u ? -1 : 0;
+    }
+  }
+  for (unsigned w = 0; w < b.rings; ++w) {
+    const std::size_t i = first + w;
+    float* r = v.r_Hz + i * N;
+    for (std::uint32_t j = 0; j < N; ++j) r[j] = rT[j][w];
+    float M[kMoments];
+    for (int m = 0; m < kMoments; ++m) M[m] = b.M[m][w];
+    store_ring_state(v, i, M, b.r_max[w], b.diverged[w], b.moving[w]);
+  }
+}
+
+template <int Modes>
+void advance_batches(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads) {
+  const std::ptrdiff_t batches = static_cast<std::ptrdiff_t>((v.n + kBatch - 1) / kBatch);
+#pragma omp parallel num_threads(resolve_threads(threads))
+  {
+    std::vector<vfloat> rT;
+    std::vector<float> scratch(v.N, 0.0f);
+#pragma omp for schedule(dynamic, 1)
+    for (std::ptrdiff_t k = 0; k < batches; ++k) {
+      advance_batch<Modes>(v, static_cast<std::size_t>(k) * kBatch, step_begin, step_end, rT, scratch);
+    }
+  }
+}
+
 }  // namespace
 
 void advance_cpu(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads) {
   if (v.n == 0 || step_begin >= step_end) return;
+  if (v.N < kLanesBelowN) {
+    switch (v.modes) {
+      case 1: advance_batches<1>(v, step_begin, step_end, threads); break;
+      case 2: advance_batches<2>(v, step_begin, step_end, threads); break;
+      default: advance_batches<3>(v, step_begin, step_end, threads); break;
+    }
+    return;
+  }
   switch (v.modes) {
     case 1: advance_all<1>(v, step_begin, step_end, threads); break;
     case 2: advance_all<2>(v, step_begin, step_end, threads); break;
