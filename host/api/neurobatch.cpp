@@ -190,8 +190,11 @@ DirRun::DirRun(const Spec& spec, RunOptions options, std::string dir, const DirR
   plan_ = plan_run(spec_, options_);
   const double left = found && found->chunks > 0 ? 1.0 - double(found->chunks_done) / double(found->chunks) : 1.0;
   check_free_space(spec_, dir_, left);
+  // A resume that finds nothing to resume (the run was killed before its journal existed) starts from the
+  // beginning, so that a job script may always pass --resume.
+  started_fresh_ = d.resume && !found;
   journal_ = std::make_unique<RunJournal>(spec_, plan_, options_.math, dir_,
-                                          d.resume ? RunJournal::Mode::resume : RunJournal::Mode::fresh,
+                                          d.resume && found ? RunJournal::Mode::resume : RunJournal::Mode::fresh,
                                           d.checkpoint_every_s);
   options_.store = journal_.get();
 }
@@ -203,6 +206,8 @@ void DirRun::open_shared(const DirRunOptions& d) {
   const auto open = [&](RunJournal::Mode mode) {
     const std::optional<JournalStatus> found = find_journal(dir_);
     if (found && options_.chunk_instances == 0) options_.chunk_instances = found->chunk_instances;
+    if (mode == RunJournal::Mode::resume && !found) mode = RunJournal::Mode::fresh;  // nothing to resume: start
+    started_fresh_ = d.resume && !found;
     target_ = check_output_dir(dir_);
     if (!found) split_at_least(spec_, options_, team != nullptr ? 4 * std::uint64_t(team->size()) : shared_.shard_count);
     plan_ = plan_run(spec_, options_);

@@ -133,7 +133,7 @@ class DirRun {
  public:
   // Plans the run and checks, before anything is created: the directory (PathError where it exists), the free
   // space (UserError with both numbers), the journal (UserError: a fresh run that finds one, a resume that finds
-  // none or another run's, saying what differs). Where a resumed run had already been written (a kill between the
+  // another run's, saying what differs; a resume that finds none starts from the beginning). Where a resumed run had already been written (a kill between the
   // rename of the directory and the removal of its journal), complete() is true and there is nothing to do.
   DirRun(const Spec& spec, RunOptions options, std::string dir, const DirRunOptions& d = {});
   ~DirRun();
@@ -142,6 +142,8 @@ class DirRun {
 
   const ChunkPlan& plan() const { return plan_; }
   bool complete() const { return complete_; }
+  // A resume that found no journal (killed before it existed, or never started) starts from the beginning.
+  bool started_fresh() const { return started_fresh_; }
   const std::string& dir() const { return dir_; }
   const std::string& target() const { return target_; }  // dir as write() names it ("out/" -> "out")
   std::string journal_dir() const;
@@ -162,7 +164,7 @@ class DirRun {
   RunOptions options_;
   std::string dir_, target_;
   ChunkPlan plan_;
-  bool complete_ = false;
+  bool complete_ = false, started_fresh_ = false;
   DirRunOptions shared_;
   std::unique_ptr<nb::RunJournal> journal_;
 };

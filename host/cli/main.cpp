@@ -311,6 +311,10 @@ int cmd_run(int argc, char** argv) {
                 plan.backend.c_str(), double(plan.per_instance_bytes) / 1048576.0, double(plan.chunk_bytes()) / 1048576.0,
                 static_cast<unsigned long long>(plan.instances), double(plan.budget_bytes) / 1048576.0);
   voice.say(line);  // before the run allocates anything
+  if (run.started_fresh()) {  // said even with --quiet: a resume that resumes nothing should not pass unnoticed
+    std::cerr << "neurobatch: " << voice.who << "--resume: no journal of '" << out
+              << "' was found: starting from the beginning\n";
+  }
   if (d.resume || d.shard_count > 0 || d.team) {
     voice.say(std::to_string(run.chunks_done()) + " of " + std::to_string(plan.chunks) +
               " chunks are done (journal '" + run.journal_dir() + "')");
