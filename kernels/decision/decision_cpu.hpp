@@ -21,7 +21,11 @@ namespace decision {
 namespace cpu_loop {
 
 
-constexpr std::size_t kLanes = 16;
+// 32 trials per block: two 512-bit vectors (four 256-bit) per operation. A step's critical path (the rates, the
+// transfer function's polynomial and division, the gates) is long, and the next step depends on it: two independent
+// vectors let the core overlap them (32 lanes ran the step 1.4x faster than 16; 64 no faster than 32). Every lane is
+// computed alone, so the block size changes no bit.
+constexpr std::size_t kLanes = 32;
 
 struct Block {
 #define NB_LANES(type, name) type name[kLanes];
