@@ -6,6 +6,7 @@
 #include <cstring>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host/io/compare.hpp"
@@ -150,11 +151,12 @@ TEST(Ring, RunawayRingsAreFlaggedAndTheOthersUnaffected) {
   }
 }
 
-// The CPU kernel (ring_cpu.cpp: full rounds in place, a short last round through zero-padded buffers, and for N < 128
-// rings side by side in the vector lanes) against a plain scalar loop written from ring.hpp's description of the
+// The CPU kernel (ring_cpu.cpp: rings side by side in the vector lanes, or with few wide rings full rounds in place
+// and a short last round through zero-padded buffers) against a plain scalar loop written from ring.hpp's description of the
 // fixed order: neuron j adds into reduction lane (j / 4) mod 32 in increasing j, the 32 lanes' partials are added
 // by the tree (o = 16, 8, 4, 2, 1), a moment is total / N. Bitwise, over ring sizes around the rounds' edges, 1 to 3
-// modes, noise, runaway rings, batches not a multiple of the vector width and two time segments.
+// modes, noise, runaway rings, batches not a multiple of the vector width (37 rings) or too few to fill it (5) and
+// two time segments.
 struct ScalarRing {
   std::vector<float> r;
   float M[ring::kMoments] = {};
@@ -220,8 +222,9 @@ void scalar_step(const ring::View& v, std::size_t i, ScalarRing& s, std::uint32_
 
 TEST(Ring, CpuKernelMatchesAPlainScalarLoopBitwise) {
   for (const std::uint32_t N : {1u, 2u, 3u, 5u, 13u, 64u, 99u, 100u, 125u, 127u, 128u, 129u, 255u, 300u}) {
-    for (const std::uint32_t modes : {1u, 3u}) {
-      const std::size_t n = 37;
+    for (const std::pair<std::uint32_t, std::size_t> shape : {std::pair<std::uint32_t, std::size_t>{1, 37}, {3, 37}, {2, 5}}) {
+      const std::uint32_t modes = shape.first;
+      const std::size_t n = shape.second;
       ring::View v;
       v.n = n;
       v.N = N;

@@ -209,20 +209,20 @@ void advance_all(const View& v, std::uint32_t step_begin, std::uint32_t step_end
 }
 
 
-// ---- Rings in the vector lanes (N < kLanesBelowN): kBatch rings side by side, one ring per vector element. ----
+// ---- Rings in the vector lanes: kBatch rings side by side, one ring per vector element. ----
 //
 // A ring narrower than a round fills at most 31 of the 32 reduction lanes, and its per-step work beside the neurons
-// (the 7 moments' trees, the maxima, the drive) is as large as the neurons' own. Here kBatch consecutive rings run
-// together: their rates transposed to (N, kBatch), so that every operation of the per-ring code is one vector
-// operation over the batch (gcc's vector extension: elementwise IEEE operations, no contraction under
-// -ffp-contract=off, so each element's bits are those of the scalar code). Every ring keeps its own fixed order
-// (ring.hpp): its partial for reduction lane l = q mod 32 adds quad q's neurons in increasing j, quads in increasing
-// q; the tree is the same tree, each of its adds done for the whole batch at once. Lanes l that no quad reaches hold
-// +0 and take no part in the tree: a partial is never -0 (it starts at +0, and a sum is -0 only where both terms
-// are), so adding +0 would leave it as it is. The maxima are order-free (no NaN enters them: the compares skip it).
-// A ring that runs away is frozen by a select (its rates written back unchanged, its moments and flags no longer
-// updated); padding rings past the chunk's end are frozen from the start.
-constexpr std::uint32_t kLanesBelowN = 128;
+// (the 7 moments' trees, the maxima, the drive) is as large as the neurons' own; a wider ring still pays for the
+// trees, the maxima and its stride-4 quads every step. Here kBatch consecutive rings run together: their rates
+// transposed to (N, kBatch), so that every operation of the per-ring code is one vector operation over the batch
+// (gcc's vector extension: elementwise IEEE operations, no contraction under -ffp-contract=off, so each element's
+// bits are those of the scalar code). Every ring keeps its own fixed order (ring.hpp): its partial for reduction
+// lane l = q mod 32 adds quad q's neurons in increasing j, quads in increasing q; the tree is the same tree, each of
+// its adds done for the whole batch at once. Lanes l that no quad reaches hold +0 and take no part in the tree: a
+// partial is never -0 (it starts at +0, and a sum is -0 only where both terms are), so adding +0 would leave it as
+// it is. The maxima are order-free (no NaN enters them: the compares skip it). A ring that runs away is frozen by a
+// select (its rates written back unchanged, its moments and flags no longer updated); padding rings past the chunk's
+// end are frozen from the start, so a chunk of few wide rings keeps the per-ring code (use_lanes).
 constexpr unsigned kBatch = 16;  // one 512-bit vector of floats
 typedef float vfloat __attribute__((vector_size(kBatch * sizeof(float))));
 typedef std::int32_t vint __attribute__((vector_size(kBatch * sizeof(float))));
@@ -437,6 +437,13 @@ void advance_batch(const View& v, std::size_t first, std::uint32_t step_begin, s
   }
 }
 
+// Rings in lanes for every ring narrower than a round, and for wider ones where every thread gets a full batch (with
+// fewer rings the padding lanes' work would outweigh the gain; one ring of N = 4096 would run 16 times over).
+// 1000 rings x 1000 steps, 1 thread, load 5: N = 256 6.3e8 -> 2.0e9, N = 1024 1.1e9 -> 2.4e9 neuron-steps/s.
+bool use_lanes(const View& v, int threads) {
+  return v.N < kWarp * kQuad || v.n >= std::size_t(kBatch) * std::size_t(resolve_threads(threads));
+}
+
 template <int Modes>
 void advance_batches(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads) {
   const std::ptrdiff_t batches = static_cast<std::ptrdiff_t>((v.n + kBatch - 1) / kBatch);
@@ -455,7 +462,7 @@ void advance_batches(const View& v, std::uint32_t step_begin, std::uint32_t step
 
 void advance_cpu(const View& v, std::uint32_t step_begin, std::uint32_t step_end, int threads) {
   if (v.n == 0 || step_begin >= step_end) return;
-  if (v.N < kLanesBelowN) {
+  if (use_lanes(v, threads)) {
     switch (v.modes) {
       case 1: advance_batches<1>(v, step_begin, step_end, threads); break;
       case 2: advance_batches<2>(v, step_begin, step_end, threads); break;
