@@ -1,6 +1,9 @@
-// Ring model on the CPU: the reference backend. OpenMP threads take whole rings; inside a ring the 32 lanes of
-// the fixed reduction (kernels/ring/ring.hpp) are the elements of 32-wide arrays, so `omp simd` runs them as
-// vector code and the partial sums come out in exactly the GPU warp's order.
+// Ring model on the CPU: the reference backend. Two layouts, the same bits (each ring's sums in the GPU warp's
+// order, kernels/ring/ring.hpp):
+// - rings in the vector lanes (advance_batches, the usual one): OpenMP threads take batches of kBatch rings, each
+//   ring one element of every vector;
+// - one ring at a time (advance_all, for chunks of few wide rings): threads take whole rings; inside a ring the 32
+//   lanes of the fixed reduction are the elements of 32-wide arrays, so `omp simd` runs them as vector code.
 #include <omp.h>
 
 #include <algorithm>
@@ -223,7 +226,17 @@ void advance_all(const View& v, std::uint32_t step_begin, std::uint32_t step_end
 // it is. The maxima are order-free (no NaN enters them: the compares skip it). A ring that runs away is frozen by a
 // select (its rates written back unchanged, its moments and flags no longer updated); padding rings past the chunk's
 // end are frozen from the start, so a chunk of few wide rings keeps the per-ring code (use_lanes).
-constexpr unsigned kBatch = 16;  // one 512-bit vector of floats
+
+// Rings per batch: one native vector of floats. gcc lowers a vector-extension type wider than the target's vectors
+// piece by piece through memory (32 rings in a 1024-bit type ran 12 times slower than 16 in one 512-bit vector).
+// (The 256-bit batch of 8 on this AVX-512 machine: 1.4-1.75e9 against 1.9-2.2e9 neuron-steps/s for N = 100.)
+#if defined(__AVX512F__)
+constexpr unsigned kBatch = 16;
+#elif defined(__AVX__)
+constexpr unsigned kBatch = 8;
+#else
+constexpr unsigned kBatch = 4;
+#endif
 typedef float vfloat __attribute__((vector_size(kBatch * sizeof(float))));
 typedef std::int32_t vint __attribute__((vector_size(kBatch * sizeof(float))));
 
