@@ -301,8 +301,9 @@ int cmd_run(int argc, char** argv) {
   nb::ProgressBar bar(!voice.quiet);
   o.on_progress = [&bar](const nb::Progress& p) { return g_stop_signal == 0 && (!bar.enabled() || bar(p)); };
   nb::api::DirRun run(spec, o, out, d);
-  if (run.complete()) {
-    voice.say("the run of '" + out + "' was complete already (its journal is removed now)");
+  if (run.complete()) {  // said even with --quiet: nothing ran, and a script should learn why
+    std::cerr << "neurobatch: " << voice.who << "the run of '" << out
+              << "' was complete already (its journal is removed now)\n";
     return 0;
   }
   const nb::ChunkPlan& plan = run.plan();

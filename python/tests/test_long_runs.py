@@ -13,7 +13,8 @@ import numpy as np
 
 import neurobatch as nb
 
-# About 0.2 s per time segment on one thread of a 2-core machine, a minute in all: far longer than any test waits.
+# About 0.1 s per time segment on one thread of a 2-core machine (5e8 neuron-steps/s), half a minute in all: far
+# longer than any test waits.
 LONG = {"model": "lif", "duration_ms": 200000, "dt_ms": 0.1, "trials": 8000, "seed": 3}
 
 
@@ -53,7 +54,7 @@ def test_other_python_threads_run_while_a_run_advances():
     thread = threading.Thread(target=ticker)
     thread.start()
     try:
-        nb.run(dict(LONG, duration_ms=3000), threads=1, progress=lambda p: segments.append(time.monotonic()))
+        nb.run(dict(LONG, duration_ms=20000), threads=1, progress=lambda p: segments.append(time.monotonic()))
     finally:
         stop.set()
         thread.join()
