@@ -17,8 +17,10 @@ class ChunkStore {
   // The finished result of chunk `chunk` (its index in the run's chunk plan), where the store holds one that
   // verifies; std::nullopt otherwise (the runner then computes it).
   virtual std::optional<ChunkResult> finished(std::uint64_t chunk) = 0;
-  // Keeps a chunk's result; returns only once it is safe from a kill of this process.
+  // Keeps a chunk's result. It may finish keeping it in the background (the caller may reuse `result` at once):
+  // flush() returns once every chunk kept so far is safe, and rethrows a failure to keep one.
   virtual void keep(std::uint64_t chunk, const ChunkResult& result) = 0;
+  virtual void flush() = 0;
 
   // Checkpoints of the chunk being computed: the last one kept for `chunk`, if any (and if it verifies).
   virtual std::optional<ChunkState> checkpoint(std::uint64_t chunk) = 0;

@@ -400,6 +400,7 @@ RunResult run_spec(const Spec& spec, const RunOptions& o, const ChunkPlan& plan)
     store_chunk(r, spec, ids, std::move(*kept), k * plan.instances);
     ++r.chunks;
   }
+  if (o.store != nullptr) o.store->flush();  // every chunk safe before the run counts as done
   finish_result(r, spec, a.start);
   return r;
 }
@@ -422,6 +423,7 @@ std::uint64_t compute_chunks(const Spec& spec, const RunOptions& o, const ChunkP
     o.store->keep(*k, run.chunk(*k, ids, steps_restored));
     ++computed;
   }
+  o.store->flush();  // before another process may look for these chunks
   return computed;
 }
 

@@ -13,6 +13,8 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <memory>
 #include <random>
 #include <system_error>
 
@@ -234,16 +236,23 @@ void write_json_durably(const std::string& path, const nlohmann::ordered_json& j
   replace_file_durably(path, text.data(), text.size());
 }
 
+// The second half of keeping a file: sync and rename the data, then write its record. Runs in the background for
+// chunk files (RunJournal::keep), so that the sync overlaps the next chunk's computing.
+void finish_keeping(DurableFile& file, const std::string& record_path, nlohmann::ordered_json record) {
+  const auto [bytes, checksum] = file.commit();
+  record["bytes"] = bytes;
+  record["checksum"] = "fnv1a64:" + hex64(checksum);
+  write_json_durably(record_path, record);
+}
+
+// A data file and its record ({"bytes", "checksum"}), written in that order: a record names only whole data.
 // A data file and its record ({"bytes", "checksum"}), written in that order: a record names only whole data.
 template <class Fill>
 void keep_file(const std::string& data_path, const std::string& record_path, Fill fill, nlohmann::ordered_json record) {
   DurableFile file(data_path);
   Writer w{file};
   fill(w);
-  const auto [bytes, checksum] = file.commit();
-  record["bytes"] = bytes;
-  record["checksum"] = "fnv1a64:" + hex64(checksum);
-  write_json_durably(record_path, record);
+  finish_keeping(file, record_path, std::move(record));
 }
 
 // The data of a record whose file verifies; std::nullopt (with a warning where something is there but wrong).
@@ -435,7 +444,8 @@ std::string RunJournal::path(const std::string& name) const { return (fs::path(d
 
 void RunJournal::write_header(const nlohmann::ordered_json& header) { write_json_durably(path("journal.json"), header); }
 
-std::uint64_t RunJournal::chunks_done() const {
+std::uint64_t RunJournal::chunks_done() {
+  flush();
   std::uint64_t n = 0;
   std::error_code ec;
   for (std::uint64_t k = 0; k < chunks_; ++k) n += fs::exists(path(numbered_name("chunk", k, "json")), ec) ? 1 : 0;
@@ -443,6 +453,7 @@ std::uint64_t RunJournal::chunks_done() const {
 }
 
 std::optional<ChunkResult> RunJournal::finished(std::uint64_t chunk) {
+  if (in_flight_.valid() && in_flight_chunk_ == chunk) flush();  // other chunks' records are not waited for
   const auto bytes = verified_file(path(numbered_name("chunk", chunk, "nbc")), path(numbered_name("chunk", chunk, "json")),
                                    "chunk " + std::to_string(chunk));
   if (!bytes) return std::nullopt;
@@ -450,13 +461,35 @@ std::optional<ChunkResult> RunJournal::finished(std::uint64_t chunk) {
 }
 
 void RunJournal::keep(std::uint64_t chunk, const ChunkResult& result) {
-  keep_file(path(numbered_name("chunk", chunk, "nbc")), path(numbered_name("chunk", chunk, "json")),
-            [&](Writer& w) { write_chunk(w, result, chunk); }, {{"chunk", chunk}});
-  // The chunk's checkpoints are no longer needed once its results are kept.
-  std::error_code ec;
-  for (const char* slot : {"a", "b"}) {
-    fs::remove(path(checkpoint_name(chunk, slot, "json")), ec);
-    fs::remove(path(checkpoint_name(chunk, slot, "nbs")), ec);
+  flush();  // one chunk in flight at most: its error, if any, surfaces here
+  // The bytes go to the page cache now (the result is the caller's again when this returns); syncing, renaming and
+  // recording them overlap the next chunk. A kill before the record leaves the chunk to be computed again.
+  auto file = std::make_shared<DurableFile>(path(numbered_name("chunk", chunk, "nbc")));
+  Writer w{*file};
+  write_chunk(w, result, chunk);
+  const std::string record = path(numbered_name("chunk", chunk, "json"));
+  std::vector<std::string> stale;
+  for (const char* slot : {"a", "b"}) {  // the chunk's checkpoints are no longer needed once its results are kept
+    stale.push_back(path(checkpoint_name(chunk, slot, "json")));
+    stale.push_back(path(checkpoint_name(chunk, slot, "nbs")));
+  }
+  in_flight_chunk_ = chunk;
+  in_flight_ = std::async(std::launch::async, [file, record, chunk, stale] {
+    finish_keeping(*file, record, {{"chunk", chunk}});
+    std::error_code ec;
+    for (const std::string& p : stale) fs::remove(p, ec);
+  });
+}
+
+void RunJournal::flush() {
+  if (in_flight_.valid()) in_flight_.get();  // rethrows the background keep's error
+}
+
+RunJournal::~RunJournal() {
+  try {
+    flush();
+  } catch (const std::exception& e) {  // a destructor cannot throw: the chunk is computed again on resume
+    std::fprintf(stderr, "neurobatch: warning: the last chunk could not be kept: %s\n", e.what());
   }
 }
 
@@ -498,7 +531,8 @@ void RunJournal::keep_checkpoint(std::uint64_t chunk, const ChunkState& state) {
             [&](Writer& w) { write_state(w, state, chunk); }, {{"chunk", chunk}, {"step", state.step}});
 }
 
-bool RunJournal::all_done(std::vector<std::uint64_t>* missing) const {
+bool RunJournal::all_done(std::vector<std::uint64_t>* missing) {
+  flush();
   bool all = true;
   std::error_code ec;
   for (std::uint64_t k = 0; k < chunks_; ++k) {

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <future>
 #include <optional>
 #include <string>
 #include <vector>
@@ -108,19 +109,24 @@ class RunJournal final : public ChunkStore {
   RunJournal(const Spec& spec, const ChunkPlan& plan, MathMode math, const std::string& final_dir, Mode mode,
              double checkpoint_interval_s);
 
+  ~RunJournal() override;
+  RunJournal(const RunJournal&) = delete;
+  RunJournal& operator=(const RunJournal&) = delete;
+
   std::optional<ChunkResult> finished(std::uint64_t chunk) override;
   void keep(std::uint64_t chunk, const ChunkResult& result) override;
+  void flush() override;
   std::optional<ChunkState> checkpoint(std::uint64_t chunk) override;
   void keep_checkpoint(std::uint64_t chunk, const ChunkState& state) override;
   double checkpoint_interval_s() const override { return checkpoint_interval_s_; }
 
   const std::string& dir() const { return dir_; }
-  std::uint64_t chunks_done() const;  // chunks with a record (verified only when read)
+  std::uint64_t chunks_done();  // chunks with a record (verified only when read), after flush()
   // Every time this run was resumed, this time included (empty for a run that started from nothing).
   const std::vector<RunResult::Resume>& resumes() const { return resumes_; }
   const nlohmann::ordered_json& header() const { return header_; }
   // Whether every chunk has a record; `missing` gets those without.
-  bool all_done(std::vector<std::uint64_t>* missing = nullptr) const;
+  bool all_done(std::vector<std::uint64_t>* missing = nullptr);
   // Claims the assembly of a shared run: true for exactly one of the processes that call it (an exclusive create).
   bool claim_assembly();
   // Where the output directory is assembled before its rename (inside the journal: a kill leaves nothing beside).
@@ -142,6 +148,8 @@ class RunJournal final : public ChunkStore {
   double checkpoint_interval_s_ = 0;
   std::vector<RunResult::Resume> resumes_;
   nlohmann::ordered_json header_;
+  std::future<void> in_flight_;  // the last chunk's sync, rename and record (keep)
+  std::uint64_t in_flight_chunk_ = 0;
 };
 
 // Bytes the results of `spec` take on disk, at least (the .npy files and summary.json; a journal holds the same
