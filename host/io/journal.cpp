@@ -137,7 +137,7 @@ struct Reader {
   std::size_t at = 0;
   void raw(void* p, std::size_t n) {
     if (n > bytes.size() - at) throw InternalError("journal file ends early");
-    std::memcpy(p, bytes.data() + at, n);
+    if (n > 0) std::memcpy(p, bytes.data() + at, n);  // an empty vector's data() may be null
     at += n;
   }
   std::uint64_t u64() {

@@ -42,6 +42,7 @@ std::uint64_t fnv1a64_words(const void* data, std::size_t bytes);
 class WordHash {
  public:
   void add(const void* data, std::size_t n) {
+    if (n == 0) return;  // an empty vector's data() may be null, which memcpy must not see
     const auto* p = static_cast<const unsigned char*>(data);
     total_ += n;
     if (carried_ > 0) {  // complete the word the last piece began
@@ -55,7 +56,7 @@ class WordHash {
       carried_ = 0;
     }
     for (; n >= 8; p += 8, n -= 8) mix(p);
-    std::memcpy(carry_, p, n);
+    if (n > 0) std::memcpy(carry_, p, n);
     carried_ = n;
   }
   std::uint64_t value() const {

@@ -935,7 +935,6 @@ Spec parse_spec(const nlohmann::ordered_json& doc, const ModelInfo& model, const
   validate_model(model);
   Spec spec;
   spec.model = &model;
-  spec.input = doc;
   spec.name = doc.contains("name") ? get_name(doc["name"]) : default_name;
   parse_timing(doc, spec);
   parse_run_settings(doc, spec);
@@ -953,6 +952,7 @@ Spec parse_spec(const nlohmann::ordered_json& doc, const ModelInfo& model, const
   check_points(spec);
   check_result_memory(spec);
   spec.resolved = resolve(spec, derivs, n_sweep_axes);
+  spec.input = doc;  // kept only once valid: a malformed document may nest deeper than a copy can go
   return spec;
 }
 
