@@ -12,6 +12,7 @@
 
 #include "kernels/adex/adex_kernels.hpp"
 #include "kernels/common/cpu_threads.hpp"
+#include "kernels/common/random_lanes.hpp"
 
 namespace nb {
 namespace adex {
@@ -114,14 +115,7 @@ void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint3
   bool spiked[kLanes];
   for (std::uint32_t t = step_begin; t < step_end; ++t) {
     if (Noisy && (t == step_begin || (t & 3u) == 0u)) {
-#pragma omp simd
-      for (std::size_t l = 0; l < kLanes; ++l) {
-        const Normals4 z = membrane_noise_block<ExactMath>(v.seed, b.id[l], t);
-        xi[0][l] = z.z[0];
-        xi[1][l] = z.z[1];
-        xi[2][l] = z.z[2];
-        xi[3][l] = z.z[3];
-      }
+      normals4_lanes<ExactMath>(v.seed, b.id, membrane_noise_source(t), xi);
     }
     const float* xi_t = xi[t & 3u];
     int any = 0;

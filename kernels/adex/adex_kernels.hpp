@@ -160,10 +160,14 @@ NB_HD void record_initial(const View& v, std::size_t i) {
   }
 }
 
-// Noise for step t (one normal per step; the block of 4 is regenerated every 4 steps).
+// Noise for step t: one normal per step, so the Philox block of 4 is regenerated every 4 steps.
+NB_HD StreamBlock membrane_noise_source(std::uint32_t t) {
+  return StreamBlock{0u, RandomStream::adex_membrane_noise, t >> 2};
+}
+
 template <class Math>
 NB_HD Normals4 membrane_noise_block(std::uint64_t seed, std::uint64_t instance, std::uint32_t t) {
-  return normals4<Math>(seed, instance, 0u, RandomStream::adex_membrane_noise, t >> 2);
+  return normals4<Math>(seed, instance, membrane_noise_source(t));
 }
 
 // ---- CPU reference backend (adex_cpu.cpp): OpenMP over blocks of instances, SIMD over lanes -------------------

@@ -31,6 +31,14 @@ enum class RandomStream : std::uint32_t {
   adex_membrane_noise = 14,        // AdEx neuron: neuron 0, block = step / 4
 };
 
+// Which Philox block a draw comes from, besides the seed and the instance: each model names its draws' sources with
+// functions returning one, so that the per-instance draw and the CPU's lane-wise one (random_lanes.hpp) share them.
+struct StreamBlock {
+  std::uint32_t neuron;
+  RandomStream stream;
+  std::uint32_t block;
+};
+
 constexpr std::uint64_t kMaxInstances = std::uint64_t(1) << 48;  // instance index must fit 48 counter bits
 
 NB_HD Philox4x32Words random_words(std::uint64_t seed, std::uint64_t instance, std::uint32_t neuron,
@@ -38,6 +46,10 @@ NB_HD Philox4x32Words random_words(std::uint64_t seed, std::uint64_t instance, s
   return philox4x32_10(block, neuron, static_cast<std::uint32_t>(instance),
                        static_cast<std::uint32_t>(instance >> 32) | (static_cast<std::uint32_t>(stream) << 16),
                        static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
+}
+
+NB_HD Philox4x32Words random_words(std::uint64_t seed, std::uint64_t instance, StreamBlock source) {
+  return random_words(seed, instance, source.neuron, source.stream, source.block);
 }
 
 // Uniform in the open interval (0, 1): the top 23 bits, centred in their bin, so every value (k + 1/2) 2^-23 is
@@ -65,14 +77,25 @@ struct Normals4 {
   }
 };
 
+// The four normals of one Philox block's words (w0..w3 as scalars: gcc vectorises no per-lane word array).
+template <class Math>
+NB_HD Normals4 normals4_from_words(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2, std::uint32_t w3) {
+  Normals4 n;
+  box_muller<Math>(w0, w1, n.z[0], n.z[1]);
+  box_muller<Math>(w2, w3, n.z[2], n.z[3]);
+  return n;
+}
+
+template <class Math>
+NB_HD Normals4 normals4(std::uint64_t seed, std::uint64_t instance, StreamBlock source) {
+  const Philox4x32Words r = random_words(seed, instance, source);
+  return normals4_from_words<Math>(r.w[0], r.w[1], r.w[2], r.w[3]);
+}
+
 template <class Math>
 NB_HD Normals4 normals4(std::uint64_t seed, std::uint64_t instance, std::uint32_t neuron, RandomStream stream,
                         std::uint32_t block) {
-  const Philox4x32Words r = random_words(seed, instance, neuron, stream, block);
-  Normals4 n;
-  box_muller<Math>(r.w[0], r.w[1], n.z[0], n.z[1]);
-  box_muller<Math>(r.w[2], r.w[3], n.z[2], n.z[3]);
-  return n;
+  return normals4<Math>(seed, instance, StreamBlock{neuron, stream, block});
 }
 
 }  // namespace nb

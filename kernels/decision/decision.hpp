@@ -198,10 +198,14 @@ NB_HD void step(const Coefficients& c, State& s, float z1, float z2, std::uint32
   step<Math, Gate>(c, s, stim1, stim2, z1, z2, n, r1, r2);
 }
 
-// Normals of steps 4 block .. 4 block + 3 for population `pop` (0 or 1).
+// The noise of population `pop` (0 or 1) at `step`: normals of steps 4 block .. 4 block + 3 come from one block.
+NB_HD StreamBlock noise_source(std::uint32_t pop, std::uint32_t step) {
+  return StreamBlock{pop, RandomStream::decision_noise, step >> 2};
+}
+
 template <class Math>
 NB_HD Normals4 noise_block(std::uint64_t seed, std::uint64_t instance, std::uint32_t pop, std::uint32_t step) {
-  return normals4<Math>(seed, instance, pop, RandomStream::decision_noise, step >> 2);
+  return normals4<Math>(seed, instance, noise_source(pop, step));
 }
 
 // A bin's mean rate as 2^-20 Hz fixed point (round half up; NaN and negative -> 0, clamped above).

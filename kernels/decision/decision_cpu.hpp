@@ -14,6 +14,7 @@
 #include <cstddef>
 
 #include "kernels/common/cpu_threads.hpp"
+#include "kernels/common/random_lanes.hpp"
 #include "kernels/decision/decision_kernels.hpp"
 
 namespace nb {
@@ -96,19 +97,8 @@ void advance_block_with(const View& v, Block& b, std::uint32_t step_begin, std::
   std::uint32_t next_edge = step_begin;  // the stimulus is computed at the first step
   for (std::uint32_t t = step_begin; t < step_end; ++t) {
     if (b.noisy && (t == step_begin || (t & 3u) == 0u)) {
-#pragma omp simd
-      for (std::size_t l = 0; l < kLanes; ++l) {
-        const Normals4 n1 = noise_block<Math>(v.seed, b.id[l], 0u, t);
-        const Normals4 n2 = noise_block<Math>(v.seed, b.id[l], 1u, t);
-        z1[0][l] = n1.z[0];
-        z1[1][l] = n1.z[1];
-        z1[2][l] = n1.z[2];
-        z1[3][l] = n1.z[3];
-        z2[0][l] = n2.z[0];
-        z2[1][l] = n2.z[1];
-        z2[2][l] = n2.z[2];
-        z2[3][l] = n2.z[3];
-      }
+      normals4_lanes<Math>(v.seed, b.id, noise_source(0u, t), z1);
+      normals4_lanes<Math>(v.seed, b.id, noise_source(1u, t), z2);
     }
     if (t == next_edge) {
       next_edge = ~0u;

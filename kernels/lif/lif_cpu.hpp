@@ -15,6 +15,7 @@
 #include <omp.h>
 
 #include "kernels/common/cpu_threads.hpp"
+#include "kernels/common/random_lanes.hpp"
 #include "kernels/lif/lif_kernels.hpp"
 
 namespace nb {
@@ -83,16 +84,7 @@ void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint3
   float xi[4][kLanes] = {};
   bool spiked[kLanes];
   for (std::uint32_t t = step_begin; t < step_end; ++t) {
-    if (Noisy && (t == step_begin || (t & 3u) == 0u)) {
-#pragma omp simd
-      for (std::size_t l = 0; l < kLanes; ++l) {
-        const Normals4 z = membrane_noise_block<Math>(v.seed, b.id[l], t);
-        xi[0][l] = z.z[0];
-        xi[1][l] = z.z[1];
-        xi[2][l] = z.z[2];
-        xi[3][l] = z.z[3];
-      }
-    }
+    if (Noisy && (t == step_begin || (t & 3u) == 0u)) normals4_lanes<Math>(v.seed, b.id, membrane_noise_source(t), xi);
     const float* xi_t = xi[t & 3u];
 #pragma omp simd
     for (std::size_t l = 0; l < kLanes; ++l) {

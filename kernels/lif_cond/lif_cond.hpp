@@ -98,16 +98,24 @@ NB_HD void mean_sd(double sum, double sq_sum, double n, double& mean, double& sd
 }
 
 // Random words for the inputs of one population: synapse k's word for step t is word (t % 4) of this block.
+NB_HD StreamBlock input_source(std::uint32_t k, bool inhibitory, std::uint32_t block) {
+  return StreamBlock{k, inhibitory ? RandomStream::lif_cond_inhibitory_inputs : RandomStream::lif_cond_excitatory_inputs,
+                     block};
+}
+
 NB_HD Philox4x32Words input_words(std::uint64_t seed, std::uint64_t instance, std::uint32_t k, bool inhibitory,
                                   std::uint32_t block) {
-  return random_words(seed, instance, k,
-                      inhibitory ? RandomStream::lif_cond_inhibitory_inputs : RandomStream::lif_cond_excitatory_inputs,
-                      block);
+  return random_words(seed, instance, input_source(k, inhibitory, block));
+}
+
+// The membrane noise of steps 4 block .. 4 block + 3.
+NB_HD StreamBlock membrane_noise_source(std::uint32_t block) {
+  return StreamBlock{0u, RandomStream::lif_cond_membrane_noise, block};
 }
 
 template <class Math>
 NB_HD Normals4 membrane_noise(std::uint64_t seed, std::uint64_t instance, std::uint32_t block) {
-  return normals4<Math>(seed, instance, 0u, RandomStream::lif_cond_membrane_noise, block);
+  return normals4<Math>(seed, instance, membrane_noise_source(block));
 }
 
 }  // namespace lif_cond

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/common/cpu_threads.hpp"
+#include "kernels/common/random_lanes.hpp"
 #include "kernels/lif_cond/lif_cond_kernels.hpp"
 
 namespace nb {
@@ -105,14 +106,7 @@ void store_block(const View& v, const Block& b) {
 void draw_synapse_words(const View& v, const Block& b, std::uint32_t k, bool inhibitory, std::uint32_t block,
                         std::uint32_t* out) {
   std::uint32_t w4[4][kLanes];
-#pragma omp simd
-  for (std::size_t l = 0; l < kLanes; ++l) {
-    const Philox4x32Words w = input_words(v.seed, b.instance_id[l], k, inhibitory, block);
-    w4[0][l] = w.w[0];
-    w4[1][l] = w.w[1];
-    w4[2][l] = w.w[2];
-    w4[3][l] = w.w[3];
-  }
+  random_words_lanes(v.seed, b.instance_id, input_source(k, inhibitory, block), w4);
   std::copy(&w4[0][0], &w4[0][0] + 4 * kLanes, out);
 }
 
@@ -164,16 +158,7 @@ void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint3
   for (std::uint32_t t = step_begin; t < step_end; ++t) {
     const bool new_block = t == step_begin || (t & 3u) == 0u;
     if (new_block) draw_words(v, b, t >> 2);
-    if (Noisy && new_block) {
-#pragma omp simd
-      for (std::size_t l = 0; l < kLanes; ++l) {
-        const Normals4 z = membrane_noise<ExactMath>(v.seed, b.instance_id[l], t >> 2);
-        xi[0][l] = z.z[0];  // written out: an inner loop here keeps gcc from vectorising the lane loop
-        xi[1][l] = z.z[1];
-        xi[2][l] = z.z[2];
-        xi[3][l] = z.z[3];
-      }
-    }
+    if (Noisy && new_block) normals4_lanes<ExactMath>(v.seed, b.instance_id, membrane_noise_source(t >> 2), xi);
     const float* xi_t = xi[t & 3u];
 #pragma omp simd
     for (std::size_t l = 0; l < kLanes; ++l) {

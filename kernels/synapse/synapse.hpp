@@ -123,13 +123,20 @@ NB_HD Observables synapse_finalize(const State& st, const lif::State& pre, const
 }
 
 // Random inputs for steps 4 block .. 4 block + 3: the Poisson train's words and the presynaptic neuron's noise.
+NB_HD StreamBlock poisson_source(std::uint32_t block) {
+  return StreamBlock{0u, RandomStream::synapse_poisson_train, block};
+}
+NB_HD StreamBlock pre_noise_source(std::uint32_t block) {
+  return StreamBlock{0u, RandomStream::synapse_pre_membrane_noise, block};
+}
+
 NB_HD Philox4x32Words poisson_words(std::uint64_t seed, std::uint64_t instance, std::uint32_t block) {
-  return random_words(seed, instance, 0u, RandomStream::synapse_poisson_train, block);
+  return random_words(seed, instance, poisson_source(block));
 }
 
 template <class Math>
 NB_HD Normals4 pre_noise(std::uint64_t seed, std::uint64_t instance, std::uint32_t block) {
-  return normals4<Math>(seed, instance, 0u, RandomStream::synapse_pre_membrane_noise, block);
+  return normals4<Math>(seed, instance, pre_noise_source(block));
 }
 
 }  // namespace synapse

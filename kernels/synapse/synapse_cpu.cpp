@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "kernels/common/cpu_threads.hpp"
+#include "kernels/common/random_lanes.hpp"
 #include "kernels/synapse/synapse_kernels.hpp"
 
 namespace nb {
@@ -122,28 +123,8 @@ void advance_block(const View& v, Block& b, std::uint32_t step_begin, std::uint3
   const bool need_noise = T == kLif || (T < 0 && v.any_lif);
   for (std::uint32_t t = step_begin; t < step_end; ++t) {
     const bool new_block = t == step_begin || (t & 3u) == 0u;
-    // The four stores are written out: an inner loop over them stops gcc from vectorising the lane loop ("loop
-    // nest containing two or more consecutive inner loops"), which halved the Poisson synapse's throughput.
-    if (need_words && new_block) {
-#pragma omp simd
-      for (std::size_t l = 0; l < kLanes; ++l) {
-        const Philox4x32Words w = poisson_words(v.seed, b.id[l], t >> 2);
-        words[0][l] = w.w[0];
-        words[1][l] = w.w[1];
-        words[2][l] = w.w[2];
-        words[3][l] = w.w[3];
-      }
-    }
-    if (need_noise && new_block) {
-#pragma omp simd
-      for (std::size_t l = 0; l < kLanes; ++l) {
-        const Normals4 z = pre_noise<ExactMath>(v.seed, b.id[l], t >> 2);
-        xi[0][l] = z.z[0];
-        xi[1][l] = z.z[1];
-        xi[2][l] = z.z[2];
-        xi[3][l] = z.z[3];
-      }
-    }
+    if (need_words && new_block) random_words_lanes(v.seed, b.id, poisson_source(t >> 2), words);
+    if (need_noise && new_block) normals4_lanes<ExactMath>(v.seed, b.id, pre_noise_source(t >> 2), xi);
     step_lanes<T>(b, words[t & 3u], xi[t & 3u], t + 1u, spiked);
     if (Record) {
       for (std::size_t l = 0; l < b.lanes; ++l) {
