@@ -37,6 +37,23 @@ NB_THREADS = (1, 2)
 NB_TOOL = {"exact": "neurobatch", "fast": "neurobatch-fast"}  # NeuroBatch's math mode -> its tool name
 
 
+def print_best_setting_table(lines, nb_tools):
+    """How a user with this machine would compare: NeuroBatch on every core (the most threads it ran) against each
+    peer's fastest setting (NumPy has one thread; Brian2 and JAX may be faster with more)."""
+    print(f"\nNeuroBatch on {max(NB_THREADS)} threads / each peer's best setting (the issue's acceptance table)")
+    print(f"{'workload':<9} {'peer':<7} {'best':<5} {'peer s':>9} " + " ".join(f"{nt:>16}" for nt in nb_tools))
+    timed = [l for l in lines if "sim_seconds" in l]
+    for name in dict.fromkeys(l["workload"] for l in timed):
+        nb_s = {l["tool"]: l["sim_seconds"] for l in timed
+                if l["workload"] == name and l["tool"] in nb_tools and l["threads"] == max(NB_THREADS)}
+        for peer in dict.fromkeys(l["tool"] for l in timed if l["workload"] == name and l["tool"] not in nb_tools):
+            best = min((l for l in timed if l["workload"] == name and l["tool"] == peer),
+                       key=lambda l: l["sim_seconds"])
+            ratios = " ".join(f"{best['sim_seconds'] / nb_s[nt]:>15.2f}x" if nt in nb_s else f"{'-':>16}"
+                              for nt in nb_tools)
+            print(f"{name:<9} {peer:<7} x{best['threads']:<4} {best['sim_seconds']:>9.3f} {ratios}")
+
+
 def machine():
     cpu = "unknown"
     for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
@@ -225,6 +242,7 @@ def main():
     print(f"{'workload':<9} {'peer':<11} {'NB math':<7} {'peer s':>9} {'NB s':>9} {'NB/peer':>8}  agree")
     for name, peer, math, s, nb, ratio, agree in table:
         print(f"{name:<9} {peer:<11} {math:<7} {s:>9.3f} {nb:>9.3f} {ratio:>8.2f}  {agree}")
+    print_best_setting_table(lines, nb_tools)
     for line in lines:
         if line["tool"] == NB_TOOL["fast"] and "agree" in line:
             print(f"{line['workload']:<9} neurobatch-fast x{line['threads']} against the reference: "

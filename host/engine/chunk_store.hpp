@@ -17,6 +17,9 @@ class ChunkStore {
   // The finished result of chunk `chunk` (its index in the run's chunk plan), where the store holds one that
   // verifies; std::nullopt otherwise (the runner then computes it).
   virtual std::optional<ChunkResult> finished(std::uint64_t chunk) = 0;
+  // Whether finished(chunk) would return a result, without reading it into memory (a process that only skips the
+  // chunks others have done).
+  virtual bool holds(std::uint64_t chunk) = 0;
   // Keeps a chunk's result. It may finish keeping it in the background (the caller may reuse `result` at once):
   // flush() returns once every chunk kept so far is safe, and rethrows a failure to keep one.
   virtual void keep(std::uint64_t chunk, const ChunkResult& result) = 0;

@@ -416,7 +416,7 @@ std::uint64_t compute_chunks(const Spec& spec, const RunOptions& o, const ChunkP
     const std::vector<std::uint64_t> ids = chunk_ids(run_ids, plan, *k);
     a.progress.chunk = *k;
     a.progress.chunk_instances = ids.size();
-    if (o.store->finished(*k)) {
+    if (o.store->holds(*k)) {
       a.count_kept(ids.size());
       continue;
     }

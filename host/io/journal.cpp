@@ -45,12 +45,6 @@ std::string now_utc() {
   return text;
 }
 
-fs::path normalized_dir(const std::string& dir) {
-  fs::path p = fs::path(dir).lexically_normal();
-  if (!p.has_filename() && p.has_relative_path()) p = p.parent_path();
-  return p;
-}
-
 std::string absolute_dir(const std::string& dir) {
   std::error_code ec;
   const fs::path p = fs::absolute(normalized_dir(dir), ec);
@@ -65,59 +59,19 @@ std::string numbered_name(const char* stem, std::uint64_t chunk, const char* ext
 
 // ---- Bytes in and out ------------------------------------------------------------------------------------------
 
-// A journal file written piece by piece under a temporary name of its own (processes of one run may write the same
-// file at once, with the same bytes), synced and renamed into place by commit(); no copy of the data is made, so
-// keeping a chunk needs no memory beyond the chunk's. Removed unless committed.
-class DurableFile {
- public:
-  explicit DurableFile(std::string path) : path_(std::move(path)) {
-    temp_ = path_ + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device()());
-    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw PathError("cannot create '" + temp_ + "': " + std::strerror(errno));
-  }
-  ~DurableFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(temp_.c_str());
-  }
-  DurableFile(const DurableFile&) = delete;
-  DurableFile& operator=(const DurableFile&) = delete;
-
+// A journal data file: a DurableFile (output.hpp) and the checksum of what was written to it.
+struct HashedFile {
+  DurableFile file;
+  WordHash hash;
+  explicit HashedFile(std::string path) : file(std::move(path)) {}
   void write(const void* data, std::size_t n) {
-    hash_.add(data, n);
-    bytes_ += n;
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-      const ssize_t wrote = ::write(fd_, p, std::min<std::size_t>(n, std::size_t(1) << 30));
-      if (wrote < 0 && errno == EINTR) continue;
-      if (wrote < 0) throw PathError("cannot write '" + temp_ + "': " + std::strerror(errno));
-      p += wrote;
-      n -= static_cast<std::size_t>(wrote);
-    }
+    hash.add(data, n);
+    file.write(data, n);
   }
-  // Synced and renamed to its name: returns its size and checksum.
-  std::pair<std::uint64_t, std::uint64_t> commit() {
-    if (::fsync(fd_) != 0 && errno != EINVAL) throw PathError("cannot sync '" + temp_ + "': " + std::strerror(errno));
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) throw PathError("cannot write '" + temp_ + "': " + std::strerror(errno));
-    if (::rename(temp_.c_str(), path_.c_str()) != 0) {
-      throw PathError("cannot rename '" + temp_ + "' to '" + path_ + "': " + std::strerror(errno));
-    }
-    committed_ = true;
-    sync_directory(fs::path(path_).parent_path().string());
-    return {bytes_, hash_.value()};
-  }
-
- private:
-  std::string path_, temp_;
-  int fd_ = -1;
-  bool committed_ = false;
-  std::uint64_t bytes_ = 0;
-  WordHash hash_;
 };
 
 struct Writer {
-  DurableFile& file;
+  HashedFile& file;
   void raw(const void* p, std::size_t n) { file.write(p, n); }
   void u64(std::uint64_t v) { raw(&v, sizeof v); }
   template <class T>
@@ -238,21 +192,29 @@ void write_json_durably(const std::string& path, const nlohmann::ordered_json& j
 
 // The second half of keeping a file: sync and rename the data, then write its record. Runs in the background for
 // chunk files (RunJournal::keep), so that the sync overlaps the next chunk's computing.
-void finish_keeping(DurableFile& file, const std::string& record_path, nlohmann::ordered_json record) {
-  const auto [bytes, checksum] = file.commit();
-  record["bytes"] = bytes;
-  record["checksum"] = "fnv1a64:" + hex64(checksum);
+void finish_keeping(HashedFile& data, const std::string& record_path, nlohmann::ordered_json record) {
+  data.file.commit();
+  record["bytes"] = data.file.bytes_written();
+  record["checksum"] = "fnv1a64:" + hex64(data.hash.value());
   write_json_durably(record_path, record);
 }
 
 // A data file and its record ({"bytes", "checksum"}), written in that order: a record names only whole data.
-// A data file and its record ({"bytes", "checksum"}), written in that order: a record names only whole data.
 template <class Fill>
 void keep_file(const std::string& data_path, const std::string& record_path, Fill fill, nlohmann::ordered_json record) {
-  DurableFile file(data_path);
+  HashedFile file(data_path);
   Writer w{file};
   fill(w);
   finish_keeping(file, record_path, std::move(record));
+}
+
+bool matches_record(const nlohmann::ordered_json& record, std::uint64_t bytes, std::uint64_t checksum) {
+  return record.value("bytes", std::uint64_t(0)) == bytes && record.value("checksum", "") == "fnv1a64:" + hex64(checksum);
+}
+
+void warn_failed_checksum(const std::string& what, const std::string& data_path) {
+  std::fprintf(stderr, "neurobatch: %s in the journal fails its checksum ('%s'): computing it again\n", what.c_str(),
+               data_path.c_str());
 }
 
 // The data of a record whose file verifies; std::nullopt (with a warning where something is there but wrong).
@@ -261,14 +223,25 @@ std::optional<std::vector<char>> verified_file(const std::string& data_path, con
   const auto record = read_json(record_path);
   if (!record) return std::nullopt;
   const auto bytes = read_all(data_path);
-  const std::string expected = record->value("checksum", "");
-  if (bytes && record->value("bytes", std::uint64_t(0)) == bytes->size() &&
-      expected == "fnv1a64:" + hex64(fnv1a64_words(bytes->data(), bytes->size()))) {
-    return bytes;
-  }
-  std::fprintf(stderr, "neurobatch: %s in the journal fails its checksum ('%s'): computing it again\n", what.c_str(),
-               data_path.c_str());
+  if (bytes && matches_record(*record, bytes->size(), fnv1a64_words(bytes->data(), bytes->size()))) return bytes;
+  warn_failed_checksum(what, data_path);
   return std::nullopt;
+}
+
+// Whether a record's file verifies, read in pieces (a chunk may be larger than the memory to spare); warns as above.
+bool file_verifies(const std::string& data_path, const std::string& record_path, const std::string& what) {
+  const auto record = read_json(record_path);
+  if (!record) return false;
+  std::ifstream in(data_path, std::ios::binary);
+  WordHash hash;
+  std::vector<char> piece(std::size_t(1) << 20);
+  while (in) {
+    in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
+    hash.add(piece.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (!in.bad() && in.eof() && matches_record(*record, hash.bytes(), hash.value())) return true;
+  warn_failed_checksum(what, data_path);
+  return false;
 }
 
 // ---- Identity ----------------------------------------------------------------------------------------------------
@@ -460,11 +433,17 @@ std::optional<ChunkResult> RunJournal::finished(std::uint64_t chunk) {
   return deserialize_chunk(*bytes, chunk);
 }
 
+bool RunJournal::holds(std::uint64_t chunk) {
+  if (in_flight_.valid() && in_flight_chunk_ == chunk) flush();
+  return file_verifies(path(numbered_name("chunk", chunk, "nbc")), path(numbered_name("chunk", chunk, "json")),
+                       "chunk " + std::to_string(chunk));
+}
+
 void RunJournal::keep(std::uint64_t chunk, const ChunkResult& result) {
   flush();  // one chunk in flight at most: its error, if any, surfaces here
   // The bytes go to the page cache now (the result is the caller's again when this returns); syncing, renaming and
   // recording them overlap the next chunk. A kill before the record leaves the chunk to be computed again.
-  auto file = std::make_shared<DurableFile>(path(numbered_name("chunk", chunk, "nbc")));
+  auto file = std::make_shared<HashedFile>(path(numbered_name("chunk", chunk, "nbc")));
   Writer w{*file};
   write_chunk(w, result, chunk);
   const std::string record = path(numbered_name("chunk", chunk, "json"));

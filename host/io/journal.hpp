@@ -59,6 +59,7 @@ class WordHash {
     if (n > 0) std::memcpy(carry_, p, n);
     carried_ = n;
   }
+  std::uint64_t bytes() const { return total_; }
   std::uint64_t value() const {
     std::uint64_t h = h_;
     if (carried_ > 0) {
@@ -115,6 +116,7 @@ class RunJournal final : public ChunkStore {
   RunJournal& operator=(const RunJournal&) = delete;
 
   std::optional<ChunkResult> finished(std::uint64_t chunk) override;
+  bool holds(std::uint64_t chunk) override;
   void keep(std::uint64_t chunk, const ChunkResult& result) override;
   void flush() override;
   std::optional<ChunkState> checkpoint(std::uint64_t chunk) override;

@@ -269,14 +269,6 @@ void fsync_tree(const fs::path& dir) {
   fsync_dir(dir);
 }
 
-// "out/" and "out/." name the directory "out": drop the empty or "." last component so that
-// parent_path() and filename() describe the directory itself.
-fs::path normalized(const std::string& dir) {
-  fs::path p = fs::path(dir).lexically_normal();
-  if (!p.has_filename() && p.has_relative_path()) p = p.parent_path();
-  return p;
-}
-
 // True if anything (even a dangling symlink) is at `p`; PathError if we cannot tell.
 bool occupied(const fs::path& p) {
   std::error_code ec;
@@ -331,7 +323,7 @@ std::string numbered(const fs::path& final_path, int k) {
 // What every output directory needs before anything is written: a non-empty path with nothing at it, and a
 // parent that exists (created here). Returns the normalised path.
 fs::path checked_final_path(const std::string& final_dir) {
-  const fs::path final_path = normalized(final_dir);
+  const fs::path final_path = normalized_dir(final_dir);
   if (final_path.empty()) throw PathError("the output directory path is empty");
   if (occupied(final_path)) throw PathError(exists_message(final_dir));
   ensure_parent(parent_of(final_path), final_dir);
@@ -550,27 +542,59 @@ void OutputDir::json(const std::string& name, const nlohmann::ordered_json& doc)
 
 void sync_directory(const std::string& dir) { fsync_dir(fs::path(dir)); }
 
-void replace_file_durably(const std::string& path, const char* data, std::size_t size) {
-  // A name of its own: processes of one run (ranks, shards) may write the same file at once, with the same bytes.
+fs::path normalized_dir(const std::string& dir) {
+  fs::path p = fs::path(dir).lexically_normal();
+  if (!p.has_filename() && p.has_relative_path()) p = p.parent_path();
+  return p;
+}
+
+DurableFile::DurableFile(std::string path) : path_(std::move(path)) {
+  // A name of its own: processes of one run (ranks, shards) may write the same file at once, with the same bytes;
+  // threads of one process too (the serial).
   static std::atomic<unsigned> serial{0};
-  const std::string temp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device()()) +
-                           "-" + std::to_string(serial++);
-  try {
-    write_file(temp, std::string(), data, size);
-    fsync_path(temp, O_RDONLY);
-    std::error_code ec;
-    fs::rename(temp, path, ec);
-    if (ec) throw PathError("cannot rename '" + temp + "' to '" + path + "': " + ec.message());
-    fsync_dir(parent_of(fs::path(path)));
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(temp, ec);
-    throw;
+  temp_ = path_ + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device()()) + "-" +
+          std::to_string(serial++);
+  fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw PathError("cannot create '" + temp_ + "': " + errno_text());
+}
+
+DurableFile::~DurableFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(temp_.c_str());
+}
+
+void DurableFile::write(const void* data, std::size_t n) {
+  bytes_ += n;
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    const ssize_t wrote = ::write(fd_, p, std::min<std::size_t>(n, std::size_t(1) << 30));
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote < 0) throw PathError("cannot write '" + temp_ + "': " + errno_text());
+    p += wrote;
+    n -= static_cast<std::size_t>(wrote);
   }
 }
 
+void DurableFile::commit() {
+  if (::fsync(fd_) != 0 && errno != EINVAL) throw PathError("cannot sync '" + temp_ + "': " + errno_text());
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) throw PathError("cannot write '" + temp_ + "': " + errno_text());
+  if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+    throw PathError("cannot rename '" + temp_ + "' to '" + path_ + "': " + errno_text());
+  }
+  committed_ = true;
+  fsync_dir(parent_of(fs::path(path_)));
+}
+
+void replace_file_durably(const std::string& path, const char* data, std::size_t size) {
+  DurableFile file(path);
+  if (size != 0) file.write(data, size);  // data may be null when there is nothing to write
+  file.commit();
+}
+
 std::string next_free_output_dir(const std::string& final_dir) {
-  const fs::path final_path = normalized(final_dir);
+  const fs::path final_path = normalized_dir(final_dir);
   if (!occupied(final_path)) return final_dir;
   int k = 2;
   while (occupied(numbered(final_path, k))) ++k;
@@ -580,7 +604,7 @@ std::string next_free_output_dir(const std::string& final_dir) {
 std::string OutputDir::commit() {
   if (committed_) throw InternalError("OutputDir::commit called twice for '" + final_dir_ + "'");
   fsync_tree(temp_dir_);
-  const fs::path final_path = normalized(final_dir_);
+  const fs::path final_path = normalized_dir(final_dir_);
   int k = 1;
   while (!rename_no_replace(temp_dir_, numbered(final_path, k))) ++k;
   const std::string written = numbered(final_path, k);

@@ -40,10 +40,34 @@ std::string check_output_dir(const std::string& final_dir);
 // `final_dir`, or where something is there, the first free "<final_dir>-2", "-3", ... (as OutputDir::commit).
 std::string next_free_output_dir(const std::string& final_dir);
 
-// Writes `size` bytes to `path` so that a kill or a crash leaves either the old file or the whole new one: a
-// temporary name beside it, synced, renamed over `path`, and the directory synced. PathError on failure (the
-// temporary file is removed).
+// A file written piece by piece so that a kill or a crash leaves either the old file (or none) or the whole new one:
+// the bytes go to a temporary name beside `path`, of its own (processes of one run may write the same file at once,
+// with the same bytes); commit() syncs it, renames it over `path` and syncs the directory. No copy of the data is
+// kept. The temporary file is removed unless committed. PathError on failure.
+class DurableFile {
+ public:
+  explicit DurableFile(std::string path);
+  ~DurableFile();
+  DurableFile(const DurableFile&) = delete;
+  DurableFile& operator=(const DurableFile&) = delete;
+
+  void write(const void* data, std::size_t n);
+  void commit();
+  std::uint64_t bytes_written() const { return bytes_; }
+
+ private:
+  std::string path_, temp_;
+  int fd_ = -1;
+  bool committed_ = false;
+  std::uint64_t bytes_ = 0;
+};
+
+// Writes `size` bytes to `path` as one DurableFile: a kill or a crash leaves either the old file or the new one.
 void replace_file_durably(const std::string& path, const char* data, std::size_t size);
+
+// The directory a path names, without a trailing "/" or "/.": "out/" and "out/." are "out", so that parent_path()
+// and filename() describe the directory itself.
+std::filesystem::path normalized_dir(const std::string& dir);
 
 // fsync of a directory, so that the names created or renamed in it survive a crash (PathError on failure).
 void sync_directory(const std::string& dir);
