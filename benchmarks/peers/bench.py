@@ -97,14 +97,17 @@ def pinned(threads):
     return dict(env=env, preexec_fn=lambda: os.sched_setaffinity(0, cores))
 
 
-def run_nb(nb, name, size, threads, outdir, math="exact"):
+def run_nb(nb, name, size, threads, outdir, math="exact", backend="cpu"):
+    """NeuroBatch on the CPU with `threads` pinned cores, or (backend "cuda") on the GPU with every core."""
     shutil.rmtree(outdir, ignore_errors=True)  # `run --out` refuses an existing directory
-    cmd = [nb, "run", str(wl.SPECS / wl.WORKLOADS[name]["spec"]), "--backend", "cpu", "--threads", str(threads),
-           "--math", math, "--out", str(outdir), "--quiet"]
+    cmd = [nb, "run", str(wl.SPECS / wl.WORKLOADS[name]["spec"]), "--backend", backend, "--math", math,
+           "--out", str(outdir), "--quiet"]
+    if backend == "cpu":
+        cmd += ["--threads", str(threads)]
     for s in wl.nb_overrides(name, size):
         cmd += ["--set", s]
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True, **pinned(threads))
+    r = subprocess.run(cmd, capture_output=True, text=True, **(pinned(threads) if backend == "cpu" else {}))
     wall = time.perf_counter() - t0
     if r.returncode != 0:
         raise RuntimeError(f"neurobatch exited {r.returncode}: {r.stderr.strip()[-500:]}")
@@ -116,12 +119,14 @@ def run_nb(nb, name, size, threads, outdir, math="exact"):
                 version=summary["neurobatch"])
 
 
-def run_peer(tool, name, size, threads, work):
+def run_peer(tool, name, size, threads, work, env=None):
+    """A peer in its own process pinned to `threads` cores; `env` adds variables (JAX_PLATFORMS for the GPU)."""
     module = PEER_MODULES[tool].format("coba" if name.startswith("coba") else name)
     out = work / f"{name}-{tool}-t{threads}.json"
     out.unlink(missing_ok=True)
     kw = pinned(threads)
     kw["env"]["BENCH_PEERS_WORK"] = str(work)
+    kw["env"].update(env or {})
     t0 = time.perf_counter()
     r = subprocess.run([sys.executable, str(HERE / "run_one.py"), module, str(threads), json.dumps(size), str(out)],
                        capture_output=True, text=True, **kw)

@@ -27,16 +27,18 @@ COBA = dict(N=4000, E_fraction=0.8, p=0.02, C_pF=200.0, G_L_nS=10.0, E_L_mV=-60.
 
 # Per workload: the spec, the model's parameters, the unit of work, the peers and their thread counts (Brian2 also
 # without OpenMP: on a shared machine its 2-thread runs stall at OpenMP barriers), and the sizes (full: the
-# benchmark; smoke: a few seconds in all).
+# benchmark; smoke: a few seconds in all; gpu: the GPU harness's, gpu.py, ten times full).
 WORKLOADS = {
     "lif": dict(spec="lif.json", params=LIF, unit="neuron-steps",
                 peers=[("numpy", 1), ("brian2", 1), ("brian2", 2), ("jax", 2)],
                 full=dict(currents=50, trials=2000, duration_ms=1000.0),
-                smoke=dict(currents=10, trials=100, duration_ms=200.0)),
+                smoke=dict(currents=10, trials=100, duration_ms=200.0),
+                gpu=dict(currents=50, trials=20000, duration_ms=1000.0)),
     "decision": dict(spec="decision.json", params=DECISION, unit="trial-steps",
                      peers=[("numpy", 1), ("brian2", 1), ("brian2", 2), ("jax", 2)],
                      full=dict(trials=100000, duration_ms=3000.0),
-                     smoke=dict(trials=2000, duration_ms=1000.0)),
+                     smoke=dict(trials=2000, duration_ms=1000.0),
+                     gpu=dict(trials=1000000, duration_ms=3000.0)),
     "ring": dict(spec="ring.json", params=RING, unit="neuron-steps",
                  peers=[("numpy", 1)],
                  full=dict(rings=1000, duration_ms=5000.0),

@@ -4,7 +4,8 @@
 // backend).
 //
 //   Traits: Chunk; template <template <class> class Vec> Buffers (with for_each(f): f(vec) for every buffer, in a
-//           fixed order, for checkpoints); assemble(spec, ids);
+//           fixed order, for checkpoints); assemble(spec, ids), or assemble(spec, ids, config) where assembling
+//           is work worth spreading over the run's threads (the network's connectivity);
 //           advance_cpu(view, begin, end, threads), finalize_cpu(view, dt_ms, n_steps, threads),
 //           optionally advance_cpu_fast(view, begin, end, threads) (the CPU's --math fast),
 //           advance_cuda_exact / advance_cuda_fast(view, begin, end), finalize_cuda(view, dt_ms, n_steps)
@@ -44,7 +45,7 @@ class BufferedEngine final : public ChunkEngine {
     // chunk plan (ModelInfo::bytes_per_instance) counts on.
     chunk_ = typename Traits::Chunk();
     buffers_ = typename Traits::template Buffers<Backend::template Vec>();
-    chunk_ = Traits::assemble(spec, ids);  // kept: the view reads its sizes and seed
+    chunk_ = assemble(spec, ids);  // kept: the view reads its sizes and seed
     buffers_.load(chunk_);  // takes the chunk's arrays (take_array)
   }
   void advance(std::uint32_t step_begin, std::uint32_t step_end) override {
@@ -71,6 +72,15 @@ class BufferedEngine final : public ChunkEngine {
   }
 
  private:
+  template <class T = Traits>
+  auto assemble(const Spec& spec, const std::vector<std::uint64_t>& ids)
+      -> decltype(T::assemble(spec, ids, std::declval<const EngineConfig&>())) {
+    return T::assemble(spec, ids, config_);
+  }
+  template <class T = Traits, class... None>
+  typename T::Chunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, None...) {
+    return T::assemble(spec, ids);
+  }
   auto view() {
     return buffers_.view(chunk_, [](auto& v) { return Backend::ptr(v); });
   }

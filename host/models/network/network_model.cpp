@@ -1,12 +1,15 @@
 #include "host/models/network/network_model.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <tuple>
 
 #include "host/engine/make_engine.hpp"
 #include "host/common/errors.hpp"
 #include "host/models/model_helpers.hpp"
+#include "kernels/common/cpu_threads.hpp"
 #include "kernels/common/fields.hpp"
 #include "kernels/common/random.hpp"
 
@@ -180,6 +183,44 @@ void append_connectivity(const Spec& spec, std::uint64_t instance, Connectivity&
   }
 }
 
+// Networks at most this large (expected bytes of out-lists) are built side by side on the run's threads, then
+// copied in order into the chunk's lists: the copies are the only memory beyond the chunk plan's, one network per
+// thread. Larger ones are built in place, one after the other.
+constexpr double kParallelListBytes = 64.0 * 1048576.0;
+
+// The out-lists of the networks ids[0 .. lists) appended to `into` in order, the same bytes for any thread count.
+void append_connectivities(const Spec& spec, const std::vector<std::uint64_t>& ids, std::size_t lists,
+                           std::uint32_t N, int threads, Connectivity& into) {
+  const int T = resolve_threads(threads);
+  double p_max = 0.0;
+  for (std::size_t k = 0; k < lists; ++k) p_max = std::max(p_max, std::min(1.0, spec.param(ids[k] / spec.trials, "p")));
+  const double expected_bytes = (p_max * N * (N - 1.0) + N) * sizeof(std::uint32_t);
+  if (T <= 1 || lists <= 1 || expected_bytes > kParallelListBytes) {
+    for (std::size_t k = 0; k < lists; ++k) append_connectivity(spec, ids[k], into);
+    return;
+  }
+  for (std::size_t first = 0; first < lists; first += static_cast<std::size_t>(T)) {
+    const std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(T), lists - first);
+    std::vector<Connectivity> built(count);
+    std::vector<std::exception_ptr> failed(count);  // an exception must not leave an OpenMP region
+#pragma omp parallel for schedule(static, 1) num_threads(T)
+    for (std::ptrdiff_t k = 0; k < static_cast<std::ptrdiff_t>(count); ++k) {
+      try {
+        append_connectivity(spec, ids[first + static_cast<std::size_t>(k)], built[static_cast<std::size_t>(k)]);
+      } catch (...) {
+        failed[static_cast<std::size_t>(k)] = std::current_exception();
+      }
+    }
+    for (std::size_t k = 0; k < count; ++k) {
+      if (failed[k]) std::rethrow_exception(failed[k]);
+      const std::uint64_t base = into.targets.size();
+      for (std::size_t i = 0; i < built[k].offsets.size(); ++i) into.offsets.push_back(base + built[k].offsets[i]);
+      into.targets.insert(into.targets.end(), built[k].targets.begin(), built[k].targets.end());
+      built[k] = Connectivity();
+    }
+  }
+}
+
 }  // namespace
 
 Connectivity network_connectivity(const Spec& spec, std::uint64_t instance) {
@@ -214,21 +255,21 @@ std::vector<float> sorted_raster(const std::vector<std::uint32_t>& neuron, const
 
 namespace {
 
-NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, bool device_lists);
+NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, bool device_lists, int threads);
 
 }  // namespace
 
-NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids) {
-  return assemble(spec, ids, false);
+NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids, int threads) {
+  return assemble(spec, ids, false, threads);
 }
 
 NetworkChunk assemble_network_chunk_for_device(const Spec& spec, const std::vector<std::uint64_t>& ids) {
-  return assemble(spec, ids, true);
+  return assemble(spec, ids, true, 1);
 }
 
 namespace {
 
-NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, bool device_lists) {
+NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, bool device_lists, int threads) {
   const ModelInfo& m = *spec.model;
   NetworkChunk c;
   const std::size_t n = ids.size();
@@ -322,7 +363,7 @@ NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, b
   Connectivity lists_of_chunk;
   lists_of_chunk.offsets.reserve(lists * (c.N + 1));
   lists_of_chunk.targets.reserve(static_cast<std::size_t>(synapses + 6.0 * std::sqrt(variance) + 64.0));
-  for (std::size_t k = 0; k < lists; ++k) append_connectivity(spec, ids[k], lists_of_chunk);
+  append_connectivities(spec, ids, lists, c.N, threads, lists_of_chunk);
   c.offsets = std::move(lists_of_chunk.offsets);
   c.targets = std::move(lists_of_chunk.targets);
   assign_recording(c, spec, ids);

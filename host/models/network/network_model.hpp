@@ -52,7 +52,8 @@ struct NetworkChunk {
   std::size_t size() const { return n; }
 };
 
-NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids);
+// `threads` (0: OpenMP's default) build the networks' connectivity, a fifth of a COBA run on one thread.
+NetworkChunk assemble_network_chunk(const Spec& spec, const std::vector<std::uint64_t>& ids, int threads = 1);
 // The same, but the connectivity is left for the GPU to build (only its descriptors are filled).
 NetworkChunk assemble_network_chunk_for_device(const Spec& spec, const std::vector<std::uint64_t>& ids);
 
@@ -220,7 +221,9 @@ struct NetworkTraits {
   using Chunk = NetworkChunk;
   template <template <class> class Vec>
   using Buffers = NetworkBuffers<Vec>;
-  static constexpr auto assemble = assemble_network_chunk;
+  static NetworkChunk assemble(const Spec& spec, const std::vector<std::uint64_t>& ids, const EngineConfig& c) {
+    return assemble_network_chunk(spec, ids, c.threads);
+  }
   static constexpr auto advance_cpu = network::advance_cpu;
   static constexpr auto finalize_cpu = network::finalize_cpu;
   // Defined in CUDA builds only: the engine's network options choose the layout (CudaBackend::launch).
