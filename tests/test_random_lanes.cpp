@@ -69,9 +69,7 @@ void check_vector_path() {
     const nb::StreamBlock source{static_cast<std::uint32_t>(rng()), nb::RandomStream::decision_noise,
                                  static_cast<std::uint32_t>(rng())};
     std::uint32_t words[4][kWidth];
-    nb::detail::philox_lanes<Ops>(source.block, source.neuron, instance,
-                                  static_cast<std::uint32_t>(source.stream) << 16, static_cast<std::uint32_t>(seed),
-                                  static_cast<std::uint32_t>(seed >> 32), words[0], words[1], words[2], words[3]);
+    nb::detail::philox_lanes<Ops>(seed, instance, source, words[0], words[1], words[2], words[3]);
     expect_lanes_match_scalar(seed, instance, source, words);
   }
 }

@@ -421,32 +421,38 @@ std::uint64_t RunJournal::chunks_done() {
   flush();
   std::uint64_t n = 0;
   std::error_code ec;
-  for (std::uint64_t k = 0; k < chunks_; ++k) n += fs::exists(path(numbered_name("chunk", k, "json")), ec) ? 1 : 0;
+  for (std::uint64_t k = 0; k < chunks_; ++k) n += fs::exists(chunk_path(k, "json"), ec) ? 1 : 0;
   return n;
 }
 
+std::string RunJournal::chunk_path(std::uint64_t chunk, const char* ext) const {
+  return path(numbered_name("chunk", chunk, ext));
+}
+
+void RunJournal::flush_if_in_flight(std::uint64_t chunk) {
+  if (in_flight_.valid() && in_flight_chunk_ == chunk) flush();
+}
+
 std::optional<ChunkResult> RunJournal::finished(std::uint64_t chunk) {
-  if (in_flight_.valid() && in_flight_chunk_ == chunk) flush();  // other chunks' records are not waited for
-  const auto bytes = verified_file(path(numbered_name("chunk", chunk, "nbc")), path(numbered_name("chunk", chunk, "json")),
-                                   "chunk " + std::to_string(chunk));
+  flush_if_in_flight(chunk);
+  const auto bytes = verified_file(chunk_path(chunk, "nbc"), chunk_path(chunk, "json"), "chunk " + std::to_string(chunk));
   if (!bytes) return std::nullopt;
   return deserialize_chunk(*bytes, chunk);
 }
 
 bool RunJournal::holds(std::uint64_t chunk) {
-  if (in_flight_.valid() && in_flight_chunk_ == chunk) flush();
-  return file_verifies(path(numbered_name("chunk", chunk, "nbc")), path(numbered_name("chunk", chunk, "json")),
-                       "chunk " + std::to_string(chunk));
+  flush_if_in_flight(chunk);
+  return file_verifies(chunk_path(chunk, "nbc"), chunk_path(chunk, "json"), "chunk " + std::to_string(chunk));
 }
 
 void RunJournal::keep(std::uint64_t chunk, const ChunkResult& result) {
   flush();  // one chunk in flight at most: its error, if any, surfaces here
   // The bytes go to the page cache now (the result is the caller's again when this returns); syncing, renaming and
   // recording them overlap the next chunk. A kill before the record leaves the chunk to be computed again.
-  auto file = std::make_shared<HashedFile>(path(numbered_name("chunk", chunk, "nbc")));
+  auto file = std::make_shared<HashedFile>(chunk_path(chunk, "nbc"));
   Writer w{*file};
   write_chunk(w, result, chunk);
-  const std::string record = path(numbered_name("chunk", chunk, "json"));
+  const std::string record = chunk_path(chunk, "json");
   std::vector<std::string> stale;
   for (const char* slot : {"a", "b"}) {  // the chunk's checkpoints are no longer needed once its results are kept
     stale.push_back(path(checkpoint_name(chunk, slot, "json")));
@@ -515,7 +521,7 @@ bool RunJournal::all_done(std::vector<std::uint64_t>* missing) {
   bool all = true;
   std::error_code ec;
   for (std::uint64_t k = 0; k < chunks_; ++k) {
-    if (fs::exists(path(numbered_name("chunk", k, "json")), ec)) continue;
+    if (fs::exists(chunk_path(k, "json"), ec)) continue;
     all = false;
     if (missing == nullptr) break;
     missing->push_back(k);

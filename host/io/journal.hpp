@@ -141,6 +141,8 @@ class RunJournal final : public ChunkStore {
 
  private:
   std::string path(const std::string& name) const;
+  std::string chunk_path(std::uint64_t chunk, const char* ext) const;  // chunk-K.nbc (data), chunk-K.json (record)
+  void flush_if_in_flight(std::uint64_t chunk);  // waits for `chunk`'s background keep only, not another chunk's
   void write_header(const nlohmann::ordered_json& header);
   bool create_with_header(bool clean_leftovers);
   static std::string checkpoint_name(std::uint64_t chunk, const char* slot, const char* ext);

@@ -41,15 +41,27 @@ struct StreamBlock {
 
 constexpr std::uint64_t kMaxInstances = std::uint64_t(1) << 48;  // instance index must fit 48 counter bits
 
-NB_HD Philox4x32Words random_words(std::uint64_t seed, std::uint64_t instance, std::uint32_t neuron,
-                                   RandomStream stream, std::uint32_t block) {
-  return philox4x32_10(block, neuron, static_cast<std::uint32_t>(instance),
-                       static_cast<std::uint32_t>(instance >> 32) | (static_cast<std::uint32_t>(stream) << 16),
-                       static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
+// A draw's Philox counter and key, laid out as the header comment says: the one place that does it, for
+// random_words and the CPU's lane-wise Philox (random_lanes.hpp).
+struct PhiloxInput {
+  std::uint32_t counter[4];
+  std::uint32_t key[2];
+};
+
+NB_HD PhiloxInput philox_input(std::uint64_t seed, std::uint64_t instance, StreamBlock source) {
+  return PhiloxInput{{source.block, source.neuron, static_cast<std::uint32_t>(instance),
+                      static_cast<std::uint32_t>(instance >> 32) | (static_cast<std::uint32_t>(source.stream) << 16)},
+                     {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
 }
 
 NB_HD Philox4x32Words random_words(std::uint64_t seed, std::uint64_t instance, StreamBlock source) {
-  return random_words(seed, instance, source.neuron, source.stream, source.block);
+  const PhiloxInput in = philox_input(seed, instance, source);
+  return philox4x32_10(in.counter[0], in.counter[1], in.counter[2], in.counter[3], in.key[0], in.key[1]);
+}
+
+NB_HD Philox4x32Words random_words(std::uint64_t seed, std::uint64_t instance, std::uint32_t neuron,
+                                   RandomStream stream, std::uint32_t block) {
+  return random_words(seed, instance, StreamBlock{neuron, stream, block});
 }
 
 // Uniform in the open interval (0, 1): the top 23 bits, centred in their bin, so every value (k + 1/2) 2^-23 is

@@ -29,18 +29,21 @@ namespace nb {
 
 namespace detail {
 
-// One vector type's Philox: V is __m512i (16 lanes) or __m256i (8 lanes); Ops supplies its few instructions.
+// One vector type's Philox of Ops::kWidth lanes: V is __m512i (16 lanes) or __m256i (8 lanes); Ops supplies its few
+// instructions. The lanes differ only in the instance, so the counter's words 0 and 1 and the key are lane 0's.
 template <class Ops>
-void philox_lanes(std::uint32_t c0, std::uint32_t c1, const std::uint64_t* instance, std::uint32_t stream_bits,
-                  std::uint32_t k0, std::uint32_t k1, std::uint32_t* out0, std::uint32_t* out1, std::uint32_t* out2,
-                  std::uint32_t* out3) {
+void philox_lanes(std::uint64_t seed, const std::uint64_t* instance, StreamBlock source, std::uint32_t* out0,
+                  std::uint32_t* out1, std::uint32_t* out2, std::uint32_t* out3) {
   using V = typename Ops::V;
-  std::uint32_t lo32[Ops::kWidth], hi32[Ops::kWidth];
+  std::uint32_t c2[Ops::kWidth], c3[Ops::kWidth];
   for (int l = 0; l < Ops::kWidth; ++l) {
-    lo32[l] = static_cast<std::uint32_t>(instance[l]);
-    hi32[l] = static_cast<std::uint32_t>(instance[l] >> 32) | stream_bits;
+    const PhiloxInput in = philox_input(seed, instance[l], source);
+    c2[l] = in.counter[2];
+    c3[l] = in.counter[3];
   }
-  V c[4] = {Ops::set1(c0), Ops::set1(c1), Ops::load(lo32), Ops::load(hi32)};
+  const PhiloxInput shared = philox_input(seed, instance[0], source);
+  V c[4] = {Ops::set1(shared.counter[0]), Ops::set1(shared.counter[1]), Ops::load(c2), Ops::load(c3)};
+  std::uint32_t k0 = shared.key[0], k1 = shared.key[1];
   const V m0 = Ops::set1(kPhiloxM0), m1 = Ops::set1(kPhiloxM1);
   for (int round = 0; round < 10; ++round) {
     V hi0, lo0, hi1, lo1;
@@ -114,14 +117,12 @@ constexpr const char* kLanePhiloxPath = "scalar";
 template <std::size_t kLanes>
 void random_words_lanes(std::uint64_t seed, const std::uint64_t (&instance)[kLanes], StreamBlock source,
                         std::uint32_t (&words)[4][kLanes]) {
-  const std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
-  const std::uint32_t stream_bits = static_cast<std::uint32_t>(source.stream) << 16;
   std::size_t l = 0;
 #if defined(__AVX512F__) || defined(__AVX2__)
   constexpr std::size_t kWidth = detail::LaneOps::kWidth;
   for (; l + kWidth <= kLanes; l += kWidth) {
-    detail::philox_lanes<detail::LaneOps>(source.block, source.neuron, instance + l, stream_bits, k0, k1,
-                                          words[0] + l, words[1] + l, words[2] + l, words[3] + l);
+    detail::philox_lanes<detail::LaneOps>(seed, instance + l, source, words[0] + l, words[1] + l, words[2] + l,
+                                          words[3] + l);
   }
 #endif
   for (; l < kLanes; ++l) {
